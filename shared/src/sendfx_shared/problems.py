@@ -1,0 +1,151 @@
+"""RFC 9457 problem details for every HTTP error a service returns."""
+
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://sendfx.ai/problems/"
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    type: str
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+class ProblemError(Exception):
+    """Raise from a route or service function to answer with a problem."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        kind: str | None = None,
+        title: str | None = None,
+        errors: Sequence[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        phrase = HTTPStatus(status).phrase
+        self.status = status
+        self.detail = detail
+        self.kind = kind or phrase.lower().replace(" ", "-").replace("'", "")
+        self.title = title or phrase
+        self.errors = list(errors) if errors is not None else None
+        self.headers = headers
+        self.extra = extra or {}
+
+
+class NotFound(ProblemError):
+    def __init__(self, what: str) -> None:
+        super().__init__(404, f"{what} not found", kind="not-found")
+
+
+class Conflict(ProblemError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(409, detail, kind="conflict")
+
+
+class Forbidden(ProblemError):
+    def __init__(self, detail: str = "you are not allowed to do this") -> None:
+        super().__init__(403, detail, kind="forbidden")
+
+
+class Unauthorized(ProblemError):
+    def __init__(self, detail: str = "a valid bearer token is required") -> None:
+        super().__init__(401, detail, kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    kind: str | None = None,
+    title: str | None = None,
+    errors: Sequence[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    error = ProblemError(status, detail, kind=kind, title=title, errors=errors, headers=headers)
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + error.kind,
+        "title": error.title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = [e.model_dump() for e in errors]
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def field_errors(raw: Sequence[Any]) -> list[FieldError]:
+    out: list[FieldError] = []
+    for item in raw:
+        location = [str(p) for p in item.get("loc", ()) if p not in ("body", "query", "path")]
+        out.append(
+            FieldError(
+                field=".".join(location) or "(request)",
+                message=str(item.get("msg", "invalid")),
+                type=str(item.get("type", "value_error")),
+            )
+        )
+    return out
+
+
+async def _on_problem(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(
+        exc.status,
+        exc.detail,
+        kind=exc.kind,
+        title=exc.title,
+        errors=exc.errors,
+        headers=exc.headers,
+        extra=exc.extra,
+    )
+
+
+async def _on_validation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return problem_response(
+        422,
+        "the request is not valid; see errors",
+        kind="validation-error",
+        title="Unprocessable Content",
+        errors=field_errors(exc.errors()),
+    )
+
+
+async def _on_http(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return problem_response(exc.status_code, str(exc.detail), headers=exc.headers)
+
+
+async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
+    return problem_response(500, "an unexpected error occurred", kind="internal-error")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(Exception, _on_unexpected)
