@@ -137,7 +137,8 @@ async def _on_validation(_: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem_response(exc.status_code, str(exc.detail), headers=exc.headers)
+    headers = dict(exc.headers) if exc.headers else None
+    return problem_response(exc.status_code, str(exc.detail), headers=headers)
 
 
 async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
