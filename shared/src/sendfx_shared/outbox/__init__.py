@@ -1,0 +1,1 @@
+"""Transactional outboxes: events written with the change they announce, then relayed."""
