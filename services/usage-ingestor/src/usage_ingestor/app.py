@@ -1,0 +1,177 @@
+"""The FastStream app: a batch subscriber on ``openai.call.completed``.
+
+Offsets are committed by hand, after the batch's transaction committed (at
+least once in, exactly once in effect). A tiny HTTP side serves ``/healthz``
+and ``/openapi.json`` on ``USAGE_INGESTOR_PORT``.
+"""
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka.errors import KafkaError
+from faststream import AckPolicy
+from faststream.asgi import AsgiFastStream, AsgiResponse, get
+from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.message import StreamMessage
+from sendfx_shared.kafka import make_broker, make_producer
+from sendfx_shared.postgres import apply_migrations, connect, create_pool
+from sendfx_shared.topics import OPENAI_CALL_COMPLETED, dlq_of
+
+from usage_ingestor.ingest import Backoff, BatchIngestor
+from usage_ingestor.price_table import insert_missing_prices, read_price_file
+from usage_ingestor.settings import PROCESS_NAME, IngestorSettings
+from usage_ingestor.topics import ensure_topics
+
+log = logging.getLogger("usage_ingestor")
+
+
+async def _raw_records(message: StreamMessage[Any]) -> Any:
+    """Skip FastStream's per-message JSON decoding: the ingestor validates the raw
+    bytes itself, once, straight into the pydantic model."""
+    return message.raw_message
+
+
+class Ingestor:
+    """Owns the pool, the dead-letter producer and the broker of one process."""
+
+    def __init__(self, settings: IngestorSettings) -> None:
+        self.settings = settings
+        self.topic = settings.topic(OPENAI_CALL_COMPLETED)
+        self.broker: KafkaBroker = make_broker(settings, logger=None)
+        self._pool: asyncpg.Pool | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._batches: BatchIngestor | None = None
+        self.broker.subscriber(
+            self.topic,
+            group_id=settings.group_id,
+            batch=True,
+            max_records=settings.batch_max_records,
+            batch_timeout_ms=settings.batch_timeout_ms,
+            # Enough bytes per fetch for a whole batch of ~400-byte events.
+            max_partition_fetch_bytes=8 * 1024 * 1024,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.MANUAL,
+            decoder=_raw_records,
+        )(self._consume)
+
+    @property
+    def batches(self) -> BatchIngestor:
+        assert self._batches is not None, "open() first"
+        return self._batches
+
+    async def open(self) -> None:
+        settings = self.settings
+        # One batch is written at a time: two connections are plenty.
+        self._pool = await create_pool(settings.postgres_url, min_size=1, max_size=2)
+        migrating = await connect(settings.postgres_url)
+        try:
+            await apply_migrations(migrating)
+            added = await insert_missing_prices(migrating, read_price_file(settings.prices_file))
+        finally:
+            await migrating.close()
+        log.info("%s: %d price versions added from %s", PROCESS_NAME, added, settings.prices_file)
+        await ensure_topics(
+            settings.kafka_bootstrap_servers,
+            {self.topic: settings.topic_partitions, dlq_of(self.topic): 1},
+        )
+        self._producer = make_producer(settings)
+        await self._producer.start()
+        self._batches = BatchIngestor(
+            self._pool,
+            self._producer,
+            self.topic,
+            Backoff(settings.retry_initial_seconds, settings.retry_max_seconds),
+        )
+        await self._batches.refresh_prices()
+
+    async def close(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def _consume(self, records: Any, message: KafkaMessage) -> None:
+        batch: tuple[ConsumerRecord[bytes, bytes], ...] = records
+        if not batch:
+            return
+        await self.batches.ingest(batch)
+        try:
+            await message.ack()
+        except KafkaError as error:
+            # The group moved on (e.g. a rebalance during a long database outage):
+            # the batch will be redelivered, and redelivery changes nothing.
+            log.warning("offset commit failed (%r); the batch will be redelivered", error)
+
+    def health(self) -> dict[str, Any]:
+        stats = self._batches.stats if self._batches is not None else None
+        return {
+            "status": "ok" if stats is not None and not stats.paused else "degraded",
+            "topic": self.topic,
+            **({} if stats is None else vars(stats)),
+        }
+
+
+@asynccontextmanager
+async def running(settings: IngestorSettings) -> AsyncIterator[Ingestor]:
+    """An ingestor consuming in this process (tests, benchmarks)."""
+    ingestor = Ingestor(settings)
+    await ingestor.open()
+    try:
+        await ingestor.broker.start()
+        try:
+            yield ingestor
+        finally:
+            await ingestor.broker.stop()
+    finally:
+        await ingestor.close()
+
+
+def _openapi() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "sendfx usage-ingestor", "version": "0.1.0"},
+        "paths": {
+            "/healthz": {
+                "get": {
+                    "summary": "Liveness and ingestion counters",
+                    "responses": {
+                        "200": {"description": "consuming"},
+                        "503": {"description": "paused: the database is unreachable"},
+                    },
+                }
+            }
+        },
+    }
+
+
+def _json(body: dict[str, Any], status: int = 200) -> AsgiResponse:
+    return AsgiResponse(
+        json.dumps(body).encode(), status, headers={"content-type": "application/json"}
+    )
+
+
+def build_app(settings: IngestorSettings) -> AsgiFastStream:
+    ingestor = Ingestor(settings)
+
+    @get
+    async def healthz(scope: Any) -> AsgiResponse:
+        body = ingestor.health()
+        return _json(body, 200 if body["status"] == "ok" else 503)
+
+    @get
+    async def openapi(scope: Any) -> AsgiResponse:
+        return _json(_openapi())
+
+    return AsgiFastStream(
+        ingestor.broker,
+        asgi_routes=[("/healthz", healthz), ("/openapi.json", openapi)],
+        on_startup=[ingestor.open],
+        after_shutdown=[ingestor.close],
+    )

@@ -1,0 +1,204 @@
+"""One consumed batch, start to finish: validate, dead-letter, price, write.
+
+The caller commits the Kafka offsets only after ``BatchIngestor.ingest``
+returns, and ``ingest`` returns only once every message of the batch is
+either in PostgreSQL or on the dead-letter topic. Infrastructure failures
+(database or broker unreachable) are retried with backoff for as long as
+they last, which pauses consumption; nothing is skipped.
+"""
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from sendfx_shared.kafka import publish_to_dlq
+
+from usage_ingestor.price_table import load_price_book, prices_fingerprint
+from usage_ingestor.pricing import PriceBook
+from usage_ingestor.store import UsageColumns, write_batch
+from usage_ingestor.validation import Rejection, UsageEvent, parse_usage_event
+
+log = logging.getLogger("usage_ingestor")
+
+T = TypeVar("T")
+
+REJECTED_BY_DATABASE = "rejected by the database"
+
+
+class Record(Protocol):
+    """What the ingestor reads from a Kafka record (aiokafka's ConsumerRecord)."""
+
+    @property
+    def key(self) -> bytes | None: ...
+    @property
+    def value(self) -> bytes | None: ...
+    @property
+    def headers(self) -> Sequence[tuple[str, bytes]]: ...
+
+
+@dataclass
+class IngestStats:
+    batches: int = 0
+    consumed: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    thresholds: int = 0
+    retries: int = 0
+    paused: bool = False
+
+
+def is_data_error(error: BaseException) -> bool:
+    """A database refusal caused by the rows themselves (SQLSTATE classes 22 and
+    23): retrying cannot help, the offending message must be set aside."""
+    if isinstance(error, asyncpg.PostgresError):
+        return (error.sqlstate or "").startswith(("22", "23"))
+    return False
+
+
+@dataclass(frozen=True)
+class Backoff:
+    initial: float = 0.2
+    maximum: float = 10.0
+
+    def delays(self) -> "Callable[[int], float]":
+        def delay(attempt: int) -> float:
+            base = min(self.maximum, self.initial * 2.0 ** min(attempt, 30))
+            return base * (0.5 + random.random() / 2)
+
+        return delay
+
+
+class BatchIngestor:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        producer: AIOKafkaProducer,
+        topic: str,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._pool = pool
+        self._producer = producer
+        self._topic = topic
+        self._backoff = backoff or Backoff()
+        self._book = PriceBook()
+        self._fingerprint: tuple[int, object] | None = None
+        self.stats = IngestStats()
+
+    @property
+    def price_book(self) -> PriceBook:
+        return self._book
+
+    async def _retrying(self, what: str, action: Callable[[], Awaitable[T]]) -> T:
+        delay = self._backoff.delays()
+        attempt = 0
+        while True:
+            try:
+                result = await action()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                if is_data_error(error):
+                    raise
+                self.stats.paused = True
+                self.stats.retries += 1
+                wait = delay(attempt)
+                log.warning("%s failed (%r); retrying in %.1fs", what, error, wait)
+                attempt += 1
+                await asyncio.sleep(wait)
+                continue
+            self.stats.paused = False
+            return result
+
+    async def refresh_prices(self) -> None:
+        """Reload the price book when core.model_prices changed (admin edits apply
+        from the next batch on)."""
+
+        async def refresh() -> None:
+            async with self._pool.acquire() as conn:
+                fingerprint = await prices_fingerprint(conn)
+                if fingerprint != self._fingerprint:
+                    self._book = await load_price_book(conn)
+                    self._fingerprint = fingerprint
+
+        await self._retrying("price refresh", refresh)
+
+    async def ingest(self, records: Sequence[Record]) -> None:
+        stats = self.stats
+        stats.batches += 1
+        stats.consumed += len(records)
+        accepted: list[tuple[Record, UsageEvent]] = []
+        rejected: list[tuple[Record, str]] = []
+        seen: set[tuple[str, str]] = set()
+        for record in records:
+            parsed = parse_usage_event(record.value)
+            if isinstance(parsed, Rejection):
+                rejected.append((record, parsed.reason))
+                continue
+            key = (parsed.source, parsed.id)
+            if key in seen:
+                stats.duplicates += 1
+                continue
+            seen.add(key)
+            accepted.append((record, parsed))
+        if rejected:
+            await self._dead_letter(rejected)
+        if accepted:
+            await self.refresh_prices()
+            await self._write(accepted)
+
+    async def _dead_letter(self, rejected: list[tuple[Record, str]]) -> None:
+        async def send() -> None:
+            await asyncio.gather(
+                *(
+                    publish_to_dlq(
+                        self._producer,
+                        self._topic,
+                        key=record.key,
+                        value=record.value,
+                        headers=list(record.headers),
+                        reason=reason,
+                    )
+                    for record, reason in rejected
+                )
+            )
+
+        await self._retrying("dead-lettering", send)
+        self.stats.dead_lettered += len(rejected)
+        for _, reason in rejected[:3]:
+            log.info("dead-lettered a message: %s", reason)
+
+    async def _write(self, accepted: list[tuple[Record, UsageEvent]]) -> None:
+        columns = UsageColumns.of((event for _, event in accepted), self._book)
+
+        async def write() -> Any:
+            async with self._pool.acquire() as conn:
+                return await write_batch(conn, columns)
+
+        try:
+            result = await self._retrying("batch write", write)
+        except asyncpg.PostgresError as error:
+            await self._isolate(accepted, error)
+            return
+        self.stats.inserted += result.inserted
+        self.stats.duplicates += len(columns) - result.inserted
+        self.stats.thresholds += len(result.thresholds)
+
+    async def _isolate(
+        self, accepted: list[tuple[Record, UsageEvent]], error: asyncpg.PostgresError
+    ) -> None:
+        """Halve a batch the database refused until the refused messages stand
+        alone; they go to the dead-letter topic, the rest is written."""
+        if len(accepted) == 1:
+            record, _ = accepted[0]
+            reason = f"{REJECTED_BY_DATABASE}: {error.sqlstate} {error}"
+            await self._dead_letter([(record, reason)])
+            return
+        middle = len(accepted) // 2
+        for half in (accepted[:middle], accepted[middle:]):
+            await self._write(half)

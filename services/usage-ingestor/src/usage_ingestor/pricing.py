@@ -1,0 +1,144 @@
+"""Which price applies to a call, and what the call cost.
+
+Prices are USD per 1M tokens, versioned by the date they take effect; the
+version in force at ``occurred_at`` applies. A date-suffixed snapshot name
+(``gpt-4o-mini-2024-07-18``) uses its family's price (``gpt-4o-mini``) unless
+the table has an entry for the exact name. Arithmetic is in ``Decimal``:
+a cost is never a float, and a call without a price has no cost (never 0).
+"""
+
+import bisect
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Final
+
+from sendfx_shared.events.openai_usage import OpenAICallCompleted
+
+PER_MTOK: Final = Decimal(1_000_000)
+# core.openai_usage.cost_usd is numeric(20, 10).
+COST_QUANTUM: Final = Decimal("1e-10")
+
+_SNAPSHOT_SUFFIX = re.compile(r"-\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class PriceVersion:
+    id: uuid.UUID
+    model: str
+    effective_from: date
+    input_per_mtok: Decimal
+    cached_input_per_mtok: Decimal
+    output_per_mtok: Decimal
+    reasoning_per_mtok: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Priced:
+    """What the ingestor stores about a call's price: unpriced calls carry no
+    cost and no price version."""
+
+    cost_usd: Decimal | None
+    price_id: uuid.UUID | None
+
+    @property
+    def unpriced(self) -> bool:
+        return self.cost_usd is None
+
+
+UNPRICED: Final = Priced(None, None)
+
+
+def family_of(model: str) -> str | None:
+    """``gpt-4o-mini-2024-07-18`` → ``gpt-4o-mini``; None for a name without a date suffix."""
+    family = _SNAPSHOT_SUFFIX.sub("", model)
+    return family if family != model and family else None
+
+
+def cost_usd(
+    price: PriceVersion,
+    *,
+    prompt_tokens: int,
+    cached_tokens: int,
+    completion_tokens: int,
+    reasoning_tokens: int,
+) -> Decimal:
+    """Uncached prompt at the input rate + cached at the cached rate + completion at
+    the output rate, with
+    the reasoning part of the completion at its own rate where one is given."""
+    reasoning_rate = (
+        price.output_per_mtok if price.reasoning_per_mtok is None else price.reasoning_per_mtok
+    )
+    per_mtok = (
+        (prompt_tokens - cached_tokens) * price.input_per_mtok
+        + cached_tokens * price.cached_input_per_mtok
+        + (completion_tokens - reasoning_tokens) * price.output_per_mtok
+        + reasoning_tokens * reasoning_rate
+    )
+    return (per_mtok / PER_MTOK).quantize(COST_QUANTUM, rounding=ROUND_HALF_EVEN)
+
+
+@dataclass(slots=True)
+class PriceBook:
+    """Every price version, by model, ordered by the date each takes effect."""
+
+    _versions: dict[str, list[PriceVersion]] = field(default_factory=dict)
+    _dates: dict[str, list[date]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, versions: Iterable[PriceVersion]) -> "PriceBook":
+        book = cls()
+        by_model: dict[str, list[PriceVersion]] = {}
+        for version in versions:
+            by_model.setdefault(version.model, []).append(version)
+        for model, items in by_model.items():
+            items.sort(key=lambda v: v.effective_from)
+            book._versions[model] = items
+            book._dates[model] = [v.effective_from for v in items]
+        return book
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._versions.values())
+
+    def _in_force(self, model: str, day: date) -> PriceVersion | None:
+        dates = self._dates.get(model)
+        if not dates:
+            return None
+        index = bisect.bisect_right(dates, day) - 1
+        return self._versions[model][index] if index >= 0 else None
+
+    def price_for(self, model: str, occurred_at: datetime) -> PriceVersion | None:
+        """The exact model's version in force at ``occurred_at`` (a UTC day), else
+        its family's; None when neither had a price then."""
+        day = occurred_at.date() if occurred_at.tzinfo is None else _utc_day(occurred_at)
+        found = self._in_force(model, day)
+        if found is None and (family := family_of(model)) is not None:
+            found = self._in_force(family, day)
+        return found
+
+    def price_call(self, call: OpenAICallCompleted) -> Priced:
+        if call.usage_missing:
+            return UNPRICED
+        price = self.price_for(call.model, call.occurred_at)
+        if price is None:
+            return UNPRICED
+        return Priced(
+            cost_usd(
+                price,
+                prompt_tokens=call.prompt_tokens,
+                cached_tokens=call.cached_tokens,
+                completion_tokens=call.completion_tokens,
+                reasoning_tokens=call.reasoning_tokens,
+            ),
+            price.id,
+        )
+
+
+def _utc_day(moment: datetime) -> date:
+    offset = moment.utcoffset()
+    if not offset:
+        return moment.date()
+    return (moment.replace(tzinfo=None) - offset).date()

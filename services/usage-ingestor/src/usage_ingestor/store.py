@@ -1,0 +1,269 @@
+"""One transaction per batch: usage rows, counters, daily rollup, quota thresholds.
+
+Everything is derived from the rows the ``INSERT … ON CONFLICT DO NOTHING``
+actually inserted, so a redelivered event (same CloudEvent ``source`` and
+``id``) changes nothing. The whole batch is one statement over ``unnest``
+arrays: the round trips and the planning cost do not grow with the batch.
+"""
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Final
+
+from sendfx_shared.events.core import USAGE_THRESHOLD_CROSSED, UsageThresholdCrossed
+from sendfx_shared.events.envelope import new_event
+from sendfx_shared.topics import CORE_EVENTS
+
+from usage_ingestor.db import Connection
+from usage_ingestor.pricing import PriceBook
+from usage_ingestor.validation import UsageEvent
+
+INGESTOR_SOURCE: Final = "/sendfx/usage-ingestor"
+METRIC_AI_TOKENS: Final = "ai_tokens"
+METRIC_AI_CALLS: Final = "ai_calls"
+# Deterministic ids for threshold events, so a consumer can dedupe them too.
+_THRESHOLD_NAMESPACE: Final = uuid.UUID("6a0e5d3c-2f1b-4c8e-9a57-0b1d2e3f4a5b")
+
+_WRITE_BATCH: Final = f"""
+WITH batch AS (
+    SELECT * FROM unnest(
+        $1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[],
+        $8::int8[], $9::int8[], $10::int8[], $11::int8[], $12::int8[], $13::bool[],
+        $14::int4[], $15::timestamptz[], $16::numeric[], $17::uuid[], $18::bool[]
+    ) AS b(event_source, event_id, workspace_id, user_id, service, model, request_id,
+           prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens, total_tokens,
+           usage_missing, latency_ms, occurred_at, cost_usd, price_id, unpriced)
+), inserted AS (
+    INSERT INTO core.openai_usage (event_source, event_id, workspace_id, user_id, service,
+        model, request_id, prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens,
+        total_tokens, usage_missing, latency_ms, occurred_at, cost_usd, price_id, unpriced)
+    SELECT * FROM batch
+    ON CONFLICT (event_source, event_id) DO NOTHING
+    RETURNING workspace_id, model, service, occurred_at, prompt_tokens, cached_tokens,
+        completion_tokens, reasoning_tokens, total_tokens, cost_usd, unpriced, usage_missing
+), daily AS (
+    INSERT INTO core.usage_daily AS d (workspace_id, day, model, service, calls,
+        prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens, total_tokens,
+        cost_usd, unpriced_calls, usage_missing_calls)
+    SELECT workspace_id, (occurred_at AT TIME ZONE 'UTC')::date, model, service, count(*),
+        sum(prompt_tokens), sum(cached_tokens), sum(completion_tokens), sum(reasoning_tokens),
+        sum(total_tokens), coalesce(sum(cost_usd), 0),
+        count(*) FILTER (WHERE unpriced), count(*) FILTER (WHERE usage_missing)
+    FROM inserted
+    GROUP BY 1, 2, 3, 4
+    -- A stable lock order keeps concurrent ingestors from deadlocking.
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (workspace_id, day, model, service) DO UPDATE SET
+        calls = d.calls + EXCLUDED.calls,
+        prompt_tokens = d.prompt_tokens + EXCLUDED.prompt_tokens,
+        cached_tokens = d.cached_tokens + EXCLUDED.cached_tokens,
+        completion_tokens = d.completion_tokens + EXCLUDED.completion_tokens,
+        reasoning_tokens = d.reasoning_tokens + EXCLUDED.reasoning_tokens,
+        total_tokens = d.total_tokens + EXCLUDED.total_tokens,
+        cost_usd = d.cost_usd + EXCLUDED.cost_usd,
+        unpriced_calls = d.unpriced_calls + EXCLUDED.unpriced_calls,
+        usage_missing_calls = d.usage_missing_calls + EXCLUDED.usage_missing_calls
+), monthly AS (
+    -- usage_counters references core.workspaces: a workspace core-api has not
+    -- created (yet) keeps its usage rows and rollup, but has no counter.
+    SELECT i.workspace_id, to_char(i.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM') AS period,
+        count(*) AS calls, sum(i.total_tokens) AS tokens
+    FROM inserted i
+    WHERE EXISTS (SELECT 1 FROM core.workspaces w WHERE w.id = i.workspace_id)
+    GROUP BY 1, 2
+), counters AS (
+    INSERT INTO core.usage_counters AS c (workspace_id, metric, period, count)
+    SELECT m.workspace_id, k.metric, m.period,
+        CASE k.metric WHEN '{METRIC_AI_TOKENS}' THEN m.tokens ELSE m.calls END
+    FROM monthly m CROSS JOIN (VALUES ('{METRIC_AI_CALLS}'), ('{METRIC_AI_TOKENS}')) AS k(metric)
+    ORDER BY 1, 2, 3
+    ON CONFLICT (workspace_id, metric, period) DO UPDATE SET count = c.count + EXCLUDED.count
+    RETURNING workspace_id, metric, period, count
+), crossed AS (
+    INSERT INTO core.usage_thresholds_sent (workspace_id, period, threshold_percent,
+        tokens_used, token_limit)
+    SELECT c.workspace_id, c.period, t.percent, c.count, tr.ai_tokens_monthly
+    FROM counters c
+    JOIN core.workspaces w ON w.id = c.workspace_id
+    JOIN core.tiers tr ON tr.id = w.tier_id
+    CROSS JOIN (VALUES (80), (100)) AS t(percent)
+    WHERE c.metric = '{METRIC_AI_TOKENS}' AND c.count > 0
+      AND tr.ai_tokens_monthly IS NOT NULL
+      AND c.count * 100 >= tr.ai_tokens_monthly * t.percent
+    ORDER BY 1, 2, 3
+    ON CONFLICT (workspace_id, period, threshold_percent) DO NOTHING
+    RETURNING workspace_id, period, threshold_percent, tokens_used, token_limit
+)
+SELECT (SELECT count(*) FROM inserted) AS inserted,
+    (SELECT coalesce(json_agg(json_build_object(
+        'workspace_id', x.workspace_id, 'period', x.period,
+        'threshold_percent', x.threshold_percent, 'tokens_used', x.tokens_used,
+        'limit', x.token_limit, 'tier_code', tr.code)
+        ORDER BY x.workspace_id, x.period, x.threshold_percent), '[]'::json)::text
+     FROM crossed x
+     JOIN core.workspaces w ON w.id = x.workspace_id
+     LEFT JOIN core.tiers tr ON tr.id = w.tier_id) AS crossed
+"""
+
+_INSERT_OUTBOX: Final = """
+INSERT INTO core.outbox (topic, message_key, event_type, event)
+SELECT t, k, e, v::jsonb
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(t, k, e, v)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    inserted: int
+    thresholds: list[UsageThresholdCrossed]
+
+
+class UsageColumns:
+    """The batch as one array per column, the shape ``unnest`` takes."""
+
+    __slots__ = (
+        "cached",
+        "completion",
+        "cost",
+        "event_id",
+        "event_source",
+        "keys",
+        "latency",
+        "missing",
+        "model",
+        "occurred_at",
+        "price_id",
+        "prompt",
+        "reasoning",
+        "request_id",
+        "service",
+        "total",
+        "unpriced",
+        "user_id",
+        "workspace_id",
+    )
+
+    def __init__(self) -> None:
+        self.keys: set[tuple[str, str]] = set()
+        self.event_source: list[str] = []
+        self.event_id: list[str] = []
+        self.workspace_id: list[uuid.UUID] = []
+        self.user_id: list[uuid.UUID | None] = []
+        self.service: list[str] = []
+        self.model: list[str] = []
+        self.request_id: list[str | None] = []
+        self.prompt: list[int] = []
+        self.cached: list[int] = []
+        self.completion: list[int] = []
+        self.reasoning: list[int] = []
+        self.total: list[int] = []
+        self.missing: list[bool] = []
+        self.latency: list[int | None] = []
+        self.occurred_at: list[datetime] = []
+        self.cost: list[Decimal | None] = []
+        self.price_id: list[uuid.UUID | None] = []
+        self.unpriced: list[bool] = []
+
+    @classmethod
+    def of(cls, events: Iterable[UsageEvent], book: PriceBook) -> "UsageColumns":
+        columns = cls()
+        for event in events:
+            columns.add(event, book)
+        return columns
+
+    def __len__(self) -> int:
+        return len(self.event_id)
+
+    def add(self, event: UsageEvent, book: PriceBook) -> bool:
+        """False when the batch already holds this event (a duplicate)."""
+        key = (event.source, event.id)
+        if key in self.keys:
+            return False
+        self.keys.add(key)
+        call = event.data
+        priced = book.price_call(call)
+        self.event_source.append(event.source)
+        self.event_id.append(event.id)
+        self.workspace_id.append(call.workspace_id)
+        self.user_id.append(call.user_id)
+        self.service.append(call.service)
+        self.model.append(call.model)
+        self.request_id.append(call.request_id)
+        self.prompt.append(call.prompt_tokens)
+        self.cached.append(call.cached_tokens)
+        self.completion.append(call.completion_tokens)
+        self.reasoning.append(call.reasoning_tokens)
+        self.total.append(call.effective_total_tokens)
+        self.missing.append(call.usage_missing)
+        self.latency.append(call.latency_ms)
+        self.occurred_at.append(call.occurred_at)
+        self.cost.append(priced.cost_usd)
+        self.price_id.append(priced.price_id)
+        self.unpriced.append(priced.unpriced)
+        return True
+
+    def arguments(self) -> tuple[Sequence[Any], ...]:
+        return (
+            self.event_source,
+            self.event_id,
+            self.workspace_id,
+            self.user_id,
+            self.service,
+            self.model,
+            self.request_id,
+            self.prompt,
+            self.cached,
+            self.completion,
+            self.reasoning,
+            self.total,
+            self.missing,
+            self.latency,
+            self.occurred_at,
+            self.cost,
+            self.price_id,
+            self.unpriced,
+        )
+
+
+def threshold_event_id(crossed: UsageThresholdCrossed) -> str:
+    name = f"{crossed.workspace_id}/{crossed.period}/{crossed.threshold_percent}"
+    return str(uuid.uuid5(_THRESHOLD_NAMESPACE, name))
+
+
+async def _announce(conn: Connection, crossed: list[UsageThresholdCrossed]) -> None:
+    events = [
+        new_event(
+            source=INGESTOR_SOURCE,
+            type=USAGE_THRESHOLD_CROSSED,
+            data=item,
+            subject=str(item.workspace_id),
+            event_id=threshold_event_id(item),
+        )
+        for item in crossed
+    ]
+    await conn.execute(
+        _INSERT_OUTBOX,
+        [CORE_EVENTS] * len(events),
+        [str(item.workspace_id) for item in crossed],
+        [USAGE_THRESHOLD_CROSSED] * len(events),
+        [event.to_json_bytes().decode() for event in events],
+    )
+
+
+async def write_batch(conn: Connection, columns: UsageColumns) -> BatchResult:
+    """Writes the batch and its effects in one transaction."""
+    if not len(columns):
+        return BatchResult(0, [])
+    async with conn.transaction():
+        row = await conn.fetchrow(_WRITE_BATCH, *columns.arguments())
+        assert row is not None
+        crossed = [
+            UsageThresholdCrossed.model_validate(item) for item in json.loads(row["crossed"])
+        ]
+        if crossed:
+            await _announce(conn, crossed)
+    return BatchResult(int(row["inserted"]), crossed)
