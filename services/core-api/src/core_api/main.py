@@ -1,0 +1,119 @@
+"""The core-api process: app factory, lifespan and the ``core-api`` console entry.
+
+Start-up order: refuse a MongoDB URL → apply migrations → pool → seed the
+platform admin → start the outbox relay. Shutdown reverses it.
+"""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import uvicorn
+from fastapi import FastAPI
+from sendfx_shared.http import install_common
+from sendfx_shared.outbox.postgres import OutboxRelay, RelayConfig
+from sendfx_shared.postgres import apply_migrations, connect, create_pool
+
+from core_api.routes import (
+    auth,
+    billing,
+    health,
+    members,
+    model_prices,
+    subscriptions,
+    tiers,
+    usage,
+    users,
+    workspaces,
+)
+from core_api.services.auth import seed_admin
+from core_api.settings import ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD, CoreApiSettings, load_settings
+
+log = logging.getLogger("core_api")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: CoreApiSettings = app.state.settings
+    connection = await connect(settings.postgres_url)
+    try:
+        applied = await apply_migrations(connection)
+    finally:
+        await connection.close()
+    if applied:
+        log.info("core-api: applied migrations %s", ", ".join(applied))
+    pool = await create_pool(
+        settings.postgres_url,
+        min_size=settings.postgres_pool_min,
+        max_size=settings.postgres_pool_max,
+    )
+    app.state.pool = pool
+    if settings.admin_password == DEFAULT_ADMIN_PASSWORD:
+        log.warning(
+            "core-api: ADMIN_PASSWORD is not set; %s uses the local development password. "
+            "Set ADMIN_PASSWORD anywhere but a developer machine.",
+            ADMIN_EMAIL,
+        )
+    if await seed_admin(pool, ADMIN_EMAIL, settings.admin_password):
+        log.info("core-api: created the platform admin %s", ADMIN_EMAIL)
+    relay: OutboxRelay | None = None
+    if settings.outbox_relay_enabled:
+        relay = OutboxRelay(
+            pool,
+            settings.postgres_url,
+            settings,
+            RelayConfig(
+                poll_interval=settings.outbox_poll_interval,
+                max_attempts=settings.outbox_max_attempts,
+            ),
+        )
+        await relay.start()
+    app.state.relay = relay
+    try:
+        yield
+    finally:
+        if relay is not None:
+            await relay.stop()
+        await pool.close()
+
+
+def create_app(settings: CoreApiSettings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    app = FastAPI(
+        title="sendfx core-api",
+        version="0.1.0",
+        description="Users, workspaces, members, tiers, billing, subscriptions and usage.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.auth_settings = settings
+    install_common(app)
+    for module in (
+        health,
+        auth,
+        users,
+        workspaces,
+        members,
+        tiers,
+        billing,
+        subscriptions,
+        usage,
+        model_prices,
+    ):
+        app.include_router(module.router)
+    return app
+
+
+def run() -> None:
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+    )
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,1 @@
+"""Plain parameterised SQL over the ``core`` schema, one module per table family."""

@@ -1,0 +1,79 @@
+import uuid
+
+import asyncpg
+
+from core_api.db import Db
+from core_api.repositories.paging import After, after_args, keyset
+
+_COLUMNS = "id, email::text AS email, password_hash, name, role, is_active, created_at, updated_at"
+_UPDATABLE = ("name", "role", "is_active", "password_hash")
+
+
+async def insert_user(
+    db: Db, *, email: str, password_hash: str, name: str, role: str = "user"
+) -> asyncpg.Record:
+    row = await db.fetchrow(
+        f"""INSERT INTO core.users (email, password_hash, name, role)
+            VALUES ($1, $2, $3, $4) RETURNING {_COLUMNS}""",
+        email,
+        password_hash,
+        name,
+        role,
+    )
+    assert row is not None
+    return row
+
+
+async def insert_user_if_absent(
+    db: Db, *, email: str, password_hash: str, name: str, role: str
+) -> asyncpg.Record | None:
+    return await db.fetchrow(
+        f"""INSERT INTO core.users (email, password_hash, name, role)
+            VALUES ($1, $2, $3, $4) ON CONFLICT (email) DO NOTHING RETURNING {_COLUMNS}""",
+        email,
+        password_hash,
+        name,
+        role,
+    )
+
+
+async def get_user(db: Db, user_id: uuid.UUID) -> asyncpg.Record | None:
+    return await db.fetchrow(f"SELECT {_COLUMNS} FROM core.users WHERE id = $1", user_id)
+
+
+async def get_user_by_email(db: Db, email: str) -> asyncpg.Record | None:
+    return await db.fetchrow(f"SELECT {_COLUMNS} FROM core.users WHERE email = $1", email.strip())
+
+
+async def update_user(
+    db: Db, user_id: uuid.UUID, changes: dict[str, object]
+) -> asyncpg.Record | None:
+    fields = [name for name in _UPDATABLE if name in changes]
+    if not fields:
+        return await get_user(db, user_id)
+    assignments = ", ".join(f"{name} = ${n}" for n, name in enumerate(fields, start=2))
+    return await db.fetchrow(
+        f"UPDATE core.users SET {assignments} WHERE id = $1 RETURNING {_COLUMNS}",
+        user_id,
+        *(changes[name] for name in fields),
+    )
+
+
+async def set_password_hash_if_unchanged(
+    db: Db, user_id: uuid.UUID, old_hash: str, new_hash: str
+) -> None:
+    await db.execute(
+        "UPDATE core.users SET password_hash = $3 WHERE id = $1 AND password_hash = $2",
+        user_id,
+        old_hash,
+        new_hash,
+    )
+
+
+async def list_users(db: Db, after: After | None, limit: int) -> list[asyncpg.Record]:
+    return await db.fetch(
+        f"""SELECT {_COLUMNS} FROM core.users u WHERE {keyset("u", 1)}
+            ORDER BY created_at, id LIMIT $3""",
+        *after_args(after),
+        limit + 1,
+    )

@@ -1,0 +1,99 @@
+import uuid
+
+import asyncpg
+
+from core_api.db import Db
+from core_api.repositories.paging import After, after_args, keyset
+
+_SELECT = """
+SELECT w.id, w.name, w.slug, w.owner_id, w.tier_id, w.version, w.created_at, w.updated_at,
+       t.code AS tier_code, t.ai_tokens_monthly, t.flows, t.members
+FROM core.workspaces w LEFT JOIN core.tiers t ON t.id = w.tier_id
+"""
+
+
+async def insert_workspace(db: Db, *, name: str, slug: str, owner_id: uuid.UUID) -> uuid.UUID:
+    workspace_id: uuid.UUID = await db.fetchval(
+        "INSERT INTO core.workspaces (name, slug, owner_id) VALUES ($1, $2, $3) RETURNING id",
+        name,
+        slug,
+        owner_id,
+    )
+    return workspace_id
+
+
+async def get_workspace(db: Db, workspace_id: uuid.UUID) -> asyncpg.Record | None:
+    return await db.fetchrow(f"{_SELECT} WHERE w.id = $1", workspace_id)
+
+
+async def lock_workspace(db: Db, workspace_id: uuid.UUID) -> bool:
+    """Serialises every change of a workspace's membership and subscription."""
+    found = await db.fetchval(
+        "SELECT true FROM core.workspaces WHERE id = $1 FOR UPDATE", workspace_id
+    )
+    return bool(found)
+
+
+async def list_workspaces(
+    db: Db, after: After | None, limit: int, member_id: uuid.UUID | None
+) -> list[asyncpg.Record]:
+    """All workspaces, or those ``member_id`` belongs to (with their role)."""
+    if member_id is None:
+        return await db.fetch(
+            f"""{_SELECT} WHERE {keyset("w", 1)} ORDER BY w.created_at, w.id LIMIT $3""",
+            *after_args(after),
+            limit + 1,
+        )
+    return await db.fetch(
+        f"""SELECT s.*, m.role FROM ({_SELECT}) s
+            JOIN core.workspace_members m ON m.workspace_id = s.id AND m.user_id = $4
+            WHERE {keyset("s", 1)} ORDER BY s.created_at, s.id LIMIT $3""",
+        *after_args(after),
+        limit + 1,
+        member_id,
+    )
+
+
+async def update_workspace(
+    db: Db, workspace_id: uuid.UUID, *, name: str | None, slug: str | None
+) -> None:
+    await db.execute(
+        """UPDATE core.workspaces
+           SET name = coalesce($2, name), slug = coalesce($3, slug), version = version + 1
+           WHERE id = $1""",
+        workspace_id,
+        name,
+        slug,
+    )
+
+
+async def set_owner(db: Db, workspace_id: uuid.UUID, owner_id: uuid.UUID) -> None:
+    await db.execute(
+        "UPDATE core.workspaces SET owner_id = $2, version = version + 1 WHERE id = $1",
+        workspace_id,
+        owner_id,
+    )
+
+
+async def set_tier(db: Db, workspace_id: uuid.UUID, tier_id: uuid.UUID | None) -> None:
+    await db.execute(
+        "UPDATE core.workspaces SET tier_id = $2, version = version + 1 WHERE id = $1",
+        workspace_id,
+        tier_id,
+    )
+
+
+async def bump_workspaces_on_tier(db: Db, tier_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await db.fetch(
+        "UPDATE core.workspaces SET version = version + 1 WHERE tier_id = $1 RETURNING id",
+        tier_id,
+    )
+    return [r["id"] for r in rows]
+
+
+async def delete_workspace(db: Db, workspace_id: uuid.UUID) -> None:
+    await db.execute("DELETE FROM core.workspaces WHERE id = $1", workspace_id)
+
+
+async def slug_taken(db: Db, slug: str) -> bool:
+    return bool(await db.fetchval("SELECT true FROM core.workspaces WHERE slug = $1", slug))

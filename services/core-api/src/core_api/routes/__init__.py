@@ -1,0 +1,1 @@
+"""HTTP routes, one module per resource: parse, authorise, call one service function."""

@@ -1,0 +1,35 @@
+import uuid
+
+from fastapi import APIRouter
+from sendfx_shared.auth import CurrentAdmin
+from sendfx_shared.pagination import Page
+
+from core_api.routes.deps import DEFAULT_PAGE, Cursor, DbPool, Limit
+from core_api.schemas import AdminUserCreateIn, AdminUserUpdateIn, UserOut
+from core_api.services import users
+
+router = APIRouter(prefix="/api/admin/users", tags=["admin: users"])
+
+
+@router.get("")
+async def list_users(
+    _: CurrentAdmin, pool: DbPool, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE
+) -> Page[UserOut]:
+    return await users.list_users(pool, cursor, limit)
+
+
+@router.post("", status_code=201)
+async def create_user(body: AdminUserCreateIn, _: CurrentAdmin, pool: DbPool) -> UserOut:
+    return await users.create_user(pool, body)
+
+
+@router.get("/{user_id}")
+async def get_user(user_id: uuid.UUID, _: CurrentAdmin, pool: DbPool) -> UserOut:
+    return await users.get_user(pool, user_id)
+
+
+@router.patch("/{user_id}")
+async def update_user(
+    user_id: uuid.UUID, body: AdminUserUpdateIn, _: CurrentAdmin, pool: DbPool
+) -> UserOut:
+    return await users.update_user(pool, user_id, body)

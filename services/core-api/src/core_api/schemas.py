@@ -1,0 +1,311 @@
+"""Request and response bodies of the core-api HTTP API.
+
+Every text input goes through ``Text`` (no NUL, valid UTF-8: PostgreSQL
+refuses both, and that must be a 422 rather than a 500); numbers are bounded
+to what their columns hold.
+"""
+
+import re
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from sendfx_shared.events.core import WorkspaceRole
+
+SubscriptionStatus = Literal["trialing", "active", "past_due", "canceled"]
+PlatformRole = Literal["user", "admin"]
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_BIGINT_MAX = 2**63 - 1
+_INT_MAX = 2**31 - 1
+
+
+def _storable(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must be valid UTF-8 text") from exc
+    return value
+
+
+def _email(value: str) -> str:
+    value = _storable(value).strip()
+    if not _EMAIL.match(value):
+        raise ValueError("is not an email address")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_storable)]
+Email = Annotated[str, Field(min_length=3, max_length=254), AfterValidator(_email)]
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_storable)]
+Password = Annotated[str, Field(min_length=8, max_length=256), AfterValidator(_storable)]
+Slug = Annotated[str, Field(min_length=1, max_length=63, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+TierCode = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+# Money is numeric in PostgreSQL and a JSON number on the wire.
+Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+Price = Annotated[Decimal, Field(ge=0, le=Decimal("9999999999.99"), decimal_places=2)]
+PerMTok = Annotated[Decimal, Field(ge=0, le=Decimal("999999.999999"), decimal_places=6)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# -- auth and users ----------------------------------------------------------
+
+
+class RegisterIn(_In):
+    email: Email
+    password: Password
+    name: Annotated[str, Field(max_length=200), AfterValidator(_storable)] = ""
+
+
+class LoginIn(_In):
+    email: Annotated[str, Field(max_length=254), AfterValidator(_storable)]
+    password: Annotated[str, Field(max_length=256), AfterValidator(_storable)]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class UserOut(_Out):
+    id: uuid.UUID
+    email: str
+    name: str
+    role: PlatformRole
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class MeUpdateIn(_In):
+    name: Annotated[str, Field(max_length=200), AfterValidator(_storable)] | None = None
+    password: Password | None = None
+
+
+class AdminUserCreateIn(RegisterIn):
+    role: PlatformRole = "user"
+
+
+class AdminUserUpdateIn(_In):
+    name: Annotated[str, Field(max_length=200), AfterValidator(_storable)] | None = None
+    role: PlatformRole | None = None
+    is_active: bool | None = None
+
+
+# -- workspaces and members --------------------------------------------------
+
+
+class WorkspaceIn(_In):
+    name: Name
+    slug: Slug | None = None
+
+
+class WorkspaceUpdateIn(_In):
+    name: Name | None = None
+    slug: Slug | None = None
+
+
+class TierLimitsOut(BaseModel):
+    ai_tokens_monthly: int | None = None
+    flows: int | None = None
+    members: int | None = None
+
+
+class WorkspaceOut(_Out):
+    id: uuid.UUID
+    name: str
+    slug: str
+    owner_id: uuid.UUID | None
+    tier_code: str | None
+    limits: TierLimitsOut
+    role: WorkspaceRole | None = Field(description="the caller's role; null for platform admins")
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class MemberIn(_In):
+    """Adds an already registered user, found by email (case-insensitive)."""
+
+    email: Email
+    role: Literal["admin", "member"] = "member"
+
+
+class MemberRoleIn(_In):
+    """``owner`` transfers ownership: the previous owner becomes an admin."""
+
+    role: WorkspaceRole
+
+
+class MemberOut(_Out):
+    workspace_id: uuid.UUID
+    user_id: uuid.UUID
+    email: str
+    name: str
+    role: WorkspaceRole
+    created_at: datetime
+    updated_at: datetime
+
+
+# -- tiers, billing, subscriptions -------------------------------------------
+
+
+class TierLimitsIn(_In):
+    ai_tokens_monthly: Annotated[int, Field(ge=0, le=_BIGINT_MAX)] | None = None
+    flows: Annotated[int, Field(ge=0, le=_INT_MAX)] | None = None
+    members: Annotated[int, Field(ge=0, le=_INT_MAX)] | None = None
+
+
+class TierIn(_In):
+    code: TierCode
+    name: Name
+    price_monthly: Price = Decimal(0)
+    limits: TierLimitsIn = TierLimitsIn()
+    is_active: bool = True
+
+
+class TierUpdateIn(_In):
+    name: Name | None = None
+    price_monthly: Price | None = None
+    limits: TierLimitsIn | None = None
+    is_active: bool | None = None
+
+
+class TierOut(_Out):
+    id: uuid.UUID
+    code: str
+    name: str
+    price_monthly: Money
+    limits: TierLimitsOut
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class BillingAccountIn(_In):
+    email: Email | None = None
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
+    stripe_customer_id: (
+        Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_storable)] | None
+    ) = None
+
+
+class BillingAccountOut(_Out):
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    email: str | None
+    country: str | None
+    stripe_customer_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class SubscriptionIn(_In):
+    tier_code: TierCode
+    trial: bool = False
+
+
+class SubscriptionChangeIn(_In):
+    tier_code: TierCode
+
+
+class SubscriptionStatusIn(_In):
+    status: SubscriptionStatus
+
+
+class SubscriptionOut(_Out):
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    tier_code: str
+    status: SubscriptionStatus
+    current_period_start: datetime | None
+    current_period_end: datetime | None
+    cancel_at_period_end: bool
+    stripe_subscription_id: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+# -- usage -------------------------------------------------------------------
+
+
+class UsageCounterOut(_Out):
+    workspace_id: uuid.UUID
+    metric: str
+    period: str
+    count: int
+    updated_at: datetime
+
+
+class UsageNumbers(BaseModel):
+    calls: int = 0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+    reasoning_tokens: int = 0
+    total_tokens: int = 0
+    cost_usd: Money = Field(
+        default=Decimal(0), description="estimated cost of the priced calls, USD"
+    )
+    unpriced_calls: int = 0
+    usage_missing_calls: int = 0
+
+
+class UsageByModel(UsageNumbers):
+    model: str
+
+
+class UsageByService(UsageNumbers):
+    service: str
+
+
+class UsageByDay(UsageNumbers):
+    day: date
+
+
+class UsageSummary(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    workspace_id: uuid.UUID
+    from_: date = Field(alias="from")
+    to: date
+    totals: UsageNumbers
+    by_model: list[UsageByModel]
+    by_service: list[UsageByService]
+    by_day: list[UsageByDay]
+
+
+class ModelPriceIn(_In):
+    """USD per 1M tokens, effective from a date (a new version, never an edit)."""
+
+    model: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_storable)]
+    effective_from: date
+    input_per_mtok: PerMTok
+    cached_input_per_mtok: PerMTok
+    output_per_mtok: PerMTok
+    reasoning_per_mtok: PerMTok | None = None
+
+
+class ModelPriceOut(_Out):
+    id: uuid.UUID
+    model: str
+    effective_from: date
+    input_per_mtok: Money
+    cached_input_per_mtok: Money
+    output_per_mtok: Money
+    reasoning_per_mtok: Money | None
+    source: str
+    created_at: datetime

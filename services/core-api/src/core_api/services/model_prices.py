@@ -1,0 +1,40 @@
+from datetime import date
+
+import asyncpg
+from sendfx_shared.pagination import Page, decode_cursor, encode_cursor
+from sendfx_shared.problems import ProblemError
+
+from core_api.db import transaction
+from core_api.repositories import model_prices as prices_repo
+from core_api.schemas import ModelPriceIn, ModelPriceOut
+
+
+def _after(cursor: str | None) -> tuple[str, date] | None:
+    position = decode_cursor(cursor)
+    if position is None:
+        return None
+    try:
+        return str(position["m"]), date.fromisoformat(str(position["d"]))
+    except (KeyError, ValueError) as exc:
+        raise ProblemError(400, "the cursor is not valid", kind="invalid-cursor") from exc
+
+
+async def list_prices(
+    pool: asyncpg.Pool, model: str | None, cursor: str | None, limit: int
+) -> Page[ModelPriceOut]:
+    async with transaction(pool) as db:
+        records = await prices_repo.list_prices(db, model, _after(cursor), limit)
+    items = [ModelPriceOut.model_validate(dict(r)) for r in records[:limit]]
+    next_cursor = None
+    if len(records) > limit and items:
+        last = items[-1]
+        next_cursor = encode_cursor({"m": last.model, "d": last.effective_from.isoformat()})
+    return Page[ModelPriceOut](items=items, next_cursor=next_cursor)
+
+
+async def add_price(pool: asyncpg.Pool, body: ModelPriceIn) -> ModelPriceOut:
+    """A new price version; the usage-ingestor prices calls on or after
+    ``effective_from`` with it."""
+    async with transaction(pool) as db:
+        row = await prices_repo.insert_price(db, **body.model_dump())
+    return ModelPriceOut.model_validate(dict(row))

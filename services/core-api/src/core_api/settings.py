@@ -1,0 +1,35 @@
+"""Settings of the core-api process (PostgreSQL side only)."""
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import SettingsConfigDict
+from sendfx_shared.settings import PostgresSettings, ServiceSettings, guard_store
+
+PROCESS_NAME = "core-api"
+ADMIN_EMAIL = "admin@sendfx.ai"
+# Local development only; start-up logs a loud warning while it is in use.
+DEFAULT_ADMIN_PASSWORD = "sendfx-admin"
+
+
+class CoreApiSettings(ServiceSettings, PostgresSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    service_name: str = PROCESS_NAME
+    port: int = Field(default=8001, validation_alias=AliasChoices("CORE_API_PORT", "PORT"))
+    admin_password: str = Field(
+        default=DEFAULT_ADMIN_PASSWORD, validation_alias=AliasChoices("ADMIN_PASSWORD")
+    )
+    outbox_relay_enabled: bool = Field(
+        default=True, validation_alias=AliasChoices("CORE_API_OUTBOX_RELAY")
+    )
+    outbox_poll_interval: float = Field(
+        default=1.0, gt=0, validation_alias=AliasChoices("CORE_API_OUTBOX_POLL_SECONDS")
+    )
+    outbox_max_attempts: int = Field(
+        default=8, ge=1, validation_alias=AliasChoices("CORE_API_OUTBOX_MAX_ATTEMPTS")
+    )
+
+
+def load_settings() -> CoreApiSettings:
+    """Read the environment; refuses to start when given a MongoDB URL."""
+    guard_store(PROCESS_NAME, "postgres")
+    return CoreApiSettings()
