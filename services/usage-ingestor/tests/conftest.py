@@ -11,7 +11,8 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
 from sendfx_dev.pytest_plugin import TestInfra
 from sendfx_shared.postgres import create_pool
 from usage_ingestor.settings import IngestorSettings
@@ -87,3 +88,15 @@ async def usage_counts(pool: asyncpg.Pool) -> Callable[[uuid.UUID], Awaitable[di
         }
 
     return counts
+
+
+@pytest.fixture(scope="session")
+async def dlq_consumer(kafka_bootstrap_servers: str) -> AsyncIterator[AIOKafkaConsumer]:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=kafka_bootstrap_servers,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    yield consumer
+    await consumer.stop()

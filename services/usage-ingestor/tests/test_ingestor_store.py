@@ -2,13 +2,14 @@
 
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from collections.abc import Awaitable, Callable
 
 import asyncpg
 import pytest
+
 from usage_ingestor.price_table import load_price_book
 from usage_ingestor.pricing import PriceBook
 from usage_ingestor.store import UsageColumns, threshold_event_id, write_batch
@@ -144,9 +145,12 @@ async def test_each_threshold_is_announced_once_per_period(
     december = datetime(2026, 12, 3, tzinfo=UTC)
 
     # 1500 tokens each: 5 calls = 7500 (75%), 6 = 9000 (90%), 7 = 10500 (105%)
-    first = await write(pool, book, [usage_event(workspace, occurred_at=november)] * 1 + [
-        usage_event(workspace, occurred_at=november) for _ in range(4)
-    ])
+    first = await write(
+        pool,
+        book,
+        [usage_event(workspace, occurred_at=november)] * 1
+        + [usage_event(workspace, occurred_at=november) for _ in range(4)],
+    )
     at_90 = await write(pool, book, [usage_event(workspace, occurred_at=november)])
     at_90_again = await write(pool, book, [usage_event(workspace, occurred_at=november)])
     beyond = await write(pool, book, [usage_event(workspace, occurred_at=november)])
@@ -168,7 +172,9 @@ async def test_each_threshold_is_announced_once_per_period(
     assert [(r["topic"], r["event_type"]) for r in outbox] == [
         ("core.events", "usage.threshold_crossed")
     ] * 3
-    events = [r["event"] if isinstance(r["event"], dict) else json.loads(r["event"]) for r in outbox]
+    events = [
+        r["event"] if isinstance(r["event"], dict) else json.loads(r["event"]) for r in outbox
+    ]
     assert [(e["data"]["period"], e["data"]["threshold_percent"]) for e in events] == [
         ("2026-11", 80),
         ("2026-11", 100),

@@ -18,10 +18,10 @@ from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.message import StreamMessage
+
 from sendfx_shared.kafka import make_broker, make_producer
 from sendfx_shared.postgres import apply_migrations, connect, create_pool
 from sendfx_shared.topics import OPENAI_CALL_COMPLETED, dlq_of
-
 from usage_ingestor.ingest import Backoff, BatchIngestor
 from usage_ingestor.price_table import insert_missing_prices, read_price_file
 from usage_ingestor.settings import PROCESS_NAME, IngestorSettings

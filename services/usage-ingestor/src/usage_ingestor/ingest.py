@@ -16,8 +16,8 @@ from typing import Any, Protocol, TypeVar
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from sendfx_shared.kafka import publish_to_dlq
 
+from sendfx_shared.kafka import publish_to_dlq
 from usage_ingestor.price_table import load_price_book, prices_fingerprint
 from usage_ingestor.pricing import PriceBook
 from usage_ingestor.store import UsageColumns, write_batch

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
+
 from sendfx_shared.settings import KafkaSettings, PostgresSettings, guard_store
 
 PROCESS_NAME = "usage-ingestor"

@@ -17,7 +17,6 @@ from typing import Any, Final
 from sendfx_shared.events.core import USAGE_THRESHOLD_CROSSED, UsageThresholdCrossed
 from sendfx_shared.events.envelope import new_event
 from sendfx_shared.topics import CORE_EVENTS
-
 from usage_ingestor.db import Connection
 from usage_ingestor.pricing import PriceBook
 from usage_ingestor.validation import UsageEvent

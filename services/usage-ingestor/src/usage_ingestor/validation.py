@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from pydantic import ValidationError
+
 from sendfx_shared.events.envelope import CloudEvent
 from sendfx_shared.events.openai_usage import OPENAI_CALL_COMPLETED_TYPE, OpenAICallCompleted
 
