@@ -23,15 +23,15 @@ from typing import Literal
 
 import httpx
 from pydantic import BaseModel
+
+from sendfx_dev import gateway, servers
+from sendfx_dev.ports import port_is_open, wait_until
+from sendfx_dev.servers import ComponentFailed, pid_alive, spawn, stop_pid
 from sendfx_shared.settings import (
     DEFAULT_MONGO_URL,
     DEFAULT_POSTGRES_URL,
     DEV_JWT_SECRET,
 )
-
-from sendfx_dev import gateway, servers
-from sendfx_dev.ports import port_is_open, wait_until
-from sendfx_dev.servers import ComponentFailed, pid_alive, spawn, stop_pid
 
 ADMIN_EMAIL = "admin@sendfx.ai"
 DEFAULT_ADMIN_PASSWORD = "sendfx-admin"
@@ -170,15 +170,15 @@ class StackConfig:
     def log_of(self, component: str) -> Path:
         return self.state_dir / "log" / f"{component}.log"
 
-    def service_env(self, component: str) -> dict[str, str]:
-        """The complete environment of a service process: its own store only."""
-        env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
-        env.update(self.extra_env)
-        env["KAFKA_BOOTSTRAP_SERVERS"] = self.kafka_bootstrap_servers
-        env["KAFKA_TOPIC_PREFIX"] = self.kafka_topic_prefix
-        env["JWT_SECRET"] = self.jwt_secret
+    def own_env(self, component: str) -> dict[str, str]:
+        """The variables ``up`` sets for a service: its own store's, never the other's."""
+        env = {
+            "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
+            "KAFKA_TOPIC_PREFIX": self.kafka_topic_prefix,
+        }
         if component == "core-api":
             env["POSTGRES_URL"] = self.postgres_url
+            env["JWT_SECRET"] = self.jwt_secret
             env["ADMIN_PASSWORD"] = self.admin_password
             env["CORE_API_PORT"] = str(self.core_api_port)
         elif component == "usage-ingestor":
@@ -186,9 +186,17 @@ class StackConfig:
             env["USAGE_INGESTOR_PORT"] = str(self.usage_ingestor_port)
         elif component == "feature-api":
             env["MONGO_URL"] = self.mongo_url
+            env["JWT_SECRET"] = self.jwt_secret
             env["OPENAI_API_KEY"] = self.openai_api_key
             env["OPENAI_BASE_URL"] = self.openai_base_url
             env["FEATURE_API_PORT"] = str(self.feature_api_port)
+        return env
+
+    def service_env(self, component: str) -> dict[str, str]:
+        """The complete environment of a service process (the caller's, scrubbed)."""
+        env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
+        env.update(self.extra_env)
+        env.update(self.own_env(component))
         return env
 
 
@@ -245,6 +253,7 @@ def postgres_healthy(url: str) -> bool:
 def ensure_postgres_database(url: str) -> bool:
     """Create the database ``url`` names when the server lacks it; True if created."""
     import asyncpg
+
     from sendfx_shared.postgres import connect
 
     base, _, tail = url.rpartition("/")

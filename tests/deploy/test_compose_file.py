@@ -1,0 +1,164 @@
+"""docker-compose.yml cannot run here (no Docker engine), so check what can be:
+it is a valid Compose file, and it stays in step with the local runner."""
+
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from sendfx_dev import gateway
+from sendfx_dev.stack import StackConfig
+from sendfx_shared.settings import DEFAULT_KAFKA, DEFAULT_MONGO_URL, DEFAULT_POSTGRES_URL
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("core-api", "usage-ingestor", "feature-api")
+# Set in the containers only: where to bind and what the health check asks.
+CONTAINER_ONLY = {"HOST", "HEALTH_URL"}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def local() -> StackConfig:
+    """The local runner's configuration with nothing set in the environment."""
+    return StackConfig.from_env(ROOT, env={})
+
+
+def _host_port(service: dict[str, Any], container_port: int) -> int:
+    for mapping in service.get("ports", []):
+        host, _, inside = str(mapping).rpartition(":")
+        if int(inside) == container_port:
+            return int(host.rsplit(":", 1)[-1])
+    raise AssertionError(f"container port {container_port} is not published")
+
+
+def test_compose_file_is_valid_against_the_compose_specification(
+    compose: dict[str, Any],
+) -> None:
+    schema = json.loads((ROOT / "deploy" / "compose-spec.schema.json").read_text())
+    validator = jsonschema.Draft7Validator(schema)
+    errors = sorted(validator.iter_errors(compose), key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+
+
+def test_schema_check_catches_a_broken_compose_file(compose: dict[str, Any]) -> None:
+    """The schema is not vacuous: a typo in a service key is reported."""
+    schema = json.loads((ROOT / "deploy" / "compose-spec.schema.json").read_text())
+    broken = json.loads(json.dumps(compose))
+    broken["services"]["core-api"]["enviroment"] = {"X": "1"}
+    assert list(jsonschema.Draft7Validator(schema).iter_errors(broken))
+
+
+def test_published_ports_match_the_local_defaults(
+    compose: dict[str, Any], local: StackConfig
+) -> None:
+    services = compose["services"]
+    assert _host_port(services["gateway"], 8080) == local.gateway_port == 8080
+    assert _host_port(services["core-api"], 8001) == local.core_api_port == 8001
+    assert _host_port(services["feature-api"], 8002) == local.feature_api_port == 8002
+    assert _host_port(services["usage-ingestor"], 8003) == local.usage_ingestor_port == 8003
+    assert _host_port(services["fake-openai"], 8090) == local.fake_openai_port
+    assert _host_port(services["postgres"], 5432) == local.postgres_port
+    assert _host_port(services["mongo"], 27017) == local.mongo_port
+    assert _host_port(services["kafka"], 9092) == local.kafka_port
+    assert local.postgres_url == DEFAULT_POSTGRES_URL
+    assert local.mongo_url == DEFAULT_MONGO_URL
+    assert local.kafka_bootstrap_servers == DEFAULT_KAFKA
+
+
+@pytest.mark.parametrize("component", SERVICES)
+def test_each_service_gets_the_same_variables_as_locally(
+    compose: dict[str, Any], local: StackConfig, component: str
+) -> None:
+    in_compose = set(compose["services"][component]["environment"]) - CONTAINER_ONLY
+    assert in_compose == set(local.own_env(component))
+
+
+@pytest.mark.parametrize(
+    ("component", "forbidden"),
+    [
+        ("core-api", {"MONGO_URL", "LEGACY_MONGO_URL"}),
+        ("usage-ingestor", {"MONGO_URL", "LEGACY_MONGO_URL"}),
+        ("feature-api", {"POSTGRES_URL", "DATABASE_URL"}),
+        ("migrator-extract", {"POSTGRES_URL", "DATABASE_URL"}),
+        ("migrator-load", {"MONGO_URL", "LEGACY_MONGO_URL"}),
+    ],
+)
+def test_no_process_is_given_the_other_store(
+    compose: dict[str, Any], component: str, forbidden: set[str]
+) -> None:
+    assert not forbidden & set(compose["services"][component]["environment"])
+
+
+def test_service_ports_in_the_environment_match_the_published_ones(
+    compose: dict[str, Any],
+) -> None:
+    for component, variable in [
+        ("core-api", "CORE_API_PORT"),
+        ("feature-api", "FEATURE_API_PORT"),
+        ("usage-ingestor", "USAGE_INGESTOR_PORT"),
+    ]:
+        service = compose["services"][component]
+        port = int(service["environment"][variable])
+        assert _host_port(service, port) == port
+        assert service["environment"]["HEALTH_URL"] == f"http://127.0.0.1:{port}/healthz"
+
+
+def test_every_built_service_names_a_console_script_of_its_package(
+    compose: dict[str, Any],
+) -> None:
+    scripts: dict[str, set[str]] = {}
+    for pyproject in [ROOT / "dev" / "pyproject.toml", *ROOT.glob("services/*/pyproject.toml")]:
+        project = tomllib.loads(pyproject.read_text())["project"]
+        scripts[project["name"]] = set(project.get("scripts", {}))
+    built = {
+        name: service["build"]["args"]
+        for name, service in compose["services"].items()
+        if "build" in service
+    }
+    assert {"core-api", "usage-ingestor", "feature-api", "migrator-load"} <= set(built)
+    for name, args in built.items():
+        package = args.get("PACKAGE", f"sendfx-{args['SERVICE']}")
+        assert args["SERVICE"] in scripts[package], name
+
+
+def test_the_dockerfile_builds_any_service_from_the_lock() -> None:
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    assert re.search(r"^ARG SERVICE$", dockerfile, re.M)
+    assert "uv sync --frozen" in dockerfile
+    assert re.search(r"^FROM .* AS runtime$", dockerfile, re.M)
+
+
+def test_mongo_is_a_one_node_replica_set_named_like_locally(compose: dict[str, Any]) -> None:
+    mongo = compose["services"]["mongo"]
+    assert mongo["image"].startswith("mongo:8")
+    assert mongo["command"][:2] == ["--replSet", "secantus"]
+    assert "rs.initiate" in " ".join(mongo["healthcheck"]["test"])
+    assert "replicaSet=secantus" in compose["services"]["feature-api"]["environment"]["MONGO_URL"]
+
+
+def test_kafka_runs_in_kraft_mode(compose: dict[str, Any]) -> None:
+    kafka = compose["services"]["kafka"]
+    assert kafka["image"].startswith("apache/kafka")
+    assert "controller" in kafka["environment"]["KAFKA_PROCESS_ROLES"]
+    assert "ZOOKEEPER" not in json.dumps(kafka).upper()
+
+
+def test_gateway_container_fills_every_template_placeholder(compose: dict[str, Any]) -> None:
+    template = (ROOT / gateway.SERVER_TEMPLATE).read_text()
+    nginx = compose["services"]["gateway"]
+    assert nginx["image"].startswith("nginx")
+    assert "./deploy/nginx/templates:/etc/nginx/templates:ro" in nginx["volumes"]
+    assert gateway.placeholders(template) == set(nginx["environment"])
+    assert nginx["environment"]["CORE_API_UPSTREAM"] == "core-api:8001"
+    assert nginx["environment"]["FEATURE_API_UPSTREAM"] == "feature-api:8002"
+    assert gateway.DEFAULT_CORS_ORIGINS in nginx["environment"]["CORS_ORIGINS"]
