@@ -1,0 +1,8 @@
+"""The extract side: legacy MongoDB collections → ``migrator.core-records``.
+
+Reads MongoDB and writes Kafka only; never imports a PostgreSQL driver.
+"""
+
+from migrator.extract.run import ExtractSummary, SimulatedCrash, run_extract
+
+__all__ = ["ExtractSummary", "SimulatedCrash", "run_extract"]

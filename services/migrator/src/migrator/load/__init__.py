@@ -1,0 +1,8 @@
+"""The load side: ``migrator.core-records`` → core tables in PostgreSQL.
+
+Reads Kafka and writes PostgreSQL only; never imports a MongoDB driver.
+"""
+
+from migrator.load.run import LoadSummary, run_load, run_replay
+
+__all__ = ["LoadSummary", "run_load", "run_replay"]

@@ -1,0 +1,215 @@
+"""Applying one batch of legacy records to the core tables, in one transaction.
+
+Records are mapped, then written collection by collection in dependency order,
+so parents that arrive in the same batch are there for their children. A
+record whose parent is not there yet is parked in ``migrator.pending`` and
+retried with every later batch; a record that cannot be mapped, or that a
+constraint refuses, goes to ``core.migration_rejects`` with the reason. No
+single record can fail the batch.
+"""
+
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from migrator.load import store
+from migrator.load.store import Key
+from migrator.mapping import TABLES, MappedRow, TableSpec, Unmappable, map_record, row_id
+from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
+
+
+@dataclass(frozen=True)
+class Incoming:
+    collection: LegacyCollection
+    legacy_id: str
+    document: dict[str, Any]
+
+
+@dataclass
+class BatchOutcome:
+    migrated: Counter[str] = field(default_factory=Counter)
+    waiting: Counter[str] = field(default_factory=Counter)
+    rejected: Counter[str] = field(default_factory=Counter)
+    normalised: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: "BatchOutcome") -> None:
+        self.migrated.update(other.migrated)
+        self.waiting.update(other.waiting)
+        self.rejected.update(other.rejected)
+        self.normalised.update(other.normalised)
+
+
+@dataclass
+class _Work:
+    documents: dict[Key, dict[str, Any]]
+    waiting: list[tuple[str, str, dict[str, Any], str]] = field(default_factory=list)
+    rejects: list[tuple[str, str, dict[str, Any] | None, str]] = field(default_factory=list)
+    migrated: list[Key] = field(default_factory=list)
+
+
+async def apply_batch(
+    connection: asyncpg.Connection,
+    records: Iterable[Incoming],
+    *,
+    topic: str | None = None,
+    offsets: dict[int, int] | None = None,
+) -> BatchOutcome:
+    """Upsert ``records`` (plus every record still waiting for a parent) and,
+    in the same transaction, the consumer offsets they were read up to."""
+    async with connection.transaction():
+        await connection.execute("SET LOCAL sendfx.keep_updated_at = 'on'")
+        documents: dict[Key, dict[str, Any]] = {}
+        for collection, legacy_id, document in await store.read_pending(connection):
+            documents[(collection, legacy_id)] = document
+        arrived: set[Key] = set()
+        for record in records:  # later versions of a record replace earlier ones
+            key = (record.collection, record.legacy_id)
+            documents[key] = record.document
+            arrived.add(key)
+        work = _Work(documents)
+        outcome = BatchOutcome()
+        by_collection: dict[str, list[MappedRow]] = {c: [] for c in LEGACY_COLLECTIONS_IN_ORDER}
+        for (collection, legacy_id), document in documents.items():
+            try:
+                row = map_record(collection, legacy_id, document)  # type: ignore[arg-type]
+            except Unmappable as exc:
+                work.rejects.append((collection, legacy_id, document, str(exc)))
+                continue
+            by_collection[collection].append(row)
+            if row.notes and (collection, legacy_id) in arrived:
+                outcome.normalised[collection] += 1
+        for collection in LEGACY_COLLECTIONS_IN_ORDER:
+            await _write_collection(connection, TABLES[collection], by_collection[collection], work)
+        await store.park(connection, work.waiting)
+        await store.reject(connection, work.rejects)
+        await store.settle(connection, work.migrated, rejected=False)
+        await store.settle(connection, [(r[0], r[1]) for r in work.rejects], rejected=True)
+        if topic is not None and offsets:
+            await store.save_offsets(connection, topic, offsets)
+        for collection, _ in work.migrated:
+            outcome.migrated[collection] += 1
+        for collection, *_ in work.waiting:
+            outcome.waiting[collection] += 1
+        for collection, *_ in work.rejects:
+            outcome.rejected[collection] += 1
+        return outcome
+
+
+async def _resolve(
+    connection: asyncpg.Connection, rows: list[MappedRow]
+) -> tuple[list[tuple[MappedRow, dict[str, uuid.UUID | None]]], list[tuple[MappedRow, str]]]:
+    """Parent row ids of each row, or the first parent that is missing."""
+    user_refs = {
+        r.legacy_id for row in rows for r in row.refs.values() if r and r.collection == "users"
+    }
+    users = await store.user_ids_of(connection, user_refs)
+    wanted: dict[LegacyCollection, set[uuid.UUID]] = {}
+    for row in rows:
+        for ref in row.refs.values():
+            if ref is not None and ref.collection != "users":
+                wanted.setdefault(ref.collection, set()).add(row_id(ref.collection, ref.legacy_id))
+    present = {
+        parent: await store.existing_ids(connection, TABLES[parent].table, ids)
+        for parent, ids in wanted.items()
+    }
+    ready: list[tuple[MappedRow, dict[str, uuid.UUID | None]]] = []
+    waiting: list[tuple[MappedRow, str]] = []
+    for row in rows:
+        resolved: dict[str, uuid.UUID | None] = {}
+        missing: str | None = None
+        for column, ref in row.refs.items():
+            if ref is None:
+                resolved[column] = None
+                continue
+            if ref.collection == "users":
+                target = users.get(ref.legacy_id)
+            else:
+                candidate = row_id(ref.collection, ref.legacy_id)
+                target = candidate if candidate in present[ref.collection] else None
+            if target is None:
+                missing = f"{column}: {ref.collection} {ref.legacy_id} not migrated"
+                break
+            resolved[column] = target
+        if missing is None:
+            ready.append((row, resolved))
+        else:
+            waiting.append((row, missing))
+    return ready, waiting
+
+
+async def _write_collection(
+    connection: asyncpg.Connection, spec: TableSpec, rows: list[MappedRow], work: _Work
+) -> None:
+    if not rows:
+        return
+    ready, waiting = await _resolve(connection, rows)
+    for row, reason in waiting:
+        work.waiting.append((row.collection, row.legacy_id, work.documents[_key(row)], reason))
+    if spec.collection == "users":
+        ready = _oldest_per_user(ready)
+    written = await _upsert(connection, spec, ready, work)
+    if spec.collection == "users":
+        await store.upsert_aliases(
+            connection,
+            [
+                (row.legacy_id, row.id, row.values["email"], row.values["created_at"])
+                for row in rows
+                if row.id in written
+            ],
+        )
+        work.migrated.extend(_key(row) for row in rows if row.id in written)
+    else:
+        work.migrated.extend(_key(row) for row, _ in ready if row.id in written)
+
+
+def _oldest_per_user(
+    ready: list[tuple[MappedRow, dict[str, uuid.UUID | None]]],
+) -> list[tuple[MappedRow, dict[str, uuid.UUID | None]]]:
+    """One candidate per row id (an upsert may touch a row once): the oldest account."""
+    best: dict[uuid.UUID, tuple[MappedRow, dict[str, uuid.UUID | None]]] = {}
+    for item in ready:
+        row = item[0]
+        seen = best.get(row.id)
+        if seen is None or (row.values["created_at"], row.legacy_id) < (
+            seen[0].values["created_at"],
+            seen[0].legacy_id,
+        ):
+            best[row.id] = item
+    return list(best.values())
+
+
+async def _upsert(
+    connection: asyncpg.Connection,
+    spec: TableSpec,
+    ready: list[tuple[MappedRow, dict[str, uuid.UUID | None]]],
+    work: _Work,
+) -> set[uuid.UUID]:
+    """Upsert the whole batch at once; when a constraint refuses it, find the
+    offending rows one by one and reject only those."""
+    if not ready:
+        return set()
+    tuples = [spec.row_tuple(row, resolved) for row, resolved in ready]
+    try:
+        async with connection.transaction():
+            await store.upsert_rows(connection, spec, tuples)
+        return {row.id for row, _ in ready}
+    except asyncpg.PostgresError:
+        pass
+    written: set[uuid.UUID] = set()
+    for (row, _), values in zip(ready, tuples, strict=True):
+        try:
+            async with connection.transaction():
+                await store.upsert_rows(connection, spec, [values])
+            written.add(row.id)
+        except asyncpg.PostgresError as exc:
+            reason = f"refused by {spec.table}: {exc.__class__.__name__}: {exc}"
+            work.rejects.append((row.collection, row.legacy_id, work.documents[_key(row)], reason))
+    return written
+
+
+def _key(row: MappedRow) -> Key:
+    return (row.collection, row.legacy_id)

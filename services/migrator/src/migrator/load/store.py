@@ -1,0 +1,232 @@
+"""The SQL of the load side: batched upserts, parents, pending, rejects, offsets.
+
+Every statement takes whole batches as arrays (``unnest``), so a batch of
+thousands of records costs a handful of round trips.
+"""
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
+
+import asyncpg
+
+from migrator.mapping import TABLES, TableSpec
+
+Key = tuple[str, str]
+
+
+@cache
+def upsert_sql(spec: TableSpec) -> str:
+    names = spec.column_names
+    columns = ", ".join(names)
+    arrays = ", ".join(f"${i}::{pg_type}[]" for i, (_, pg_type) in enumerate(spec.columns, 1))
+    updatable = [n for n in names if n != "id"]
+    assignments = ", ".join(f"{n} = EXCLUDED.{n}" for n in updatable)
+    current = ", ".join(f"t.{n}" for n in updatable)
+    incoming = ", ".join(f"EXCLUDED.{n}" for n in updatable)
+    # Untouched rows stay untouched: a replay writes nothing, and the bytes stay.
+    guard = f"({current}) IS DISTINCT FROM ({incoming})"
+    if spec.collection == "users":
+        # Accounts merged by email share the row; the oldest account's fields win.
+        guard += " AND (EXCLUDED.created_at, EXCLUDED.legacy_id) <= (t.created_at, t.legacy_id)"
+    return (
+        f"INSERT INTO {spec.table} AS t ({columns}) SELECT * FROM unnest({arrays}) "
+        f"ON CONFLICT (id) DO UPDATE SET {assignments} WHERE {guard}"
+    )
+
+
+async def upsert_rows(
+    connection: asyncpg.Connection, spec: TableSpec, rows: Sequence[tuple[Any, ...]]
+) -> None:
+    if not rows:
+        return
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    await connection.execute(upsert_sql(spec), *columns)
+
+
+async def existing_ids(
+    connection: asyncpg.Connection, table: str, ids: Iterable[uuid.UUID]
+) -> set[uuid.UUID]:
+    wanted = list(set(ids))
+    if not wanted:
+        return set()
+    rows = await connection.fetch(f"SELECT id FROM {table} WHERE id = ANY($1::uuid[])", wanted)
+    return {row["id"] for row in rows}
+
+
+async def user_ids_of(
+    connection: asyncpg.Connection, legacy_ids: Iterable[str]
+) -> dict[str, uuid.UUID]:
+    wanted = list(set(legacy_ids))
+    if not wanted:
+        return {}
+    rows = await connection.fetch(
+        "SELECT legacy_id, user_id FROM migrator.user_aliases WHERE legacy_id = ANY($1::text[])",
+        wanted,
+    )
+    return {row["legacy_id"]: row["user_id"] for row in rows}
+
+
+async def upsert_aliases(
+    connection: asyncpg.Connection, aliases: Sequence[tuple[str, uuid.UUID, str, Any]]
+) -> None:
+    if not aliases:
+        return
+    legacy_ids, user_ids, emails, created = (list(c) for c in zip(*aliases, strict=True))
+    await connection.execute(
+        """
+        INSERT INTO migrator.user_aliases AS a (legacy_id, user_id, email, created_at)
+        SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[])
+        ON CONFLICT (legacy_id) DO UPDATE
+            SET user_id = EXCLUDED.user_id, email = EXCLUDED.email,
+                created_at = EXCLUDED.created_at
+            WHERE (a.user_id, a.email, a.created_at)
+                  IS DISTINCT FROM (EXCLUDED.user_id, EXCLUDED.email, EXCLUDED.created_at)
+        """,
+        legacy_ids,
+        user_ids,
+        emails,
+        created,
+    )
+
+
+async def read_pending(connection: asyncpg.Connection) -> list[tuple[str, str, dict[str, Any]]]:
+    rows = await connection.fetch(
+        "SELECT collection, legacy_id, document::text AS document FROM migrator.pending"
+    )
+    return [(r["collection"], r["legacy_id"], json.loads(r["document"])) for r in rows]
+
+
+async def park(
+    connection: asyncpg.Connection, waiting: Sequence[tuple[str, str, dict[str, Any], str]]
+) -> None:
+    if not waiting:
+        return
+    await connection.execute(
+        """
+        INSERT INTO migrator.pending AS p (collection, legacy_id, document, reason)
+        SELECT c, l, d::jsonb, r FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+            AS x(c, l, d, r)
+        ON CONFLICT (collection, legacy_id) DO UPDATE
+            SET document = EXCLUDED.document, reason = EXCLUDED.reason
+            WHERE (p.document, p.reason) IS DISTINCT FROM (EXCLUDED.document, EXCLUDED.reason)
+        """,
+        [w[0] for w in waiting],
+        [w[1] for w in waiting],
+        [json.dumps(w[2]) for w in waiting],
+        [w[3] for w in waiting],
+    )
+
+
+async def reject(
+    connection: asyncpg.Connection, rejects: Sequence[tuple[str, str, dict[str, Any] | None, str]]
+) -> None:
+    if not rejects:
+        return
+    await connection.execute(
+        """
+        INSERT INTO core.migration_rejects AS r (collection, legacy_id, document, reason)
+        SELECT c, l, d::jsonb, x.r FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+            AS x(c, l, d, r)
+        ON CONFLICT (collection, legacy_id) DO UPDATE
+            SET document = EXCLUDED.document, reason = EXCLUDED.reason
+            WHERE (r.document, r.reason) IS DISTINCT FROM (EXCLUDED.document, EXCLUDED.reason)
+        """,
+        [x[0] for x in rejects],
+        [x[1] for x in rejects],
+        [None if x[2] is None else json.dumps(x[2]) for x in rejects],
+        [x[3] for x in rejects],
+    )
+
+
+async def settle(connection: asyncpg.Connection, keys: Sequence[Key], *, rejected: bool) -> None:
+    """Records now migrated (or now rejected for good) stop waiting; migrated
+    ones also leave the rejects table, where an earlier version may have been."""
+    if not keys:
+        return
+    collections = [k[0] for k in keys]
+    legacy_ids = [k[1] for k in keys]
+    await connection.execute(
+        """
+        DELETE FROM migrator.pending p USING unnest($1::text[], $2::text[]) AS k(c, l)
+        WHERE p.collection = k.c AND p.legacy_id = k.l
+        """,
+        collections,
+        legacy_ids,
+    )
+    if not rejected:
+        await connection.execute(
+            """
+            DELETE FROM core.migration_rejects r USING unnest($1::text[], $2::text[]) AS k(c, l)
+            WHERE r.collection = k.c AND r.legacy_id = k.l
+            """,
+            collections,
+            legacy_ids,
+        )
+
+
+async def reject_pending(connection: asyncpg.Connection, older_than_seconds: float = 0) -> int:
+    """Report every record still waiting for its parent as rejected. It stays
+    pending too, so it is migrated after all if the parent turns up later."""
+    result = await connection.execute(
+        """
+        INSERT INTO core.migration_rejects AS r (collection, legacy_id, document, reason)
+        SELECT collection, legacy_id, document, reason FROM migrator.pending
+        WHERE first_seen_at <= now() - make_interval(secs => $1)
+        ON CONFLICT (collection, legacy_id) DO UPDATE
+            SET document = EXCLUDED.document, reason = EXCLUDED.reason
+            WHERE (r.document, r.reason) IS DISTINCT FROM (EXCLUDED.document, EXCLUDED.reason)
+        """,
+        older_than_seconds,
+    )
+    return int(result.split()[-1])
+
+
+async def stored_offsets(connection: asyncpg.Connection, topic: str) -> dict[int, int]:
+    rows = await connection.fetch(
+        "SELECT partition, next_offset FROM migrator.consumer_offsets WHERE topic = $1", topic
+    )
+    return {r["partition"]: r["next_offset"] for r in rows}
+
+
+async def save_offsets(connection: asyncpg.Connection, topic: str, offsets: dict[int, int]) -> None:
+    if not offsets:
+        return
+    await connection.execute(
+        """
+        INSERT INTO migrator.consumer_offsets (topic, partition, next_offset)
+        SELECT $1, p, o FROM unnest($2::int4[], $3::int8[]) AS x(p, o)
+        ON CONFLICT (topic, partition) DO UPDATE
+            SET next_offset = EXCLUDED.next_offset, updated_at = now()
+        """,
+        topic,
+        list(offsets),
+        list(offsets.values()),
+    )
+
+
+async def merged_users(connection: asyncpg.Connection) -> list[tuple[str, str, str]]:
+    """(merged legacy id, surviving legacy id, email) of every email merge."""
+    rows = await connection.fetch(
+        """
+        SELECT a.legacy_id AS merged, u.legacy_id AS kept, u.email::text AS email
+        FROM migrator.user_aliases a JOIN core.users u ON u.id = a.user_id
+        WHERE a.legacy_id IS DISTINCT FROM u.legacy_id
+        ORDER BY u.email, a.legacy_id
+        """
+    )
+    return [(r["merged"], r["kept"], r["email"]) for r in rows]
+
+
+async def rejects_report(connection: asyncpg.Connection) -> list[tuple[str, str, str]]:
+    rows = await connection.fetch(
+        "SELECT collection, legacy_id, reason FROM core.migration_rejects "
+        "ORDER BY collection, legacy_id"
+    )
+    return [(r["collection"], r["legacy_id"], r["reason"]) for r in rows]
+
+
+def spec_of(collection: str) -> TableSpec:
+    return TABLES[collection]  # type: ignore[index]

@@ -1,0 +1,59 @@
+"""What a legacy document becomes: one row of a core table, or a reason it cannot."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from migrator.mapping.ejson import Unmappable, timestamp
+from sendfx_shared.events.migrator import LegacyCollection
+
+# Fixed forever: every run, on every machine, derives the same row ids from it.
+ID_NAMESPACE: Final = uuid.UUID("5b0c7e2a-9d1f-5e3c-8a4b-6f2d1c0e9b7a")
+
+
+def row_id(collection: LegacyCollection, legacy_id: str) -> uuid.UUID:
+    return uuid.uuid5(ID_NAMESPACE, f"{collection}:{legacy_id}")
+
+
+def user_id_for_email(email: str) -> uuid.UUID:
+    """Users are identified by their normalised email, so that legacy accounts
+    differing only in case converge on one row whatever order they arrive in."""
+    return uuid.uuid5(ID_NAMESPACE, f"users:email:{email}")
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A reference to a parent legacy record, resolved to a row id at load time."""
+
+    collection: LegacyCollection
+    legacy_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class MappedRow:
+    collection: LegacyCollection
+    legacy_id: str
+    id: uuid.UUID
+    # Column → value, foreign-key columns excluded (they are in ``refs``).
+    values: dict[str, Any]
+    refs: dict[str, Ref | None] = field(default_factory=dict)
+    # Values that were defaulted or repaired, for the report.
+    notes: tuple[str, ...] = ()
+
+
+def created_and_updated(legacy_id: str, document: dict[str, Any]) -> tuple[datetime, datetime]:
+    """``createdAt`` (else the moment inside the ObjectId) and ``updatedAt``
+    (else ``createdAt``): derived from the document, never from the clock, so
+    replays write the same bytes."""
+    created = timestamp(document.get("createdAt"), "createdAt")
+    if created is None:
+        created = datetime.fromtimestamp(int(legacy_id[:8], 16), UTC)
+    updated = timestamp(document.get("updatedAt"), "updatedAt")
+    return created, updated or created
+
+
+def required(value: Any, field_name: str) -> Any:
+    if value is None:
+        raise Unmappable(f"{field_name}: missing")
+    return value

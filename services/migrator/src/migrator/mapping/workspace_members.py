@@ -1,0 +1,33 @@
+"""``workspacemembers`` → ``core.workspace_members``.
+
+Both references are required; an unknown ``role`` becomes ``member`` (least
+privilege) and is noted. Two memberships of one workspace that end up on the
+same user (after an email merge) cannot both exist: the second is rejected
+by the load with the constraint it broke.
+"""
+
+from typing import Any, Final
+
+from migrator.mapping.ejson import object_id, text
+from migrator.mapping.rows import MappedRow, Ref, created_and_updated, required, row_id
+
+ROLES: Final = frozenset({"owner", "admin", "member"})
+
+
+def map_workspace_member(legacy_id: str, document: dict[str, Any]) -> MappedRow:
+    workspace = required(object_id(document.get("workspaceId"), "workspaceId"), "workspaceId")
+    user = required(object_id(document.get("userId"), "userId"), "userId")
+    notes: list[str] = []
+    role = (text(document.get("role"), "role") or "member").lower()
+    if role not in ROLES:
+        notes.append(f"role {role!r} unknown, migrated as 'member'")
+        role = "member"
+    created_at, updated_at = created_and_updated(legacy_id, document)
+    return MappedRow(
+        collection="workspacemembers",
+        legacy_id=legacy_id,
+        id=row_id("workspacemembers", legacy_id),
+        values={"role": role, "created_at": created_at, "updated_at": updated_at},
+        refs={"workspace_id": Ref("workspaces", workspace), "user_id": Ref("users", user)},
+        notes=tuple(notes),
+    )

@@ -1,0 +1,63 @@
+"""Settings of each migrator command, each holding only the store it may reach.
+
+``extract`` reads MongoDB (the legacy database) and writes Kafka; ``load`` and
+``replay`` read Kafka and write PostgreSQL. Each refuses to start when given
+the other store's URL. ``verify`` and ``reset-factory`` are operator commands
+that compare or clear both stores, so they take both.
+"""
+
+from pydantic import AliasChoices, Field
+
+from sendfx_shared.settings import (
+    KafkaSettings,
+    MongoSettings,
+    PostgresSettings,
+    database_of,
+    guard_store,
+)
+
+CHECKPOINT_COLLECTION = "migrator_checkpoints"
+
+
+class LegacyMongoSettings(MongoSettings):
+    legacy_mongo_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("LEGACY_MONGO_URL", "legacy_mongo_url")
+    )
+
+    @property
+    def legacy_url(self) -> str:
+        """``LEGACY_MONGO_URL``, else ``MONGO_URL`` (whose database then holds the legacy data)."""
+        return self.legacy_mongo_url or self.mongo_url
+
+    @property
+    def legacy_database(self) -> str:
+        return database_of(self.legacy_url)
+
+
+class ExtractSettings(KafkaSettings, LegacyMongoSettings):
+    extract_batch_size: int = 1000
+
+
+class LoadSettings(KafkaSettings, PostgresSettings):
+    load_batch_size: int = 5000
+    # In --follow mode, how long a record may wait for its parent before it is
+    # reported as rejected (it stays pending and heals if the parent comes).
+    pending_grace_seconds: float = 30.0
+
+
+class OperatorSettings(ExtractSettings, LoadSettings):
+    """Both stores: for verify and reset-factory only."""
+
+
+def extract_settings() -> ExtractSettings:
+    guard_store("migrator extract", "mongo")
+    return ExtractSettings()
+
+
+def load_settings(command: str = "load") -> LoadSettings:
+    guard_store(f"migrator {command}", "postgres")
+    return LoadSettings()
+
+
+def operator_settings() -> OperatorSettings:
+    return OperatorSettings()

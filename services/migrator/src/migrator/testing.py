@@ -1,0 +1,86 @@
+"""Helpers the migrator's tests share (test modules cannot import each other)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from migrator.legacy_fixtures import Documents
+from migrator.settings import ExtractSettings, LoadSettings, OperatorSettings
+from sendfx_shared.postgres import connect
+from sendfx_shared.topics import MIGRATOR_CORE_RECORDS
+
+CORE_TABLES = (
+    "core.tiers",
+    "core.users",
+    "core.workspaces",
+    "core.workspace_members",
+    "core.billing_accounts",
+    "core.subscriptions",
+    "core.usage_counters",
+)
+
+
+@dataclass
+class Scenario:
+    """One isolated migration: its legacy data, its databases, its topic."""
+
+    documents: Documents
+    mongo_url: str
+    legacy_url: str
+    legacy_database: str
+    postgres_url: str
+    kafka: str
+    prefix: str
+
+    @property
+    def topic(self) -> str:
+        return f"{self.prefix}{MIGRATOR_CORE_RECORDS}"
+
+    def extract_settings(self, **extra: Any) -> ExtractSettings:
+        return ExtractSettings(
+            legacy_mongo_url=self.legacy_url,
+            kafka_bootstrap_servers=self.kafka,
+            kafka_topic_prefix=self.prefix,
+            **extra,
+        )
+
+    def load_settings(self, **extra: Any) -> LoadSettings:
+        return LoadSettings(
+            postgres_url=self.postgres_url,
+            kafka_bootstrap_servers=self.kafka,
+            kafka_topic_prefix=self.prefix,
+            **extra,
+        )
+
+    def operator_settings(self) -> OperatorSettings:
+        return OperatorSettings(
+            legacy_mongo_url=self.legacy_url,
+            mongo_url=self.mongo_url,
+            postgres_url=self.postgres_url,
+            kafka_bootstrap_servers=self.kafka,
+            kafka_topic_prefix=self.prefix,
+        )
+
+    def count(self, collection: str) -> int:
+        return len(self.documents[collection])
+
+
+async def table_checksums(postgres_url: str) -> dict[str, str]:
+    """md5 over every row of every core table, in id order: equal means byte-identical."""
+    connection = await connect(postgres_url)
+    try:
+        sums: dict[str, str] = {}
+        for table in CORE_TABLES:
+            sums[table] = await connection.fetchval(
+                f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM {table} t"
+            )
+        return sums
+    finally:
+        await connection.close()
+
+
+async def fetch(postgres_url: str, query: str, *args: Any) -> list[dict[str, Any]]:
+    connection = await connect(postgres_url)
+    try:
+        return [dict(r) for r in await connection.fetch(query, *args)]
+    finally:
+        await connection.close()
