@@ -1,0 +1,179 @@
+"""Fixtures that run platform processes through the local runner's own code.
+
+Everything listens on free ports and keeps its state under a temporary
+folder, so a developer's `make up` on the default ports is never touched.
+"""
+
+import asyncio
+import contextlib
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from sendfx_dev import gateway
+from sendfx_dev.ports import free_port
+from sendfx_dev.pytest_plugin import TestInfra
+from sendfx_dev.servers import ComponentFailed
+from sendfx_dev.stack import Stack, StackConfig, find_root
+
+ROOT = find_root(Path(__file__).parent)
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass
+class EchoServer:
+    """A stand-in upstream that answers with who it is and what it received."""
+
+    name: str
+    port: int
+    server: ThreadingHTTPServer
+
+
+def _start_echo(name: str) -> EchoServer:
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            body = json.dumps(
+                {
+                    "service": name,
+                    "method": self.command,
+                    "path": self.path,
+                    "request_id": self.headers.get("X-Request-ID"),
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            # Services echo the id too; the client must still see it once.
+            self.send_header("X-Request-ID", self.headers.get("X-Request-ID") or "none")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return EchoServer(name, server.server_address[1], server)
+
+
+@dataclass
+class GatewayUnderTest:
+    url: str
+    stack: Stack
+    core_api: EchoServer
+
+
+@pytest.fixture(scope="session")
+def gateway_with_stub_upstreams(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[GatewayUnderTest]:
+    """nginx from deploy/nginx/, started by the runner; core-api is a stub,
+    feature-api's port has nobody behind it (so its paths show the 502)."""
+    if gateway.nginx_binary() is None:
+        pytest.skip("nginx is not installed (make install puts it there)")
+    core = _start_echo("core-api")
+    config = StackConfig(
+        root=ROOT,
+        state_dir=tmp_path_factory.mktemp("gateway-state"),
+        core_api_port=core.port,
+        feature_api_port=free_port(),
+        gateway_port=free_port(),
+    )
+    stack = Stack(config, say=_quiet)
+    stack.up(only=["gateway"])
+    try:
+        yield GatewayUnderTest(config.gateway_url, stack, core)
+    finally:
+        stack.down()
+        core.server.shutdown()
+
+
+@dataclass
+class Platform:
+    """The whole stack behind a gateway, on the session's servers."""
+
+    url: str
+    config: StackConfig
+    stack: Stack
+    admin_email: str
+    admin_password: str
+
+
+async def _drop_postgres_database(admin_url: str, name: str) -> None:
+    from sendfx_shared.postgres import connect
+
+    admin = await connect(admin_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def platform(
+    sendfx_infra: TestInfra, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Platform]:
+    """core-api, usage-ingestor, feature-api, the fake OpenAI server and nginx,
+    started by the runner on free ports against the session's servers, with a
+    Postgres database, a Mongo database and a topic prefix of their own (core-api
+    migrates that database at start-up, as in production)."""
+    if gateway.nginx_binary() is None:
+        pytest.skip("nginx is not installed (make install puts it there)")
+    name = f"sendfx_e2e_{sendfx_infra.run_id}"
+    pg_base = sendfx_infra.postgres_admin_url.rpartition("/")[0]
+    mongo_host = sendfx_infra.mongo_server_url.split("://", 1)[1].split("/", 1)[0].split("?")[0]
+    mongo_query = sendfx_infra.mongo_server_url.partition("?")[2]
+    fake_port = free_port()
+    config = StackConfig(
+        root=ROOT,
+        state_dir=tmp_path_factory.mktemp("platform-state"),
+        postgres_url=f"{pg_base}/{name}",
+        postgres_external=True,
+        kafka_bootstrap_servers=sendfx_infra.kafka_bootstrap_servers,
+        kafka_external=True,
+        mongo_url=f"mongodb://{mongo_host}/{name}" + (f"?{mongo_query}" if mongo_query else ""),
+        mongo_external=True,
+        kafka_topic_prefix=f"{sendfx_infra.topic_prefix}e2e.",
+        fake_openai=True,
+        fake_openai_port=fake_port,
+        openai_base_url=f"http://127.0.0.1:{fake_port}/v1",
+        core_api_port=free_port(),
+        feature_api_port=free_port(),
+        usage_ingestor_port=free_port(),
+        gateway_port=free_port(),
+        admin_password="e2e-admin-password",
+        jwt_secret=f"e2e-secret-{sendfx_infra.run_id}-0123456789abcdef",
+        bin_dir=ROOT / ".venv" / "bin",
+    )
+    stack = Stack(config, say=_quiet, health_timeout=120)
+    try:
+        try:
+            results = stack.up()
+        except ComponentFailed as failure:
+            log = failure.log.read_text()[-3000:] if failure.log and failure.log.exists() else ""
+            pytest.fail(f"{failure}\n--- end of its log ---\n{log}")
+        missing = [r for r in results if r.outcome == "skipped"]
+        if missing:
+            pytest.fail("not built: " + "; ".join(f"{r.component}: {r.note}" for r in missing))
+        yield Platform(config.gateway_url, config, stack, "admin@sendfx.ai", config.admin_password)
+    finally:
+        stack.down()
+        with contextlib.suppress(Exception):
+            asyncio.run(_drop_postgres_database(sendfx_infra.postgres_admin_url, name))
+        from pymongo import MongoClient
+
+        client: MongoClient[dict[str, object]] = MongoClient(config.mongo_url)
+        try:
+            client.drop_database(name)
+        finally:
+            client.close()
