@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from sendfx_dev import servers
+from sendfx_dev.containers import Containers
 from sendfx_dev.ports import free_port
 
 
@@ -88,23 +89,6 @@ def _start_local(state: Path) -> tuple[str, str, str, list[servers.Server]]:
     return pg_url, kafka, mongo, started
 
 
-def _start_containers() -> tuple[str, str, str, list[object]]:
-    """The same fixtures on the real images, where a Docker engine answers."""
-    from testcontainers.kafka import KafkaContainer  # type: ignore[import-not-found]
-    from testcontainers.mongodb import MongoDbContainer  # type: ignore[import-not-found]
-    from testcontainers.postgres import PostgresContainer  # type: ignore[import-not-found]
-
-    pg = PostgresContainer("postgres:18", driver=None).start()
-    kafka = KafkaContainer("apache/kafka:latest").with_kraft().start()
-    mongo = MongoDbContainer("mongo:8").start()
-    return (
-        pg.get_connection_url(),
-        kafka.get_bootstrap_server(),
-        mongo.get_connection_url(),
-        [pg, kafka, mongo],
-    )
-
-
 async def _create_database(admin_url: str, name: str) -> None:
     from sendfx_shared.postgres import apply_migrations, connect
 
@@ -134,10 +118,18 @@ async def _drop_database(admin_url: str, name: str) -> None:
 @pytest.fixture(scope="session")
 def sendfx_infra() -> Iterator[TestInfra]:
     state = Path(tempfile.mkdtemp(prefix="sendfx-test-"))
-    containers: list[object] = []
+    containers: Containers | None = None
     local: list[servers.Server] = []
-    if os.environ.get("SENDFX_TEST_INFRA", "local") == "containers":
-        pg_url, kafka, mongo, containers = _start_containers()
+    mode = os.environ.get("SENDFX_TEST_INFRA", "local")
+    if mode == "containers":
+        from sendfx_dev.containers import start_all
+
+        containers = start_all()
+        pg_url = containers.postgres_admin_url
+        kafka = containers.kafka_bootstrap_servers
+        mongo = containers.mongo_url
+    elif mode != "local":
+        raise pytest.UsageError(f"SENDFX_TEST_INFRA must be 'local' or 'containers', not {mode!r}")
     else:
         pg_url, kafka, mongo, local = _start_local(state)
     infra = TestInfra(pg_url, kafka, mongo, state, uuid.uuid4().hex[:10])
@@ -152,8 +144,8 @@ def sendfx_infra() -> Iterator[TestInfra]:
                 servers.stop_postgres(Path(server.extra["data_dir"]))
             else:
                 server.stop()
-        for container in containers:
-            container.stop()  # type: ignore[attr-defined]
+        if containers is not None:
+            containers.stop()
         shutil.rmtree(state, ignore_errors=True)
 
 
