@@ -4,6 +4,7 @@ import httpx
 import openai
 import pytest
 from openai import AsyncOpenAI
+
 from sendfx_dev.fake_openai import ThreadedFakeOpenAI
 
 

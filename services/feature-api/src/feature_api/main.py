@@ -1,0 +1,88 @@
+"""The feature-api process: app factory, lifespan and console script.
+
+Start-up order: refuse a PostgreSQL URL → Mongo client → indexes → outbox
+relay → ``core.events`` projection. Shutdown runs it backwards.
+"""
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import uvicorn
+from fastapi import FastAPI
+
+from feature_api.context import AppContext
+from feature_api.openai_gateway import OpenAIGateway
+from feature_api.projection import CoreEventsProjection
+from feature_api.routes import (
+    admin_settings,
+    ai,
+    conversations,
+    flow_builder,
+    flows,
+    health,
+    knowledge,
+)
+from feature_api.settings import PROCESS_NAME, FeatureSettings, load_settings
+from feature_api.store import ensure_indexes, open_store
+from sendfx_shared.http import install_common
+from sendfx_shared.outbox.mongo import MongoOutboxRelay, MongoRelayConfig
+from sendfx_shared.settings import guard_store
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: FeatureSettings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        guard_store(PROCESS_NAME, "mongo")
+        store = open_store(settings.mongo_url, settings.mongo_database)
+        gateway = OpenAIGateway(settings)
+        relay: MongoOutboxRelay | None = None
+        projection: CoreEventsProjection | None = None
+        try:
+            await ensure_indexes(store.db)
+            if settings.outbox_relay_enabled:
+                relay = MongoOutboxRelay(
+                    store.db,
+                    settings,
+                    MongoRelayConfig(poll_interval=settings.outbox_poll_interval),
+                )
+                store.after_commit.append(relay.wake)
+                await relay.start()
+            if settings.projection_enabled:
+                projection = CoreEventsProjection(store.db, settings)
+                await projection.start()
+            app.state.context = AppContext(settings=settings, store=store, gateway=gateway)
+            app.state.relay = relay
+            app.state.projection = projection
+            yield
+        finally:
+            if projection is not None:
+                await projection.stop()
+            if relay is not None:
+                await relay.stop()
+            await gateway.close()
+            await store.close()
+
+    app = FastAPI(
+        title="sendfx feature-api",
+        version="0.1.0",
+        description="Flows, templates, drafts, conversations, knowledge and AI on MongoDB.",
+        lifespan=lifespan,
+    )
+    app.state.auth_settings = settings
+    install_common(app)
+    for module in (health, flows, flow_builder, conversations, knowledge, admin_settings, ai):
+        app.include_router(module.router)
+    return app
+
+
+def run() -> None:
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level.upper())
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level
+    )

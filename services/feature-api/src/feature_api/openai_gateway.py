@@ -1,0 +1,238 @@
+"""The one door to the model: OpenAI's Chat Completions through the real
+``openai`` client, streamed or not, shared by every AI service.
+
+It returns what the model said together with the usage OpenAI reported, or
+raises ``ModelCallFailed`` with the HTTP status the caller should answer
+(502 for an upstream error, 504 for a timeout). Retries happen only where
+they are safe: the client retries 429s, 5xx and connection errors before any
+token has arrived; nothing is retried once a stream has started. A stream
+that breaks off before its usage chunk still cost tokens: the failure then
+carries ``spent``, the reply so far with ``usage_missing`` set, so that the
+caller can record the call.
+"""
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import openai
+from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from openai.types.completion_usage import CompletionUsage
+
+from feature_api.settings import FeatureSettings
+
+
+@dataclass(frozen=True)
+class CallUsage:
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+    reasoning_tokens: int = 0
+    total_tokens: int = 0
+    usage_missing: bool = False
+
+    @classmethod
+    def of(cls, usage: CompletionUsage | None, streamed_chunks: int = 0) -> "CallUsage":
+        if usage is None:
+            return cls(
+                completion_tokens=streamed_chunks,
+                total_tokens=streamed_chunks,
+                usage_missing=True,
+            )
+        cached = usage.prompt_tokens_details.cached_tokens if usage.prompt_tokens_details else 0
+        reasoning = (
+            usage.completion_tokens_details.reasoning_tokens
+            if usage.completion_tokens_details
+            else 0
+        )
+        return cls(
+            prompt_tokens=usage.prompt_tokens,
+            cached_tokens=cached or 0,
+            completion_tokens=usage.completion_tokens,
+            reasoning_tokens=reasoning or 0,
+            total_tokens=usage.total_tokens,
+        )
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: str
+
+    def parsed_arguments(self) -> dict[str, Any]:
+        try:
+            value = json.loads(self.arguments or "{}")
+        except json.JSONDecodeError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class ModelReply:
+    content: str
+    model: str
+    request_id: str | None
+    usage: CallUsage
+    latency_ms: int
+    finish_reason: str | None = None
+    tool_calls: list[ToolCall] = field(default_factory=list)
+
+
+class ModelCallFailed(Exception):
+    def __init__(self, status: int, detail: str, spent: ModelReply | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.spent = spent
+
+
+Messages = list[dict[str, Any]]
+Tools = list[dict[str, Any]]
+
+
+def _as_params(messages: Messages) -> list[ChatCompletionMessageParam]:
+    # Callers build plain dicts; the client's TypedDicts describe the same shape.
+    return cast(list[ChatCompletionMessageParam], messages)
+
+
+class OpenAIGateway:
+    def __init__(self, settings: FeatureSettings) -> None:
+        self._model = settings.openai_model
+        self._client = AsyncOpenAI(
+            api_key=settings.openai_api_key or "sk-not-configured",
+            base_url=settings.openai_base_url,
+            max_retries=settings.openai_max_retries,
+            timeout=openai.Timeout(
+                settings.openai_timeout_seconds, connect=settings.openai_connect_timeout_seconds
+            ),
+        )
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    async def complete(
+        self, messages: Messages, *, tools: Tools | None = None, model: str | None = None
+    ) -> ModelReply:
+        """One non-streamed completion."""
+        started = time.monotonic()
+        options: dict[str, Any] = {"tools": tools} if tools else {}
+        try:
+            response: ChatCompletion = await self._client.chat.completions.create(
+                model=model or self._model, messages=_as_params(messages), **options
+            )
+        except openai.APIError as exc:
+            raise _failure(exc) from exc
+        choice = response.choices[0] if response.choices else None
+        calls = [
+            ToolCall(call.id, call.function.name, call.function.arguments)
+            for call in (choice.message.tool_calls or [] if choice else [])
+            if call.type == "function"
+        ]
+        return ModelReply(
+            content=(choice.message.content or "") if choice else "",
+            model=response.model,
+            request_id=response.id,
+            usage=CallUsage.of(response.usage),
+            latency_ms=_elapsed_ms(started),
+            finish_reason=choice.finish_reason if choice else None,
+            tool_calls=calls,
+        )
+
+    async def stream(
+        self, messages: Messages, *, tools: Tools | None = None, model: str | None = None
+    ) -> ModelReply:
+        """A streamed completion, gathered; usage from the final usage chunk."""
+        started = time.monotonic()
+        options: dict[str, Any] = {"tools": tools} if tools else {}
+        requested = model or self._model
+        try:
+            stream = await self._client.chat.completions.create(
+                model=requested,
+                messages=_as_params(messages),
+                stream=True,
+                stream_options={"include_usage": True},
+                **options,
+            )
+        except openai.APIError as exc:
+            raise _failure(exc) from exc
+        gathered = _Gathered(requested)
+        try:
+            async for chunk in stream:
+                gathered.add(chunk)
+        except Exception as exc:  # the client wraps a cut connection as APIConnectionError
+            # Tokens were (or may have been) spent: the caller records them.
+            raise ModelCallFailed(
+                502,
+                "the model's answer was cut off before it finished",
+                spent=gathered.reply(started),
+            ) from exc
+        return gathered.reply(started)
+
+
+class _Gathered:
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self.request_id: str | None = None
+        self.parts: list[str] = []
+        self.chunks = 0
+        self.usage: CompletionUsage | None = None
+        self.finish_reason: str | None = None
+        self.calls: dict[int, dict[str, str]] = {}
+
+    def add(self, chunk: Any) -> None:
+        self.request_id = chunk.id or self.request_id
+        self.model = chunk.model or self.model
+        if chunk.usage is not None:
+            self.usage = chunk.usage
+        for choice in chunk.choices:
+            delta = choice.delta
+            if delta.content:
+                self.parts.append(delta.content)
+                self.chunks += 1
+            for call in delta.tool_calls or []:
+                slot = self.calls.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
+                slot["id"] = call.id or slot["id"]
+                if call.function is not None:
+                    slot["name"] += call.function.name or ""
+                    slot["arguments"] += call.function.arguments or ""
+                self.chunks += 1
+            self.finish_reason = choice.finish_reason or self.finish_reason
+
+    def reply(self, started: float) -> ModelReply:
+        return ModelReply(
+            content="".join(self.parts),
+            model=self.model,
+            request_id=self.request_id,
+            usage=CallUsage.of(self.usage, streamed_chunks=self.chunks),
+            latency_ms=_elapsed_ms(started),
+            finish_reason=self.finish_reason,
+            tool_calls=[
+                ToolCall(c["id"], c["name"], c["arguments"]) for _, c in sorted(self.calls.items())
+            ],
+        )
+
+
+def _elapsed_ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _failure(exc: openai.APIError) -> ModelCallFailed:
+    if isinstance(exc, openai.APITimeoutError):
+        return ModelCallFailed(504, "the model did not answer in time")
+    if isinstance(exc, openai.APIStatusError):
+        return ModelCallFailed(
+            502, f"the model provider answered {exc.status_code}: {_provider_message(exc)}"
+        )
+    return ModelCallFailed(502, "the model provider could not be reached")
+
+
+def _provider_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        message = body.get("message") or (body.get("error") or {}).get("message")
+        if message:
+            return str(message)[:300]
+    return exc.message[:300]

@@ -1,0 +1,62 @@
+"""Keyset pagination over a sort key that ends in a unique field."""
+
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+
+from feature_api.store import Document
+from sendfx_shared.pagination import decode_cursor, encode_cursor
+from sendfx_shared.problems import ProblemError
+
+
+def _encode(value: Any) -> Any:
+    return {"$dt": value.isoformat()} if isinstance(value, datetime) else value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"$dt"}:
+        return datetime.fromisoformat(str(value["$dt"]))
+    return value
+
+
+def _after(keys: tuple[str, ...], values: list[Any]) -> dict[str, Any]:
+    """Documents strictly after ``values`` in ascending ``keys`` order."""
+    branches: list[dict[str, Any]] = []
+    for depth, key in enumerate(keys):
+        branch = {k: values[i] for i, k in enumerate(keys[:depth])}
+        branch[key] = {"$gt": values[depth]}
+        branches.append(branch)
+    return {"$or": branches}
+
+
+async def page(
+    collection: AsyncCollection[Document],
+    query: Document,
+    cursor: str | None,
+    limit: int,
+    keys: tuple[str, ...] = ("created_at", "_id"),
+) -> tuple[list[Document], str | None]:
+    position = decode_cursor(cursor)
+    if position is not None:
+        raw = position.get("k")
+        if not isinstance(raw, list) or len(raw) != len(keys):
+            raise ProblemError(400, "the cursor is not valid", kind="invalid-cursor")
+        try:
+            values = [_decode(v) for v in raw]
+        except ValueError as exc:
+            raise ProblemError(400, "the cursor is not valid", kind="invalid-cursor") from exc
+        query = {"$and": [query, _after(keys, values)]}
+    found = await collection.find(query, sort=[(k, 1) for k in keys], limit=limit + 1).to_list()
+    following = None
+    if len(found) > limit:
+        last = found[limit - 1]
+        following = encode_cursor({"k": [_encode(last[k]) for k in keys]})
+    return found[:limit], following
+
+
+def as_api(document: Document) -> Document:
+    """A stored document as the API shows it: ``_id`` becomes ``id``."""
+    shown = {k: v for k, v in document.items() if k != "_id"}
+    shown["id"] = document["_id"]
+    return shown

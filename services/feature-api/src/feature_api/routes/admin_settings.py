@@ -1,0 +1,42 @@
+"""Global UI settings (``/api/ui-settings``: GET public, PUT for signed-in
+users; ``/api/admin/ui-settings`` for admins) and the admin-only log settings
+(``/api/admin/log-settings``)."""
+
+from fastapi import APIRouter
+
+from feature_api.context import Ctx
+from feature_api.models.settings_docs import LogSettings, LogSettingsIn, UiSettings, UiSettingsIn
+from feature_api.services import settings_docs
+from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal
+
+router = APIRouter(tags=["settings"])
+
+
+@router.get("/api/ui-settings")
+async def get_ui_settings(ctx: Ctx) -> UiSettings:
+    return await settings_docs.get_ui_settings(ctx.store)
+
+
+@router.put("/api/ui-settings")
+async def put_ui_settings(body: UiSettingsIn, ctx: Ctx, principal: CurrentPrincipal) -> UiSettings:
+    return await settings_docs.put_ui_settings(ctx.store, body)
+
+
+@router.get("/api/admin/ui-settings")
+async def admin_get_ui_settings(ctx: Ctx, admin: CurrentAdmin) -> UiSettings:
+    return await settings_docs.get_ui_settings(ctx.store)
+
+
+@router.put("/api/admin/ui-settings")
+async def admin_put_ui_settings(body: UiSettingsIn, ctx: Ctx, admin: CurrentAdmin) -> UiSettings:
+    return await settings_docs.put_ui_settings(ctx.store, body)
+
+
+@router.get("/api/admin/log-settings")
+async def get_log_settings(ctx: Ctx, admin: CurrentAdmin) -> LogSettings:
+    return await settings_docs.get_log_settings(ctx.store)
+
+
+@router.put("/api/admin/log-settings")
+async def put_log_settings(body: LogSettingsIn, ctx: Ctx, admin: CurrentAdmin) -> LogSettings:
+    return await settings_docs.put_log_settings(ctx.store, admin, body)

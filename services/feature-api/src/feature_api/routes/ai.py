@@ -1,0 +1,61 @@
+"""AI routes: AI reply on a conversation, agent runs, the workspace assistant.
+
+Model failures answer 502 (upstream error, cut stream) or 504 (timeout) as
+problem+json; an exhausted AI quota answers 402 naming the tier and limit.
+"""
+
+import uuid
+
+from fastapi import APIRouter
+
+from feature_api.context import Ctx
+from feature_api.models.ai import (
+    AgentRunIn,
+    AgentRunOut,
+    AiReplyIn,
+    AiReplyOut,
+    AssistantChatIn,
+    AssistantChatOut,
+    AssistantConfig,
+    AssistantConfigIn,
+)
+from feature_api.services import agents, assistant
+from feature_api.services.ai_reply import ai_reply
+from sendfx_shared.auth import CurrentPrincipal
+
+router = APIRouter(tags=["ai"])
+
+
+@router.post("/api/conversations/{conversation_id}/ai-reply", status_code=201)
+async def reply_to_conversation(
+    conversation_id: str, ctx: Ctx, principal: CurrentPrincipal, body: AiReplyIn | None = None
+) -> AiReplyOut:
+    return await ai_reply(ctx, principal, conversation_id, stream=(body or AiReplyIn()).stream)
+
+
+@router.post("/api/workspaces/{workspace_id}/agents/run", status_code=201)
+async def run_agent(
+    workspace_id: uuid.UUID, body: AgentRunIn, ctx: Ctx, principal: CurrentPrincipal
+) -> AgentRunOut:
+    return await agents.run_agent(ctx, principal, str(workspace_id), body)
+
+
+@router.get("/api/workspaces/{workspace_id}/assistant")
+async def get_assistant(
+    workspace_id: uuid.UUID, ctx: Ctx, principal: CurrentPrincipal
+) -> AssistantConfig:
+    return await assistant.get_config(ctx.store, principal, workspace_id)
+
+
+@router.put("/api/workspaces/{workspace_id}/assistant")
+async def put_assistant(
+    workspace_id: uuid.UUID, body: AssistantConfigIn, ctx: Ctx, principal: CurrentPrincipal
+) -> AssistantConfig:
+    return await assistant.put_config(ctx.store, principal, workspace_id, body)
+
+
+@router.post("/api/workspaces/{workspace_id}/assistant/chat", status_code=201)
+async def chat_with_assistant(
+    workspace_id: uuid.UUID, body: AssistantChatIn, ctx: Ctx, principal: CurrentPrincipal
+) -> AssistantChatOut:
+    return await assistant.chat(ctx, principal, workspace_id, body)

@@ -1,0 +1,37 @@
+"""Who may act on a workspace: its members (from the read model) and
+platform admins. Anyone else learns nothing, not even that it exists (404)."""
+
+import uuid
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from feature_api.repositories import read_model
+from feature_api.store import Document
+from sendfx_shared.auth import Principal
+from sendfx_shared.problems import NotFound
+
+
+async def require_workspace(
+    db: AsyncDatabase[Document], principal: Principal, workspace_id: uuid.UUID | str
+) -> str:
+    """The workspace id (as stored) when ``principal`` may act on it."""
+    wid = str(workspace_id)
+    known = await read_model.workspace(db, wid)
+    if known is not None and known.get("deleted"):
+        raise NotFound("workspace")
+    if principal.is_admin or await read_model.is_member(db, wid, str(principal.user_id)):
+        return wid
+    raise NotFound("workspace")
+
+
+async def require_access_to(
+    db: AsyncDatabase[Document], principal: Principal, resource: Document | None, what: str
+) -> Document:
+    """``resource`` when it exists and its workspace is the caller's; else 404."""
+    if resource is None:
+        raise NotFound(what)
+    try:
+        await require_workspace(db, principal, resource["workspace_id"])
+    except NotFound:
+        raise NotFound(what) from None
+    return resource

@@ -1,0 +1,75 @@
+"""AI reply: answer the last message of a conversation with the workspace's
+knowledge, and append the answer to the conversation."""
+
+from feature_api.context import AppContext
+from feature_api.models.ai import AiReplyOut, UsageOut
+from feature_api.models.conversations import Message
+from feature_api.models.knowledge import RetrievedChunk
+from feature_api.openai_gateway import Messages, ModelReply
+from feature_api.repositories import conversations as conversations_repo
+from feature_api.repositories.paging import as_api
+from feature_api.services.conversations import accessible_conversation, append_in
+from feature_api.services.model_calls import call_model, usage_out
+from feature_api.services.retrieval import retrieve_knowledge
+from feature_api.store import Document, Session
+from sendfx_shared.auth import Principal
+from sendfx_shared.problems import ProblemError
+
+SYSTEM_PROMPT = (
+    "You answer questions in a customer conversation for this workspace. "
+    "Be concise. Prefer the knowledge excerpts below when they are relevant."
+)
+
+
+def knowledge_prompt(base: str, sources: list[RetrievedChunk]) -> str:
+    if not sources:
+        return base
+    excerpts = "\n\n".join(f"[{s.title}]\n{s.text}" for s in sources)
+    return f"{base}\n\nKnowledge excerpts:\n{excerpts}"
+
+
+async def ai_reply(
+    ctx: AppContext, principal: Principal, conversation_id: str, *, stream: bool
+) -> AiReplyOut:
+    store = ctx.store
+    conversation = await accessible_conversation(store, principal, conversation_id)
+    history = await conversations_repo.recent_messages(
+        store.db, conversation_id, ctx.settings.ai_history_messages
+    )
+    questions = [m for m in history if m["role"] == "user"]
+    if not questions:
+        raise ProblemError(
+            409, "the conversation has no user message to answer", kind="nothing-to-answer"
+        )
+    sources = await retrieve_knowledge(
+        store.db,
+        conversation["workspace_id"],
+        questions[-1]["content"],
+        ctx.settings.knowledge_context_chunks,
+    )
+    messages: Messages = [{"role": "system", "content": knowledge_prompt(SYSTEM_PROMPT, sources)}]
+    messages += [{"role": m["role"], "content": m["content"]} for m in history]
+
+    async def persist(session: Session, reply: ModelReply) -> tuple[Document, UsageOut]:
+        usage = usage_out(reply)
+        saved = await append_in(
+            store,
+            session,
+            conversation,
+            role="assistant",
+            content=reply.content,
+            author_id=None,
+            usage=usage.model_dump(),
+        )
+        return saved, usage
+
+    saved, usage = await call_model(
+        ctx,
+        workspace_id=conversation["workspace_id"],
+        user_id=principal.user_id,
+        service="ai_reply",
+        messages=messages,
+        persist=persist,
+        stream=stream,
+    )
+    return AiReplyOut(message=Message.model_validate(as_api(saved)), usage=usage, sources=sources)

@@ -1,0 +1,102 @@
+"""The feature database: client, collections, indexes and transactions."""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final, TypeVar
+
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+
+from sendfx_shared.outbox.mongo import ensure_outbox_indexes
+
+Document = dict[str, Any]
+Session = AsyncClientSession
+T = TypeVar("T")
+
+FLOWS: Final = "flows"
+FLOW_TEMPLATES: Final = "flow_templates"
+FLOW_TEMPLATE_VERSIONS: Final = "flow_template_versions"
+FLOW_DRAFTS: Final = "flow_drafts"
+CONVERSATIONS: Final = "conversations"
+MESSAGES: Final = "messages"
+KNOWLEDGE_DOCUMENTS: Final = "knowledge_documents"
+KNOWLEDGE_CHUNKS: Final = "knowledge_chunks"
+UI_SETTINGS: Final = "uisettings"
+LOG_SETTINGS: Final = "adminlogsettings"
+ASSISTANTS: Final = "assistants"
+ASSISTANT_CHATS: Final = "assistant_chats"
+AGENT_RUNS: Final = "agent_runs"
+RM_WORKSPACES: Final = "rm_workspaces"
+RM_MEMBERS: Final = "rm_members"
+RM_QUOTAS: Final = "rm_quotas"
+RM_PROCESSED: Final = "rm_processed_events"
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def now() -> datetime:
+    """Now, at the millisecond precision BSON stores (so cursors round-trip)."""
+    moment = datetime.now(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+@dataclass
+class Store:
+    client: AsyncMongoClient[Document]
+    db: AsyncDatabase[Document]
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def collection(self, name: str) -> AsyncCollection[Document]:
+        return self.db[name]
+
+    async def transaction(self, work: Callable[[Session], Awaitable[T]]) -> T:
+        """Run ``work`` in one transaction (retried on transient conflicts)."""
+        async with self.client.start_session() as session:
+            result = await session.with_transaction(work)
+        for hook in self.after_commit:
+            hook()
+        return result
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def open_store(mongo_url: str, database: str) -> Store:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        mongo_url, tz_aware=True, uuidRepresentation="standard"
+    )
+    return Store(client=client, db=client[database])
+
+
+async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
+    await ensure_outbox_indexes(db)
+    await db[FLOWS].create_index([("workspace_id", ASCENDING), ("created_at", ASCENDING)])
+    await db[FLOW_DRAFTS].create_index([("workspace_id", ASCENDING), ("created_at", ASCENDING)])
+    await db[FLOW_TEMPLATES].create_index([("workspace_id", ASCENDING), ("created_at", ASCENDING)])
+    # One template per draft, whatever races: the key behind "publish twice,
+    # one template".
+    await db[FLOW_TEMPLATES].create_index(
+        [("origin_draft_id", ASCENDING)], unique=True, name="one_template_per_draft"
+    )
+    await db[FLOW_TEMPLATE_VERSIONS].create_index(
+        [("template_id", ASCENDING), ("version", ASCENDING)], unique=True
+    )
+    await db[CONVERSATIONS].create_index([("workspace_id", ASCENDING), ("created_at", ASCENDING)])
+    await db[MESSAGES].create_index(
+        [("conversation_id", ASCENDING), ("seq", ASCENDING)], unique=True
+    )
+    await db[KNOWLEDGE_DOCUMENTS].create_index(
+        [("workspace_id", ASCENDING), ("created_at", ASCENDING)]
+    )
+    await db[KNOWLEDGE_CHUNKS].create_index([("workspace_id", ASCENDING), ("terms", ASCENDING)])
+    await db[KNOWLEDGE_CHUNKS].create_index([("document_id", ASCENDING)])
+    await db[ASSISTANT_CHATS].create_index(
+        [("workspace_id", ASCENDING), ("created_at", DESCENDING)]
+    )
+    await db[AGENT_RUNS].create_index([("workspace_id", ASCENDING), ("created_at", DESCENDING)])
