@@ -19,6 +19,7 @@ import asyncpg
 from migrator.load import store
 from migrator.load.store import Key
 from migrator.mapping import TABLES, MappedRow, TableSpec, Unmappable, map_record, row_id
+from migrator.mapping.rows import missing_parent
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
 
 
@@ -131,7 +132,7 @@ async def _resolve(
                 candidate = row_id(ref.collection, ref.legacy_id)
                 target = candidate if candidate in present[ref.collection] else None
             if target is None:
-                missing = f"{column}: {ref.collection} {ref.legacy_id} not migrated"
+                missing = missing_parent(column, ref)
                 break
             resolved[column] = target
         if missing is None:

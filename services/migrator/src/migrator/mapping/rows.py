@@ -57,3 +57,9 @@ def required(value: Any, field_name: str) -> Any:
     if value is None:
         raise Unmappable(f"{field_name}: missing")
     return value
+
+
+def missing_parent(column: str, ref: Ref) -> str:
+    """The reason a record waits (and, at the end, is rejected)."""
+    where = f"{ref.collection} {ref.legacy_id}"
+    return f"{column}: {where} is missing (never arrived or not migratable)"

@@ -1,0 +1,330 @@
+"""The ``migrator`` command: extract, load, replay, verify, reset-factory.
+
+Each command reads its settings from the environment (see ``settings.py``)
+and refuses to start when given a store it must not reach.
+"""
+
+import asyncio
+import signal
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from typing import Annotated, Any, TypeVar, cast
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+from rich.table import Table
+
+from migrator.mapping.ejson import Unmappable, timestamp
+from migrator.settings import extract_settings, load_settings, operator_settings
+from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
+from sendfx_shared.ownership import ForeignStoreConfigured
+
+app = typer.Typer(
+    name="migrator",
+    help="Backfill legacy MongoDB core data into PostgreSQL through a replayable topic.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+T = TypeVar("T")
+
+CollectionsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--collections",
+        "-c",
+        help="Only these legacy collections (repeat, or comma-separate): "
+        + ", ".join(LEGACY_COLLECTIONS_IN_ORDER),
+    ),
+]
+
+
+class _Bars:
+    """The work's progress as rich bars, one per task."""
+
+    def __init__(self, bars: RichProgress) -> None:
+        self._bars = bars
+        self._tasks: dict[str, TaskID] = {}
+
+    def start(self, task: str, total: int | None) -> None:
+        self._tasks[task] = self._bars.add_task(task, total=total)
+
+    def advance(self, task: str, amount: int) -> None:
+        self._bars.advance(self._tasks[task], amount)
+
+    def finish(self, task: str) -> None:
+        current = self._bars.tasks[self._tasks[task]]
+        self._bars.update(self._tasks[task], total=current.completed)
+
+
+def _bars() -> RichProgress:
+    return RichProgress(
+        TextColumn("{task.description:<18}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    try:
+        return asyncio.run(make())
+    except ForeignStoreConfigured as exc:
+        console.print(f"[red]refusing to start:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _settings(factory: Callable[[], T]) -> T:
+    try:
+        return factory()
+    except ForeignStoreConfigured as exc:
+        console.print(f"[red]refusing to start:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _collections(values: list[str] | None) -> list[LegacyCollection] | None:
+    if not values:
+        return None
+    names = [n.strip() for v in values for n in v.split(",") if n.strip()]
+    unknown = [n for n in names if n not in LEGACY_COLLECTIONS_IN_ORDER]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown collection(s) {', '.join(unknown)}; "
+            f"known: {', '.join(LEGACY_COLLECTIONS_IN_ORDER)}",
+            param_hint="--collections",
+        )
+    return [cast(LegacyCollection, n) for n in names]
+
+
+def _moment(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return timestamp(value, option)
+    except Unmappable as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from exc
+
+
+@app.command()
+def extract(
+    collections: CollectionsOption = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only documents updated (else created) at or after this date/time."),
+    ] = None,
+    restart: Annotated[
+        bool, typer.Option(help="Ignore the checkpoints of an unfinished run and start over.")
+    ] = False,
+) -> None:
+    """Publish every legacy core document to migrator.core-records, parents first.
+
+    Needs MongoDB (LEGACY_MONGO_URL, else MONGO_URL) and Kafka only. Resumes an
+    unfinished run from its checkpoints (collection migrator_checkpoints).
+    """
+    from migrator.extract import run_extract
+
+    settings = _settings(extract_settings)
+    chosen = _collections(collections)
+    since_moment = _moment(since, "--since")
+    with _bars() as bars:
+        summary = _run(
+            lambda: run_extract(
+                settings,
+                collections=chosen,
+                since=since_moment,
+                restart=restart,
+                progress=_Bars(bars),
+            )
+        )
+    table = Table(title=f"extract → {summary.topic}" + (" (resumed)" if summary.resumed else ""))
+    for column in ("collection", "published", "skipped (--since)", "invalid _id", "note"):
+        table.add_column(column, justify="left" if column in ("collection", "note") else "right")
+    for c in summary.collections:
+        note = "done earlier" if c.already_done else ("resumed" if c.resumed else "")
+        table.add_row(
+            c.collection, str(c.published), str(c.skipped_since), str(len(c.invalid)), note
+        )
+    table.add_row("total", str(summary.published), "", "", "", style="bold")
+    console.print(table)
+    for c in summary.collections:
+        for problem in c.invalid:
+            console.print(f"[yellow]{c.collection}[/yellow] sent to the DLQ: {problem}")
+
+
+def _load_report(summary: Any, title: str) -> None:
+    table = Table(title=title)
+    for column in ("collection", "migrated", "waiting", "rejected", "normalised"):
+        table.add_column(column, justify="left" if column == "collection" else "right")
+    outcome = summary.outcome
+    for collection in LEGACY_COLLECTIONS_IN_ORDER:
+        table.add_row(
+            collection,
+            str(outcome.migrated[collection]),
+            str(outcome.waiting[collection]),
+            str(outcome.rejected[collection]),
+            str(outcome.normalised[collection]),
+        )
+    console.print(table)
+    console.print(f"messages consumed: {summary.consumed}; malformed: {summary.malformed}")
+    if summary.merges:
+        merges = Table(title="accounts merged (emails differing only in case)")
+        for column in ("merged legacy id", "into legacy id", "email"):
+            merges.add_column(column)
+        for merged, kept, email in summary.merges:
+            merges.add_row(merged, kept, email)
+        console.print(merges)
+    if summary.rejects:
+        count = len(summary.rejects)
+        rejects = Table(title=f"rejected records ({count}, in core.migration_rejects)")
+        for column in ("collection", "legacy id", "reason"):
+            rejects.add_column(column)
+        for collection, legacy_id, reason in summary.rejects:
+            rejects.add_row(collection, legacy_id, reason)
+        console.print(rejects)
+
+
+@app.command()
+def load(
+    follow: Annotated[
+        bool, typer.Option(help="Keep consuming until SIGTERM/SIGINT; else stop at the end.")
+    ] = False,
+) -> None:
+    """Upsert the records of migrator.core-records into the core tables.
+
+    Needs PostgreSQL (POSTGRES_URL) and Kafka only. Continues from the offsets
+    of the last load (kept in PostgreSQL); by default stops at the end of the
+    topic as seen at the start.
+    """
+    from migrator.load import run_load
+
+    settings = _settings(lambda: load_settings("load"))
+
+    async def main() -> Any:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        with _bars() as bars:
+            return await run_load(settings, follow=follow, stop=stop, progress=_Bars(bars))
+
+    summary = _run(main)
+    _load_report(summary, f"load ← {summary.topic}")
+
+
+@app.command()
+def replay(
+    from_beginning: Annotated[
+        bool, typer.Option("--from-beginning", help="Re-apply the whole topic (the default).")
+    ] = False,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only records published at or after this timestamp."),
+    ] = None,
+    collections: CollectionsOption = None,
+) -> None:
+    """Re-consume migrator.core-records and re-apply it; the rows come out the same.
+
+    Needs PostgreSQL and Kafka only. Does not move the offsets of `load`.
+    """
+    from migrator.load import run_replay
+
+    if from_beginning and since:
+        raise typer.BadParameter("give either --from-beginning or --since", param_hint="--since")
+    settings = _settings(lambda: load_settings("replay"))
+    since_moment = _moment(since, "--since")
+    chosen = _collections(collections)
+    with _bars() as bars:
+        summary = _run(
+            lambda: run_replay(
+                settings, since=since_moment, collections=chosen, progress=_Bars(bars)
+            )
+        )
+    _load_report(summary, f"replay ← {summary.topic}")
+
+
+@app.command()
+def verify(
+    collections: CollectionsOption = None,
+    show: Annotated[int, typer.Option(help="List at most this many ids per kind of drift.")] = 20,
+) -> None:
+    """Compare the legacy collections with the core tables; exit 1 on drift.
+
+    An operator command: needs both MongoDB (the legacy data) and PostgreSQL.
+    """
+    from migrator.verify import run_verify
+
+    settings = _settings(operator_settings)
+    report = _run(lambda: run_verify(settings, _collections(collections)))
+    table = Table(title="verify: legacy collections against core tables")
+    headers = ("collection", "legacy", "expected rows", "table rows", "rejected", "merged")
+    for column in (*headers, "missing", "extra", "differing", "unreported"):
+        table.add_column(column, justify="left" if column == "collection" else "right")
+    for c in report.collections:
+        table.add_row(
+            c.collection,
+            *(str(n) for n in (c.legacy, c.expected, c.table, c.rejected, c.merged)),
+            *(
+                f"[red]{n}[/red]" if n else "0"
+                for n in (len(c.missing), len(c.extra), len(c.differing), len(c.unreported))
+            ),
+        )
+    console.print(table)
+    for c in report.collections:
+        for kind, ids in (
+            ("missing", c.missing),
+            ("extra", c.extra),
+            ("unreported reject", c.unreported),
+        ):
+            for legacy_id in ids[:show]:
+                console.print(f"{kind}: {c.collection} {legacy_id}")
+        for legacy_id, fields in list(c.differing.items())[:show]:
+            console.print(f"differing: {c.collection} {legacy_id}: {', '.join(fields)}")
+    if report.has_drift:
+        console.print("[red]drift found[/red]")
+        raise typer.Exit(1)
+    console.print("[green]no drift[/green]")
+
+
+@app.command("reset-factory")
+def reset_factory(
+    yes_i_know: Annotated[
+        bool, typer.Option("--yes-i-know", help="Really delete; else only show what would go.")
+    ] = False,
+) -> None:
+    """Delete all core rows and feature data, keeping admin@sendfx.ai and adminlogsettings.
+
+    An operator command: needs PostgreSQL (POSTGRES_URL) and MongoDB (MONGO_URL).
+    """
+    from migrator.reset import run_reset
+
+    settings = _settings(operator_settings)
+    plan = _run(lambda: run_reset(settings, confirmed=yes_i_know))
+    table = Table(title="reset-factory: deleted" if plan.done else "reset-factory would delete")
+    table.add_column("where")
+    table.add_column("rows / documents", justify="right")
+    for where, count in plan.counts.items():
+        table.add_row(where, str(count))
+    table.add_row("total", str(plan.total), style="bold")
+    console.print(table)
+    console.print("kept: user admin@sendfx.ai, collection adminlogsettings, core.model_prices")
+    if not plan.done:
+        console.print("nothing deleted; run again with --yes-i-know to delete")
+
+
+@app.command("generate-legacy", hidden=True)
+def generate_legacy(
+    count: Annotated[int, typer.Option(help="About this many documents.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Same seed, same documents.")] = 7,
+) -> None:
+    """(dev) Fill the legacy database with realistic, defective legacy data."""
+    from migrator.legacy_fixtures import generate, insert
+
+    settings = _settings(extract_settings)
+    written = _run(
+        lambda: insert(settings.legacy_url, settings.legacy_database, generate(count, seed))
+    )
+    console.print(f"{written} legacy documents written to {settings.legacy_database}")
