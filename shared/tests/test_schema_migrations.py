@@ -1,5 +1,6 @@
 import asyncpg
 import pytest
+
 from sendfx_shared.postgres import Migration, apply_migrations, bundled_migrations, connect
 
 

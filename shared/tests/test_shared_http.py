@@ -1,0 +1,132 @@
+"""Problem details, auth dependencies, cursors and the store guard, through a real app."""
+
+import uuid
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal, Principal, issue_access_token
+from sendfx_shared.http import REQUEST_ID_HEADER, install_common
+from sendfx_shared.ownership import ForeignStoreConfigured, refuse_foreign_store
+from sendfx_shared.pagination import decode_cursor, encode_cursor
+from sendfx_shared.problems import ProblemError
+from sendfx_shared.settings import AuthSettings, database_of
+
+
+class Body(BaseModel):
+    name: str
+    count: int
+
+
+def make_app() -> FastAPI:
+    app = FastAPI()
+    app.state.auth_settings = AuthSettings(jwt_secret="x" * 40)
+    install_common(app)
+
+    @app.post("/things")
+    async def create(body: Body) -> Body:
+        return body
+
+    @app.get("/me")
+    async def me(principal: CurrentPrincipal) -> dict[str, str]:
+        return {"email": principal.email}
+
+    @app.get("/admin")
+    async def admin(principal: CurrentAdmin) -> dict[str, str]:
+        return {"ok": "yes"}
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise ProblemError(409, "already there", kind="conflict")
+
+    return app
+
+
+@pytest.fixture
+def client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=make_app()), base_url="http://t")
+
+
+def token(role: str = "user", secret: str = "x" * 40) -> str:
+    principal = Principal(user_id=uuid.uuid4(), email="a@b.co", role=role)  # type: ignore[arg-type]
+    return issue_access_token(principal, AuthSettings(jwt_secret=secret))[0]
+
+
+async def test_invalid_body_is_a_422_problem_with_field_errors(client: httpx.AsyncClient) -> None:
+    response = await client.post("/things", json={"name": "x", "count": "many"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert {"type", "title", "status", "detail", "errors"} <= body.keys()
+    assert body["errors"][0]["field"] == "count"
+
+
+async def test_problem_error_keeps_status_and_detail(client: httpx.AsyncClient) -> None:
+    response = await client.get("/boom")
+    assert response.status_code == 409
+    assert response.json()["detail"] == "already there"
+
+
+async def test_unknown_route_is_a_problem_too(client: httpx.AsyncClient) -> None:
+    response = await client.get("/nope")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_request_id_is_passed_through_or_added(client: httpx.AsyncClient) -> None:
+    given_id = (await client.get("/boom", headers={REQUEST_ID_HEADER: "abc"})).headers
+    assert given_id[REQUEST_ID_HEADER] == "abc"
+    assert (await client.get("/boom")).headers[REQUEST_ID_HEADER]
+
+
+async def test_auth_needs_a_valid_token(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/me")).status_code == 401
+    bad = await client.get("/me", headers={"Authorization": f"Bearer {token(secret='y' * 40)}"})
+    assert bad.status_code == 401
+    ok = await client.get("/me", headers={"Authorization": f"Bearer {token()}"})
+    assert ok.json() == {"email": "a@b.co"}
+
+
+async def test_admin_routes_need_the_admin_role(client: httpx.AsyncClient) -> None:
+    user = await client.get("/admin", headers={"Authorization": f"Bearer {token()}"})
+    assert user.status_code == 403
+    admin = await client.get("/admin", headers={"Authorization": f"Bearer {token('admin')}"})
+    assert admin.status_code == 200
+
+
+@given(st.dictionaries(st.text(max_size=10), st.one_of(st.integers(), st.text(max_size=20))))
+def test_cursors_round_trip(position: dict[str, object]) -> None:
+    assert decode_cursor(encode_cursor(position)) == position
+
+
+@given(st.text(max_size=30))
+def test_garbage_cursors_are_a_400_never_a_crash(cursor: str) -> None:
+    try:
+        decode_cursor(cursor)
+    except ProblemError as problem:
+        assert problem.status == 400
+
+
+def test_a_postgres_process_refuses_a_mongo_url() -> None:
+    with pytest.raises(ForeignStoreConfigured, match="MONGO_URL"):
+        refuse_foreign_store("core-api", "postgres", {"MONGO_URL": "mongodb://x"})
+    with pytest.raises(ForeignStoreConfigured, match="DATABASE_URL"):
+        refuse_foreign_store("feature-api", "mongo", {"DATABASE_URL": "postgresql://x"})
+    refuse_foreign_store("core-api", "postgres", {"POSTGRES_URL": "postgresql://x"})
+
+
+@pytest.mark.parametrize(
+    ("url", "database"),
+    [
+        ("mongodb://127.0.0.1:27017/?replicaSet=secantus", "sendfx"),
+        ("mongodb://127.0.0.1:27017/legacy?replicaSet=secantus", "legacy"),
+        ("mongodb://u:p@h1,h2/app", "app"),
+        ("mongodb://h", "sendfx"),
+    ],
+)
+def test_database_of_a_mongo_url(url: str, database: str) -> None:
+    assert database_of(url) == database
