@@ -33,6 +33,7 @@ def ingestor_settings(sendfx_infra: TestInfra, ingest_prefix: str) -> IngestorSe
         batch_timeout_ms=50,
         retry_initial_seconds=0.05,
         retry_max_seconds=0.5,
+        session_timeout_ms=3000,
     )
 
 

@@ -55,6 +55,8 @@ class Ingestor:
             # Enough bytes per fetch for a whole batch of ~400-byte events.
             max_partition_fetch_bytes=8 * 1024 * 1024,
             auto_offset_reset="earliest",
+            session_timeout_ms=settings.session_timeout_ms,
+            heartbeat_interval_ms=max(300, settings.session_timeout_ms // 3),
             ack_policy=AckPolicy.MANUAL,
             decoder=_raw_records,
         )(self._consume)

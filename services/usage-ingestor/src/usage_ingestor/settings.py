@@ -28,6 +28,11 @@ class IngestorSettings(KafkaSettings, PostgresSettings):
     batch_timeout_ms: int = Field(
         default=100, ge=1, validation_alias=AliasChoices("USAGE_INGESTOR_BATCH_TIMEOUT_MS")
     )
+    # How long the group waits for a crashed member before handing its
+    # partitions to the others (a restarted process joins as a new member).
+    session_timeout_ms: int = Field(
+        default=10_000, ge=1000, validation_alias=AliasChoices("USAGE_INGESTOR_SESSION_TIMEOUT_MS")
+    )
     retry_initial_seconds: float = Field(
         default=0.2, gt=0, validation_alias=AliasChoices("USAGE_INGESTOR_RETRY_INITIAL_SECONDS")
     )

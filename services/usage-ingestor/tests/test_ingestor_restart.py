@@ -1,0 +1,175 @@
+"""Redelivery across consumer restarts: the in-process one and a SIGKILL of the
+real ``usage-ingestor`` console script mid-stream."""
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from sendfx_dev import pytest_plugin
+from sendfx_dev.ports import free_port
+from sendfx_shared.topics import OPENAI_CALL_COMPLETED
+from usage_ingestor.app import running
+from usage_ingestor.settings import IngestorSettings
+from usage_ingestor.testing import create_workspace, eventually, publish, usage_event
+
+Counts = Callable[[uuid.UUID], Awaitable[dict[str, Any]]]
+CONSOLE_SCRIPT = Path(sys.executable).parent / "usage-ingestor"
+
+
+async def stored(pool: asyncpg.Pool, workspaces: list[uuid.UUID]) -> int:
+    async with pool.acquire() as conn:
+        count: int = await conn.fetchval(
+            "SELECT count(*) FROM core.openai_usage WHERE workspace_id = ANY($1::uuid[])",
+            workspaces,
+        )
+    return count
+
+
+async def test_events_redelivered_after_a_restart_are_metered_once(
+    ingestor_settings: IngestorSettings,
+    producer: AIOKafkaProducer,
+    pool: asyncpg.Pool,
+    usage_counts: Counts,
+) -> None:
+    settings = ingestor_settings.model_copy(
+        update={
+            "kafka_topic_prefix": f"{ingestor_settings.kafka_topic_prefix}restart.",
+            "group_id": f"usage-ingestor-restart-{uuid.uuid4().hex[:6]}",
+        }
+    )
+    workspace = await create_workspace(pool)
+    events = [usage_event(workspace) for _ in range(10)]
+
+    async with running(settings) as first:
+        await publish(producer, first.topic, events[:6])
+        await eventually(lambda: _stored_is(pool, workspace, 6))
+    # Published while no consumer runs, some of them already metered before.
+    await publish(producer, first.topic, events[3:])
+    async with running(settings):
+        await eventually(lambda: _stored_is(pool, workspace, 10))
+        counts = await usage_counts(workspace)
+
+    assert counts["rows"] == counts["calls"] == counts["ai_calls"] == 10
+    assert counts["ai_tokens"] == 10 * 1500
+
+
+async def _stored_is(pool: asyncpg.Pool, workspace: uuid.UUID, expected: int) -> bool:
+    return await stored(pool, [workspace]) >= expected
+
+
+def start_console_script(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            [str(CONSOLE_SCRIPT)],
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def test_the_console_script_refuses_a_mongo_url(sendfx_infra: pytest_plugin.TestInfra) -> None:
+    env = {
+        **os.environ,
+        **sendfx_infra.service_env("postgres"),
+        "MONGO_URL": "mongodb://127.0.0.1:27017/x",
+    }
+    result = subprocess.run(
+        [str(CONSOLE_SCRIPT)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "usage-ingestor owns postgres data only" in result.stderr
+    assert "MONGO_URL" in result.stderr
+
+
+@pytest.mark.slow
+async def test_sigkill_mid_stream_then_restart_gives_exact_counts(
+    sendfx_infra: pytest_plugin.TestInfra,
+    producer: AIOKafkaProducer,
+    pool: asyncpg.Pool,
+    usage_counts: Counts,
+    tmp_path: Path,
+) -> None:
+    prefix = f"{sendfx_infra.topic_prefix}ingest.kill."
+    topic = f"{prefix}{OPENAI_CALL_COMPLETED}"
+    port = free_port()
+    env = {
+        **sendfx_infra.service_env("postgres"),
+        "KAFKA_TOPIC_PREFIX": prefix,
+        "USAGE_INGESTOR_PORT": str(port),
+        "USAGE_INGESTOR_GROUP_ID": f"usage-ingestor-kill-{uuid.uuid4().hex[:6]}",
+        # Small batches, so the kill lands between (or inside) many transactions.
+        "USAGE_INGESTOR_BATCH_MAX_RECORDS": "200",
+        "LOG_LEVEL": "warning",
+        "USAGE_INGESTOR_SESSION_TIMEOUT_MS": "3000",
+    }
+    workspaces = [await create_workspace(pool, ai_tokens_monthly=10**9) for _ in range(8)]
+    per_workspace = 1500
+    events = [
+        usage_event(workspaces[i % len(workspaces)]) for i in range(per_workspace * len(workspaces))
+    ]
+    log = tmp_path / "ingestor.log"
+
+    process = start_console_script(env, log)
+    try:
+        async with httpx.AsyncClient() as client:
+
+            async def healthy() -> bool:
+                try:
+                    response = await client.get(f"http://127.0.0.1:{port}/healthz")
+                except httpx.HTTPError:
+                    return False
+                return response.status_code == 200
+
+            await eventually(healthy)
+            openapi = (await client.get(f"http://127.0.0.1:{port}/openapi.json")).json()
+            assert "/healthz" in openapi["paths"]
+        # Every event twice: duplicates land in the same and in later batches.
+        await publish(producer, topic, events + events[::3])
+        await eventually(lambda: _stored_between(pool, workspaces, 1, len(events)), interval=0.02)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        metered_before_restart = await stored(pool, workspaces)
+        assert 0 < metered_before_restart < len(events), log.read_text()[-2000:]
+
+        # Redelivered after the restart, then one sentinel per workspace (same
+        # partition as its events, so stored last).
+        sentinels = [usage_event(w, prompt=0, cached=0, completion=0) for w in workspaces]
+        await publish(producer, topic, events[::7] + sentinels)
+        process = start_console_script(env, log)
+        await eventually(lambda: _all_stored(pool, [s.id for s in sentinels]), within=120)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+    for workspace in workspaces:
+        counts = await usage_counts(workspace)
+        assert counts["rows"] == counts["calls"] == counts["ai_calls"] == per_workspace + 1
+        assert counts["tokens"] == counts["ai_tokens"] == per_workspace * 1500
+
+
+async def _stored_between(
+    pool: asyncpg.Pool, workspaces: list[uuid.UUID], low: int, high: int
+) -> bool:
+    return low <= await stored(pool, workspaces) < high
+
+
+async def _all_stored(pool: asyncpg.Pool, event_ids: list[str]) -> bool:
+    async with pool.acquire() as conn:
+        found: int = await conn.fetchval(
+            "SELECT count(*) FROM core.openai_usage WHERE event_id = ANY($1::text[])", event_ids
+        )
+    return found == len(event_ids)
