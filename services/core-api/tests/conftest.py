@@ -20,9 +20,11 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from fastapi import FastAPI
+
 from core_api.main import create_app
 from core_api.settings import ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD, CoreApiSettings
-from fastapi import FastAPI
+from sendfx_dev import servers
 from sendfx_dev.ports import free_port, port_is_open, wait_until
 from sendfx_dev.pytest_plugin import TestInfra
 from sendfx_shared.postgres import apply_migrations, connect
@@ -211,10 +213,38 @@ async def read_topic(bootstrap: str, topic: str, log: EventLog) -> None:
         await consumer.stop()
 
 
+async def read_until(
+    bootstrap: str, topic: str, done: Callable[[EventLog], bool], timeout: float = 60
+) -> EventLog:
+    """Reads ``topic`` from the beginning until ``done(log)`` or the timeout."""
+    log = EventLog()
+    task = asyncio.create_task(read_topic(bootstrap, topic, log))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    try:
+        while not done(log) and loop.time() < deadline and not task.done():
+            await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return log
+
+
 @pytest.fixture(scope="session")
-async def core_events(
-    kafka_bootstrap_servers: str, topic_prefix: str
-) -> AsyncIterator[EventLog]:
+def topic_tools() -> Any:
+    """``ensure_topic`` and ``read_until``, for tests that use a topic of their own."""
+
+    @dataclass(frozen=True)
+    class Tools:
+        ensure_topic: Callable[..., Any] = ensure_topic
+        read_until: Callable[..., Any] = read_until
+
+    return Tools()
+
+
+@pytest.fixture(scope="session")
+async def core_events(kafka_bootstrap_servers: str, topic_prefix: str) -> AsyncIterator[EventLog]:
     topic = f"{topic_prefix}{CORE_EVENTS}"
     await ensure_topic(kafka_bootstrap_servers, topic)
     log = EventLog()
@@ -234,9 +264,9 @@ class TcpProxy:
     """Forwards a local port to the broker; ``cut()`` drops every connection
     and refuses new ones until ``restore()``."""
 
-    def __init__(self, target_host: str, target_port: int) -> None:
+    def __init__(self, target_host: str, target_port: int, port: int | None = None) -> None:
         self.target = (target_host, target_port)
-        self.port = free_port()
+        self.port = port or free_port()
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self.cut_now = False
@@ -284,15 +314,45 @@ class TcpProxy:
                 await asyncio.wait_for(self._server.wait_closed(), 2)
 
 
+@dataclass
+class ProxiedBroker:
+    bootstrap: str
+    proxy: TcpProxy
+
+
 @pytest.fixture
-async def broker_proxy(kafka_bootstrap_servers: str) -> AsyncIterator[TcpProxy]:
-    host, _, port = kafka_bootstrap_servers.split(",")[0].rpartition(":")
-    proxy = TcpProxy(host or "127.0.0.1", int(port))
+async def proxied_broker(sendfx_infra: TestInfra) -> AsyncIterator[ProxiedBroker]:
+    """A broker of its own that advertises the proxy's address, so that every
+    client connection (bootstrap and partition leader alike) goes through the
+    proxy, and ``proxy.cut()`` is a real broker outage for its clients."""
+    broker_port, proxy_port = free_port(), free_port()
+    log = sendfx_infra.state_dir / "log" / f"tansu-proxied-{broker_port}.log"
+    pid = servers.spawn(
+        [
+            str(servers.tansu_binary()),
+            "broker",
+            "--listener-url",
+            f"tcp://127.0.0.1:{broker_port}",
+            "--advertised-listener-url",
+            f"tcp://127.0.0.1:{proxy_port}",
+            "--storage-engine",
+            "memory://tansu/",
+        ],
+        log,
+        env={"RUST_LOG": "warn"},
+    )
+    proxy = TcpProxy("127.0.0.1", broker_port, proxy_port)
     await proxy.start()
+    bootstrap = f"127.0.0.1:{proxy_port}"
     try:
-        yield proxy
+        answered = await asyncio.to_thread(
+            wait_until, lambda: servers.kafka_bootstrap_answers(bootstrap), 30, 0.3
+        )
+        assert answered, f"the proxied broker did not start; see {log}"
+        yield ProxiedBroker(bootstrap, proxy)
     finally:
         await proxy.stop()
+        servers.stop_pid(pid)
 
 
 # -- a database of its own, migrated from empty ---------------------------------

@@ -7,9 +7,10 @@ import bcrypt
 import httpx
 import jwt
 import pytest
-from core_api.settings import ADMIN_EMAIL, CoreApiSettings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from core_api.settings import ADMIN_EMAIL, CoreApiSettings
 from sendfx_shared.postgres import connect
 
 PASSWORD = "correct horse battery"
@@ -89,8 +90,13 @@ async def test_an_expired_token_is_401(
     client: httpx.AsyncClient, core_settings: CoreApiSettings
 ) -> None:
     token = jwt.encode(
-        {"sub": str(uuid.uuid4()), "email": "x@example.com", "role": "user",
-         "iss": core_settings.jwt_issuer, "exp": 1000},
+        {
+            "sub": str(uuid.uuid4()),
+            "email": "x@example.com",
+            "role": "user",
+            "iss": core_settings.jwt_issuer,
+            "exp": 1000,
+        },
         core_settings.jwt_secret,
         algorithm="HS256",
     )
@@ -139,7 +145,8 @@ async def test_change_own_name_and_password(
 ) -> None:
     user = await new_user()
     response = await client.patch(
-        "/api/auth/me", json={"name": "Renamed", "password": "a new long password"},
+        "/api/auth/me",
+        json={"name": "Renamed", "password": "a new long password"},
         headers=user.headers,
     )
     assert response.status_code == 200 and response.json()["name"] == "Renamed"

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+
 from sendfx_shared.postgres import connect
 
 
@@ -28,27 +29,71 @@ async def test_usage_summary_totals_and_breakdowns(
 ) -> None:
     owner = await new_user()
     wid = (await new_workspace(owner))["id"]
-    await _rollup(postgres_url, wid, [
-        (date(2026, 10, 1), "gpt-4o-mini", "ai_reply", 2, 100, 50, 20, 0, 120, Decimal("0.0015"), 0, 0),
-        (date(2026, 10, 1), "gpt-4o", "assistant", 1, 10, 0, 5, 0, 15, Decimal("0.25"), 0, 1),
-        (date(2026, 10, 2), "gpt-4o-mini", "ai_agent", 3, 300, 0, 30, 10, 330, Decimal("0"), 3, 0),
-        (date(2026, 11, 1), "gpt-4o", "ai_reply", 9, 9, 9, 9, 9, 18, Decimal("9"), 0, 0),
-    ])
-    response = await client.get(f"/api/admin/workspaces/{wid}/usage",
-                                params={"from": "2026-10-01", "to": "2026-10-31"},
-                                headers=admin.headers)
+    await _rollup(
+        postgres_url,
+        wid,
+        [
+            (
+                date(2026, 10, 1),
+                "gpt-4o-mini",
+                "ai_reply",
+                2,
+                100,
+                50,
+                20,
+                0,
+                120,
+                Decimal("0.0015"),
+                0,
+                0,
+            ),
+            (date(2026, 10, 1), "gpt-4o", "assistant", 1, 10, 0, 5, 0, 15, Decimal("0.25"), 0, 1),
+            (
+                date(2026, 10, 2),
+                "gpt-4o-mini",
+                "ai_agent",
+                3,
+                300,
+                0,
+                30,
+                10,
+                330,
+                Decimal("0"),
+                3,
+                0,
+            ),
+            (date(2026, 11, 1), "gpt-4o", "ai_reply", 9, 9, 9, 9, 9, 18, Decimal("9"), 0, 0),
+        ],
+    )
+    response = await client.get(
+        f"/api/admin/workspaces/{wid}/usage",
+        params={"from": "2026-10-01", "to": "2026-10-31"},
+        headers=admin.headers,
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["from"] == "2026-10-01" and body["to"] == "2026-10-31"
     assert body["totals"] == {
-        "calls": 6, "prompt_tokens": 410, "cached_tokens": 50, "completion_tokens": 55,
-        "reasoning_tokens": 10, "total_tokens": 465, "cost_usd": 0.2515,
-        "unpriced_calls": 3, "usage_missing_calls": 1,
+        "calls": 6,
+        "prompt_tokens": 410,
+        "cached_tokens": 50,
+        "completion_tokens": 55,
+        "reasoning_tokens": 10,
+        "total_tokens": 465,
+        "cost_usd": 0.2515,
+        "unpriced_calls": 3,
+        "usage_missing_calls": 1,
     }
     assert {m["model"]: m["calls"] for m in body["by_model"]} == {"gpt-4o": 1, "gpt-4o-mini": 5}
     assert {s["service"]: s["total_tokens"] for s in body["by_service"]} == {
-        "ai_reply": 120, "assistant": 15, "ai_agent": 330}
-    assert [(d["day"], d["calls"]) for d in body["by_day"]] == [("2026-10-01", 3), ("2026-10-02", 3)]
+        "ai_reply": 120,
+        "assistant": 15,
+        "ai_agent": 330,
+    }
+    assert [(d["day"], d["calls"]) for d in body["by_day"]] == [
+        ("2026-10-01", 3),
+        ("2026-10-02", 3),
+    ]
 
 
 async def test_usage_summary_of_an_empty_month_is_zeros(
@@ -65,9 +110,11 @@ async def test_usage_summary_rejects_from_after_to_and_unknown_workspaces(
     client: httpx.AsyncClient, admin: Any, new_user: Any, new_workspace: Any
 ) -> None:
     wid = (await new_workspace(await new_user()))["id"]
-    backwards = await client.get(f"/api/admin/workspaces/{wid}/usage",
-                                 params={"from": "2026-10-05", "to": "2026-10-01"},
-                                 headers=admin.headers)
+    backwards = await client.get(
+        f"/api/admin/workspaces/{wid}/usage",
+        params={"from": "2026-10-05", "to": "2026-10-01"},
+        headers=admin.headers,
+    )
     assert backwards.status_code == 422
     unknown = await client.get(f"/api/admin/workspaces/{uuid.uuid4()}/usage", headers=admin.headers)
     assert unknown.status_code == 404
@@ -98,31 +145,47 @@ async def test_usage_counters_are_readable_by_members(
         )
     finally:
         await conn.close()
-    response = await client.get(f"/api/workspaces/{wid}/usage-counters",
-                                params={"period": "2026-11"}, headers=owner.headers)
+    response = await client.get(
+        f"/api/workspaces/{wid}/usage-counters", params={"period": "2026-11"}, headers=owner.headers
+    )
     assert [(c["metric"], c["count"]) for c in response.json()["items"]] == [("ai_tokens", 1234)]
-    everything = await client.get(f"/api/admin/workspaces/{wid}/usage-counters",
-                                  headers=admin.headers)
+    everything = await client.get(
+        f"/api/admin/workspaces/{wid}/usage-counters", headers=admin.headers
+    )
     assert len(everything.json()["items"]) == 2
 
 
 async def test_admin_adds_model_price_versions(client: httpx.AsyncClient, admin: Any) -> None:
     model = f"gpt-test-{uuid.uuid4().hex[:6]}"
-    price = {"model": model, "effective_from": "2026-01-01", "input_per_mtok": "0.15",
-             "cached_input_per_mtok": 0.075, "output_per_mtok": 0.6}
+    price = {
+        "model": model,
+        "effective_from": "2026-01-01",
+        "input_per_mtok": "0.15",
+        "cached_input_per_mtok": 0.075,
+        "output_per_mtok": 0.6,
+    }
     first = await client.post("/api/admin/model-prices", json=price, headers=admin.headers)
     assert first.status_code == 201 and first.json()["output_per_mtok"] == 0.6
     dup = await client.post("/api/admin/model-prices", json=price, headers=admin.headers)
     assert dup.status_code == 409
-    newer = await client.post("/api/admin/model-prices",
-                              json=price | {"effective_from": "2026-06-01", "output_per_mtok": 0.5},
-                              headers=admin.headers)
+    newer = await client.post(
+        "/api/admin/model-prices",
+        json=price | {"effective_from": "2026-06-01", "output_per_mtok": 0.5},
+        headers=admin.headers,
+    )
     assert newer.status_code == 201
-    listed = (await client.get("/api/admin/model-prices", params={"model": model, "limit": 1},
-                               headers=admin.headers)).json()
+    listed = (
+        await client.get(
+            "/api/admin/model-prices", params={"model": model, "limit": 1}, headers=admin.headers
+        )
+    ).json()
     assert [p["effective_from"] for p in listed["items"]] == ["2026-01-01"]
-    rest = (await client.get("/api/admin/model-prices",
-                             params={"model": model, "cursor": listed["next_cursor"]},
-                             headers=admin.headers)).json()
+    rest = (
+        await client.get(
+            "/api/admin/model-prices",
+            params={"model": model, "cursor": listed["next_cursor"]},
+            headers=admin.headers,
+        )
+    ).json()
     assert [p["effective_from"] for p in rest["items"]] == ["2026-06-01"]
     assert rest["next_cursor"] is None

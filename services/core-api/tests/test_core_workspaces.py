@@ -12,7 +12,8 @@ async def test_create_workspace_makes_the_caller_owner_and_publishes_it(
 ) -> None:
     owner = await new_user("owner")
     response = await client.post(
-        "/api/workspaces", json={"name": "Acme Inc", "slug": f"acme-{uuid.uuid4().hex[:6]}"},
+        "/api/workspaces",
+        json={"name": "Acme Inc", "slug": f"acme-{uuid.uuid4().hex[:6]}"},
         headers=owner.headers,
     )
     assert response.status_code == 201
@@ -23,14 +24,15 @@ async def test_create_workspace_makes_the_caller_owner_and_publishes_it(
     assert members.json()["items"][0]["role"] == "owner"
     assert members.json()["next_cursor"] is None
 
-    events = await core_events.wait_for(
-        lambda e: e.get("subject") == workspace["id"], count=2
-    )
+    events = await core_events.wait_for(lambda e: e.get("subject") == workspace["id"], count=2)
     assert [e["type"] for e in events] == ["workspace.created", "workspace_member.added"]
     assert events[0]["source"] == "/sendfx/core-api"
     assert events[0]["data"]["slug"] == workspace["slug"]
     assert events[1]["data"] == {
-        "workspace_id": workspace["id"], "user_id": str(owner.id), "role": "owner", "version": 1
+        "workspace_id": workspace["id"],
+        "user_id": str(owner.id),
+        "role": "owner",
+        "version": 1,
     }
     assert core_events.with_key(workspace["id"])[:2] == events
 
@@ -38,8 +40,12 @@ async def test_create_workspace_makes_the_caller_owner_and_publishes_it(
 async def test_a_taken_slug_is_409(client: httpx.AsyncClient, new_user: Any) -> None:
     owner = await new_user()
     slug = f"taken-{uuid.uuid4().hex[:6]}"
-    first = await client.post("/api/workspaces", json={"name": "A", "slug": slug}, headers=owner.headers)
-    second = await client.post("/api/workspaces", json={"name": "B", "slug": slug}, headers=owner.headers)
+    first = await client.post(
+        "/api/workspaces", json={"name": "A", "slug": slug}, headers=owner.headers
+    )
+    second = await client.post(
+        "/api/workspaces", json={"name": "B", "slug": slug}, headers=owner.headers
+    )
     assert first.status_code == 201
     assert second.status_code == 409
     assert second.json()["type"].endswith("/conflict")
@@ -91,8 +97,11 @@ async def test_delete_workspace_by_owner_only(
     owner, admin_member = await new_user(), await new_user()
     workspace = await new_workspace(owner)
     wid = workspace["id"]
-    await client.post(f"/api/workspaces/{wid}/members", json={"email": admin_member.email,
-                      "role": "admin"}, headers=owner.headers)
+    await client.post(
+        f"/api/workspaces/{wid}/members",
+        json={"email": admin_member.email, "role": "admin"},
+        headers=owner.headers,
+    )
     refused = await client.delete(f"/api/workspaces/{wid}", headers=admin_member.headers)
     assert refused.status_code == 403
     deleted = await client.delete(f"/api/workspaces/{wid}", headers=owner.headers)
@@ -154,7 +163,8 @@ async def test_adding_an_unknown_email_is_404_user(
     owner = await new_user()
     wid = (await new_workspace(owner))["id"]
     response = await client.post(
-        f"/api/workspaces/{wid}/members", json={"email": "nobody-here@example.com"},
+        f"/api/workspaces/{wid}/members",
+        json={"email": "nobody-here@example.com"},
         headers=owner.headers,
     )
     assert response.status_code == 404 and response.json()["detail"] == "user not found"
@@ -165,14 +175,18 @@ async def test_the_owner_cannot_leave_or_be_removed_or_demoted(
 ) -> None:
     owner, admin_member = await new_user(), await new_user()
     wid = (await new_workspace(owner))["id"]
-    await client.post(f"/api/workspaces/{wid}/members",
-                      json={"email": admin_member.email, "role": "admin"}, headers=owner.headers)
+    await client.post(
+        f"/api/workspaces/{wid}/members",
+        json={"email": admin_member.email, "role": "admin"},
+        headers=owner.headers,
+    )
     leave = await client.delete(f"/api/workspaces/{wid}/members/{owner.id}", headers=owner.headers)
     removed = await client.delete(
         f"/api/workspaces/{wid}/members/{owner.id}", headers=admin_member.headers
     )
     demoted = await client.patch(
-        f"/api/workspaces/{wid}/members/{owner.id}", json={"role": "member"},
+        f"/api/workspaces/{wid}/members/{owner.id}",
+        json={"role": "member"},
         headers=owner.headers,
     )
     assert leave.status_code == removed.status_code == demoted.status_code == 409
@@ -184,16 +198,18 @@ async def test_ownership_transfer_demotes_the_previous_owner(
 ) -> None:
     owner, heir = await new_user(), await new_user()
     wid = (await new_workspace(owner))["id"]
-    await client.post(f"/api/workspaces/{wid}/members", json={"email": heir.email},
-                      headers=owner.headers)
+    await client.post(
+        f"/api/workspaces/{wid}/members", json={"email": heir.email}, headers=owner.headers
+    )
     moved = await client.patch(
         f"/api/workspaces/{wid}/members/{heir.id}", json={"role": "owner"}, headers=owner.headers
     )
     assert moved.status_code == 200 and moved.json()["role"] == "owner"
     roles = {
         m["user_id"]: m["role"]
-        for m in (await client.get(f"/api/workspaces/{wid}/members", headers=heir.headers))
-        .json()["items"]
+        for m in (await client.get(f"/api/workspaces/{wid}/members", headers=heir.headers)).json()[
+            "items"
+        ]
     }
     assert roles == {str(owner.id): "admin", str(heir.id): "owner"}
     workspace = (await client.get(f"/api/workspaces/{wid}", headers=heir.headers)).json()
@@ -208,10 +224,14 @@ async def test_an_admin_member_cannot_take_ownership(
 ) -> None:
     owner, admin_member = await new_user(), await new_user()
     wid = (await new_workspace(owner))["id"]
-    await client.post(f"/api/workspaces/{wid}/members",
-                      json={"email": admin_member.email, "role": "admin"}, headers=owner.headers)
+    await client.post(
+        f"/api/workspaces/{wid}/members",
+        json={"email": admin_member.email, "role": "admin"},
+        headers=owner.headers,
+    )
     response = await client.patch(
-        f"/api/workspaces/{wid}/members/{admin_member.id}", json={"role": "owner"},
+        f"/api/workspaces/{wid}/members/{admin_member.id}",
+        json={"role": "owner"},
         headers=admin_member.headers,
     )
     assert response.status_code == 403
@@ -224,20 +244,34 @@ async def test_concurrent_membership_changes_never_leave_a_workspace_without_one
     others = [await new_user(f"m{i}") for i in range(4)]
     wid = (await new_workspace(owner))["id"]
     for other in others:
-        await client.post(f"/api/workspaces/{wid}/members",
-                          json={"email": other.email, "role": "admin"}, headers=owner.headers)
+        await client.post(
+            f"/api/workspaces/{wid}/members",
+            json={"email": other.email, "role": "admin"},
+            headers=owner.headers,
+        )
     everyone = [owner, *others]
     for _ in range(3):
         # Every member at once: hand ownership to someone, remove someone, leave.
         calls = []
         for i, actor in enumerate(everyone):
             target = everyone[(i + 1) % len(everyone)]
-            calls.append(client.patch(f"/api/workspaces/{wid}/members/{target.id}",
-                                      json={"role": "owner"}, headers=actor.headers))
-            calls.append(client.delete(f"/api/workspaces/{wid}/members/{actor.id}",
-                                       headers=actor.headers))
-            calls.append(client.patch(f"/api/workspaces/{wid}/members/{actor.id}",
-                                      json={"role": "member"}, headers=owner.headers))
+            calls.append(
+                client.patch(
+                    f"/api/workspaces/{wid}/members/{target.id}",
+                    json={"role": "owner"},
+                    headers=actor.headers,
+                )
+            )
+            calls.append(
+                client.delete(f"/api/workspaces/{wid}/members/{actor.id}", headers=actor.headers)
+            )
+            calls.append(
+                client.patch(
+                    f"/api/workspaces/{wid}/members/{actor.id}",
+                    json={"role": "member"},
+                    headers=owner.headers,
+                )
+            )
         responses = await asyncio.gather(*calls)
         assert all(r.status_code < 500 for r in responses)
         from sendfx_shared.postgres import connect
@@ -258,6 +292,8 @@ async def test_concurrent_membership_changes_never_leave_a_workspace_without_one
         # put everyone back for the next round
         current = next(a for a in everyone if a.id == owner_id)
         for actor in everyone:
-            await client.post(f"/api/workspaces/{wid}/members",
-                              json={"email": actor.email, "role": "admin"},
-                              headers=current.headers)
+            await client.post(
+                f"/api/workspaces/{wid}/members",
+                json={"email": actor.email, "role": "admin"},
+                headers=current.headers,
+            )

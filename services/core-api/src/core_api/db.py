@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
+
 from sendfx_shared.outbox.postgres import Db
 from sendfx_shared.problems import Conflict, ProblemError
 

@@ -6,12 +6,12 @@ import uuid
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
+
+from core_api.db import Db
 from sendfx_shared.events.core import TierLimits
 from sendfx_shared.events.envelope import new_event
 from sendfx_shared.outbox.postgres import enqueue
 from sendfx_shared.topics import CORE_EVENTS
-
-from core_api.db import Db
 
 SOURCE: Final = "/sendfx/core-api"
 BILLING_ACCOUNT_CREATED: Final = "billing_account.created"

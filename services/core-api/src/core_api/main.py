@@ -10,9 +10,6 @@ from contextlib import asynccontextmanager
 
 import uvicorn
 from fastapi import FastAPI
-from sendfx_shared.http import install_common
-from sendfx_shared.outbox.postgres import OutboxRelay, RelayConfig
-from sendfx_shared.postgres import apply_migrations, connect, create_pool
 
 from core_api.routes import (
     auth,
@@ -28,6 +25,9 @@ from core_api.routes import (
 )
 from core_api.services.auth import seed_admin
 from core_api.settings import ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD, CoreApiSettings, load_settings
+from sendfx_shared.http import install_common
+from sendfx_shared.outbox.postgres import OutboxRelay, RelayConfig
+from sendfx_shared.postgres import apply_migrations, connect, create_pool
 
 log = logging.getLogger("core_api")
 

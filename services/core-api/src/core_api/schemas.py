@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+
 from sendfx_shared.events.core import WorkspaceRole
 
 SubscriptionStatus = Literal["trialing", "active", "past_due", "canceled"]

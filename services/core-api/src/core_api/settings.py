@@ -2,6 +2,7 @@
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
+
 from sendfx_shared.settings import PostgresSettings, ServiceSettings, guard_store
 
 PROCESS_NAME = "core-api"

@@ -105,8 +105,8 @@ class BatchResult:
     outage: BaseException | None = None
 
 
-class BrokerOutage(Exception):
-    """The broker cannot be reached; nothing about the rows is wrong."""
+class _Held(Exception):
+    """Not sent: an earlier row of the same key failed in this batch."""
 
 
 def is_outage(error: BaseException) -> bool:
@@ -158,6 +158,7 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
         self.published_total = 0
+        self.outages_total = 0
 
     # -- lifecycle -------------------------------------------------------
 
@@ -197,6 +198,7 @@ class OutboxRelay:
                 result = BatchResult(outage=exc)
             if result.outage is not None:
                 outage_attempts += 1
+                self.outages_total += 1
                 delay = backoff_seconds(
                     outage_attempts, self._config.backoff_base, self._config.outage_backoff_max
                 )
@@ -252,8 +254,13 @@ class OutboxRelay:
         # send() only enqueues; queue all first so the producer batches them,
         # in id order (aiokafka keeps the order per partition). An outage at
         # this stage (no metadata) would stall every row in turn: stop there.
+        # A row refused here holds back the later rows of its key, unsent.
         pending: list[asyncio.Future[Any] | BaseException] = []
+        held: set[str] = set()
         for row in rows:
+            if row.message_key in held:
+                pending.append(_Held())
+                continue
             try:
                 pending.append(
                     await producer.send(
@@ -265,6 +272,7 @@ class OutboxRelay:
                 )
             except Exception as exc:
                 pending.append(exc)
+                held.add(row.message_key)
                 if is_outage(exc):
                     pending.extend(exc for _ in range(len(rows) - len(pending)))
                     break

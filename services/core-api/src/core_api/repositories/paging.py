@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+
 from sendfx_shared.pagination import decode_cursor, encode_cursor
 from sendfx_shared.problems import ProblemError
 

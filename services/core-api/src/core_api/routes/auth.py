@@ -1,9 +1,9 @@
 from fastapi import APIRouter
-from sendfx_shared.auth import CurrentPrincipal
 
 from core_api.routes.deps import DbPool, Settings
 from core_api.schemas import LoginIn, MeUpdateIn, RegisterIn, TokenOut, UserOut
 from core_api.services import auth
+from sendfx_shared.auth import CurrentPrincipal
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 

@@ -1,11 +1,11 @@
 import uuid
 
 from fastapi import APIRouter, Response
-from sendfx_shared.auth import CurrentPrincipal
 
 from core_api.routes.deps import DbPool
 from core_api.schemas import BillingAccountIn, BillingAccountOut
 from core_api.services import billing
+from sendfx_shared.auth import CurrentPrincipal
 
 router = APIRouter(prefix="/api/workspaces/{workspace_id}/billing-account", tags=["billing"])
 

@@ -2,9 +2,9 @@ from typing import Annotated
 
 import asyncpg
 from fastapi import Depends, Query, Request
-from sendfx_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 from core_api.settings import CoreApiSettings
+from sendfx_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 
 def _pool(request: Request) -> asyncpg.Pool:

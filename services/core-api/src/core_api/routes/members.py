@@ -1,12 +1,12 @@
 import uuid
 
 from fastapi import APIRouter, Response
-from sendfx_shared.auth import CurrentPrincipal
-from sendfx_shared.pagination import Page
 
 from core_api.routes.deps import DEFAULT_PAGE, Cursor, DbPool, Limit
 from core_api.schemas import MemberIn, MemberOut, MemberRoleIn
 from core_api.services import members
+from sendfx_shared.auth import CurrentPrincipal
+from sendfx_shared.pagination import Page
 
 router = APIRouter(prefix="/api/workspaces/{workspace_id}/members", tags=["members"])
 

@@ -1,8 +1,6 @@
 import uuid
 
 from fastapi import APIRouter
-from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal
-from sendfx_shared.pagination import Page
 
 from core_api.routes.deps import DEFAULT_PAGE, Cursor, DbPool, Limit
 from core_api.schemas import (
@@ -12,6 +10,8 @@ from core_api.schemas import (
     SubscriptionStatusIn,
 )
 from core_api.services import subscriptions
+from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal
+from sendfx_shared.pagination import Page
 
 router = APIRouter(tags=["subscriptions"])
 _WS = "/api/workspaces/{workspace_id}"

@@ -3,12 +3,12 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal
-from sendfx_shared.pagination import Page
 
 from core_api.routes.deps import DbPool
 from core_api.schemas import UsageCounterOut, UsageSummary
 from core_api.services import usage
+from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal
+from sendfx_shared.pagination import Page
 
 router = APIRouter(tags=["usage"])
 

@@ -1,12 +1,12 @@
 import uuid
 
 from fastapi import APIRouter
-from sendfx_shared.auth import CurrentAdmin
-from sendfx_shared.pagination import Page
 
 from core_api.routes.deps import DEFAULT_PAGE, Cursor, DbPool, Limit
 from core_api.schemas import AdminUserCreateIn, AdminUserUpdateIn, UserOut
 from core_api.services import users
+from sendfx_shared.auth import CurrentAdmin
+from sendfx_shared.pagination import Page
 
 router = APIRouter(prefix="/api/admin/users", tags=["admin: users"])
 

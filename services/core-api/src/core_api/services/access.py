@@ -9,12 +9,11 @@ so its existence does not leak). Members who lack the role for a change get
 import uuid
 from dataclasses import dataclass
 
-from sendfx_shared.auth import Principal
-from sendfx_shared.problems import Forbidden, NotFound
-
 from core_api.db import Db
 from core_api.repositories import members as members_repo
 from core_api.repositories import workspaces as workspaces_repo
+from sendfx_shared.auth import Principal
+from sendfx_shared.problems import Forbidden, NotFound
 
 _MANAGERS = ("owner", "admin")
 

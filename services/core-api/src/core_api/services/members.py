@@ -13,11 +13,6 @@ Adding by email adds an already registered user; an unknown email is a 404
 import uuid
 
 import asyncpg
-from sendfx_shared.auth import Principal
-from sendfx_shared.events import core as core_events
-from sendfx_shared.events.core import WorkspaceMemberChanged
-from sendfx_shared.pagination import Page
-from sendfx_shared.problems import Conflict, Forbidden, NotFound
 
 from core_api.db import Db, transaction
 from core_api.events import emit
@@ -28,6 +23,11 @@ from core_api.repositories.paging import page_of, parse_cursor
 from core_api.schemas import MemberIn, MemberOut
 from core_api.services.access import workspace_access
 from core_api.services.workspaces import emit_workspace_updated
+from sendfx_shared.auth import Principal
+from sendfx_shared.events import core as core_events
+from sendfx_shared.events.core import WorkspaceMemberChanged
+from sendfx_shared.pagination import Page
+from sendfx_shared.problems import Conflict, Forbidden, NotFound
 
 
 async def _emit(db: Db, event_type: str, row: asyncpg.Record, version: int | None = None) -> None:

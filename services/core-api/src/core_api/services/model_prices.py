@@ -1,12 +1,12 @@
 from datetime import date
 
 import asyncpg
-from sendfx_shared.pagination import Page, decode_cursor, encode_cursor
-from sendfx_shared.problems import ProblemError
 
 from core_api.db import transaction
 from core_api.repositories import model_prices as prices_repo
 from core_api.schemas import ModelPriceIn, ModelPriceOut
+from sendfx_shared.pagination import Page, decode_cursor, encode_cursor
+from sendfx_shared.problems import ProblemError
 
 
 def _after(cursor: str | None) -> tuple[str, date] | None:

@@ -10,11 +10,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-from sendfx_shared.auth import Principal
-from sendfx_shared.events import core as core_events
-from sendfx_shared.events.core import SubscriptionChanged
-from sendfx_shared.pagination import Page
-from sendfx_shared.problems import NotFound
 
 from core_api.db import Db, transaction
 from core_api.events import emit
@@ -25,6 +20,11 @@ from core_api.repositories.paging import page_of, parse_cursor
 from core_api.schemas import SubscriptionIn, SubscriptionOut
 from core_api.services.access import workspace_access
 from core_api.services.workspaces import emit_workspace_updated, limits_of
+from sendfx_shared.auth import Principal
+from sendfx_shared.events import core as core_events
+from sendfx_shared.events.core import SubscriptionChanged
+from sendfx_shared.pagination import Page
+from sendfx_shared.problems import NotFound
 
 PERIOD = timedelta(days=30)
 TRIAL = timedelta(days=14)

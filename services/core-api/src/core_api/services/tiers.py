@@ -2,9 +2,6 @@ import uuid
 from typing import Any
 
 import asyncpg
-from sendfx_shared.events import core as core_events
-from sendfx_shared.pagination import Page
-from sendfx_shared.problems import NotFound
 
 from core_api.db import Db, transaction
 from core_api.events import TierChanged, emit
@@ -13,6 +10,9 @@ from core_api.repositories import workspaces as workspaces_repo
 from core_api.repositories.paging import page_of, parse_cursor
 from core_api.schemas import TierIn, TierLimitsOut, TierOut, TierUpdateIn
 from core_api.services.workspaces import limits_of, workspace_changed
+from sendfx_shared.events import core as core_events
+from sendfx_shared.pagination import Page
+from sendfx_shared.problems import NotFound
 
 
 def tier_out(row: asyncpg.Record | dict[str, Any]) -> TierOut:

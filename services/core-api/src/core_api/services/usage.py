@@ -5,9 +5,6 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
-from sendfx_shared.auth import Principal
-from sendfx_shared.pagination import Page
-from sendfx_shared.problems import NotFound, ProblemError
 
 from core_api.db import transaction
 from core_api.repositories import usage as usage_repo
@@ -21,6 +18,9 @@ from core_api.schemas import (
     UsageSummary,
 )
 from core_api.services.access import workspace_access
+from sendfx_shared.auth import Principal
+from sendfx_shared.pagination import Page
+from sendfx_shared.problems import NotFound, ProblemError
 
 _TOTALS, _BY_MODEL, _BY_SERVICE, _BY_DAY = 7, 3, 5, 6
 

@@ -1,14 +1,14 @@
 import uuid
 
 import asyncpg
-from sendfx_shared.pagination import Page
-from sendfx_shared.problems import NotFound
 
 from core_api.db import transaction
 from core_api.repositories import users as users_repo
 from core_api.repositories.paging import page_of, parse_cursor
 from core_api.schemas import AdminUserCreateIn, AdminUserUpdateIn, UserOut
 from core_api.services import auth
+from sendfx_shared.pagination import Page
+from sendfx_shared.problems import NotFound
 
 
 async def list_users(pool: asyncpg.Pool, cursor: str | None, limit: int) -> Page[UserOut]:

@@ -3,11 +3,6 @@ import secrets
 import uuid
 
 import asyncpg
-from sendfx_shared.auth import Principal
-from sendfx_shared.events import core as core_events
-from sendfx_shared.events.core import TierLimits, WorkspaceChanged, WorkspaceMemberChanged
-from sendfx_shared.pagination import Page
-from sendfx_shared.problems import Forbidden, NotFound
 
 from core_api.db import Db, transaction
 from core_api.events import emit
@@ -16,6 +11,11 @@ from core_api.repositories import workspaces as workspaces_repo
 from core_api.repositories.paging import page_of, parse_cursor
 from core_api.schemas import TierLimitsOut, WorkspaceIn, WorkspaceOut, WorkspaceUpdateIn
 from core_api.services.access import workspace_access
+from sendfx_shared.auth import Principal
+from sendfx_shared.events import core as core_events
+from sendfx_shared.events.core import TierLimits, WorkspaceChanged, WorkspaceMemberChanged
+from sendfx_shared.pagination import Page
+from sendfx_shared.problems import Forbidden, NotFound
 
 
 def slug_from(name: str) -> str:
