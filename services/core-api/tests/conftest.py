@@ -181,10 +181,10 @@ class EventLog:
         return [e for k, e in self.messages if k == key]
 
     async def wait_for(
-        self, predicate: Callable[[dict[str, Any]], bool], count: int = 1, timeout: float = 20
+        self, predicate: Callable[[dict[str, Any]], bool], count: int = 1, within: float = 20
     ) -> list[dict[str, Any]]:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + within
         while True:
             found = [e for e in self.events() if predicate(e)]
             if len(found) >= count or loop.time() > deadline:
@@ -214,15 +214,16 @@ async def read_topic(bootstrap: str, topic: str, log: EventLog) -> None:
 
 
 async def read_until(
-    bootstrap: str, topic: str, done: Callable[[EventLog], bool], timeout: float = 60
+    bootstrap: str, topic: str, done: Callable[[EventLog], bool], within: float = 60
 ) -> EventLog:
-    """Reads ``topic`` from the beginning until ``done(log)`` or the timeout."""
+    """Reads ``topic`` from the beginning until ``done(log)``, for at most ``within`` s."""
     log = EventLog()
     task = asyncio.create_task(read_topic(bootstrap, topic, log))
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     try:
-        while not done(log) and loop.time() < deadline and not task.done():
+        # polling a predicate over what has arrived so far; no event to wait on
+        while not done(log) and loop.time() < deadline and not task.done():  # noqa: ASYNC110
             await asyncio.sleep(0.05)
     finally:
         task.cancel()

@@ -59,9 +59,9 @@ async def write(pool: asyncpg.Pool, key: str, n: int, *, size: int = 0) -> list[
     return ids
 
 
-async def wait_until(check: Any, timeout: float = 60) -> bool:
+async def wait_until(check: Any, within: float = 60) -> bool:
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while loop.time() < deadline:
         if await check():
             return True
@@ -193,7 +193,7 @@ async def test_notify_wakes_the_relay_long_before_its_poll_interval(
         ids = await write(pool, str(uuid.uuid4()), 1)
         # Only a NOTIFY can wake it before its 10-minute poll.
         log = await topic_tools.read_until(
-            kafka_bootstrap_servers, topic, lambda log: len(log.messages) >= 1, timeout=30
+            kafka_bootstrap_servers, topic, lambda log: len(log.messages) >= 1, within=30
         )
     finally:
         await relay.stop()

@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+from sendfx_shared.postgres import connect
+
 
 async def test_create_workspace_makes_the_caller_owner_and_publishes_it(
     client: httpx.AsyncClient, new_user: Any, core_events: Any
@@ -274,12 +276,11 @@ async def test_concurrent_membership_changes_never_leave_a_workspace_without_one
             )
         responses = await asyncio.gather(*calls)
         assert all(r.status_code < 500 for r in responses)
-        from sendfx_shared.postgres import connect
-
         conn = await connect(postgres_url)
         try:
             owners = await conn.fetch(
-                "SELECT user_id FROM core.workspace_members WHERE workspace_id = $1 AND role = 'owner'",
+                "SELECT user_id FROM core.workspace_members"
+                " WHERE workspace_id = $1 AND role = 'owner'",
                 uuid.UUID(wid),
             )
             owner_id = await conn.fetchval(
