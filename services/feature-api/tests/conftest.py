@@ -258,7 +258,7 @@ def read_topic(kafka_bootstrap_servers: str, topic_prefix: str) -> ReadTopic:
                     if len(found) >= at_least:
                         return found
                 else:
-                    await consumer.client.force_metadata_update()
+                    await consumer.topics()  # refreshes the metadata
                 if time.monotonic() > deadline:
                     return found
                 await asyncio.sleep(0.3)
