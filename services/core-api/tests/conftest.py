@@ -435,6 +435,27 @@ def core_process_env(
     return env
 
 
+@pytest.fixture
+def spawn_core(sendfx_infra: TestInfra) -> Iterator[Callable[..., CoreProcess]]:
+    """``spawn_core(postgres_url, **env)``: a core-api process (call ``.start()``),
+    stopped after the test."""
+    spawned: list[CoreProcess] = []
+
+    def make(postgres_url: str, **env: str) -> CoreProcess:
+        port = free_port()
+        process = CoreProcess(
+            core_process_env(sendfx_infra, postgres_url, port, **env),
+            port,
+            sendfx_infra.state_dir / f"core-api-{port}.log",
+        )
+        spawned.append(process)
+        return process
+
+    yield make
+    for process in spawned:
+        process.kill(signal.SIGTERM)
+
+
 @pytest.fixture(scope="session")
 def core_server(sendfx_infra: TestInfra, postgres_url: str) -> Iterator[CoreProcess]:
     """core-api on a port of its own, on the session database (relay off: the
