@@ -75,9 +75,7 @@ async def test_legacy_values_are_normalised(scenario: Scenario) -> None:
 
     counters = await fetch(scenario.postgres_url, "SELECT period, count FROM core.usage_counters")
     assert all(len(c["period"]) == 7 for c in counters)
-    subs = await fetch(
-        scenario.postgres_url, "SELECT current_period_start FROM core.subscriptions"
-    )
+    subs = await fetch(scenario.postgres_url, "SELECT current_period_start FROM core.subscriptions")
     assert all(datetime(2021, 1, 1, tzinfo=UTC) < s["current_period_start"] for s in subs)
 
 

@@ -1,0 +1,70 @@
+"""reset-factory: everything goes but admin@sendfx.ai and adminlogsettings."""
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pymongo import AsyncMongoClient
+
+from migrator.extract import run_extract
+from migrator.load import run_load
+from migrator.reset import run_reset
+from migrator.testing import CORE_TABLES, Scenario, fetch
+from sendfx_shared.postgres import connect
+
+MIGRATOR = str(Path(sys.executable).parent / "migrator")
+
+
+async def _counts(scenario: Scenario) -> dict[str, int]:
+    counts = {}
+    for table in (*CORE_TABLES, "core.migration_rejects"):
+        rows = await fetch(scenario.postgres_url, f"SELECT count(*) AS n FROM {table}")
+        counts[table] = rows[0]["n"]
+    return counts
+
+
+async def test_reset_factory_keeps_the_admin_and_log_settings(scenario: Scenario) -> None:
+    await run_extract(scenario.extract_settings())
+    await run_load(scenario.load_settings())
+    connection = await connect(scenario.postgres_url)
+    try:
+        await connection.execute(
+            "INSERT INTO core.users (email, password_hash, role) "
+            "VALUES ('admin@sendfx.ai', 'x', 'admin')"
+        )
+    finally:
+        await connection.close()
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(scenario.mongo_url)
+    feature = client.get_default_database()
+    await feature["adminlogsettings"].insert_one({"_id": "global", "level": "debug"})
+    await feature["conversations"].insert_many([{"title": "a"}, {"title": "b"}])
+    await feature["flows"].insert_one({"name": "f"})
+    before = await _counts(scenario)
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.endswith(("_URL", "_SERVERS"))}
+        env.update(POSTGRES_URL=scenario.postgres_url, MONGO_URL=scenario.mongo_url)
+        dry = await asyncio.to_thread(
+            subprocess.run, [MIGRATOR, "reset-factory"], env=env, capture_output=True, text=True
+        )
+        assert dry.returncode == 0, dry.stdout + dry.stderr
+        assert "nothing deleted" in dry.stdout
+        assert await _counts(scenario) == before
+        assert await feature["conversations"].count_documents({}) == 2
+
+        plan = await run_reset(scenario.operator_settings(), confirmed=True)
+        assert plan.done
+        users = await fetch(scenario.postgres_url, "SELECT email::text AS e FROM core.users")
+        assert [u["e"] for u in users] == ["admin@sendfx.ai"]
+        after = await _counts(scenario)
+        assert after["core.users"] == 1
+        assert all(n == 0 for t, n in after.items() if t != "core.users")
+        assert await feature["conversations"].count_documents({}) == 0
+        assert await feature["flows"].count_documents({}) == 0
+        assert await feature["adminlogsettings"].count_documents({}) == 1
+        # The legacy data is the migration's source, not feature data: still there.
+        legacy = client[scenario.legacy_database]
+        assert await legacy["users"].count_documents({}) == len(scenario.documents["users"])
+    finally:
+        await client.close()
