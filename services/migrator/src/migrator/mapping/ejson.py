@@ -8,9 +8,8 @@ is present but cannot be understood, so the record is rejected with a reason
 rather than guessed at. No bson import: the load side uses these too.
 """
 
-import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
@@ -19,7 +18,8 @@ _EPOCH_MS_THRESHOLD: Final = 10_000_000_000
 _OBJECT_ID: Final = re.compile(r"^[0-9a-fA-F]{24}$")
 _TRUE: Final = frozenset({"true", "1", "yes", "y", "on", "t"})
 _FALSE: Final = frozenset({"false", "0", "no", "n", "off", "f", ""})
-_EARLIEST: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_UNIX_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_EARLIEST: Final = _UNIX_EPOCH
 _LATEST: Final = datetime(2100, 1, 1, tzinfo=UTC)
 
 
@@ -65,14 +65,12 @@ def timestamp(value: Any, field: str) -> datetime | None:
     elif isinstance(value, int | float) or (
         isinstance(value, str) and re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", value)
     ):
-        number = float(value)
-        if not math.isfinite(number):
+        number = Decimal(str(value).strip())
+        if not number.is_finite() or abs(number) > _EPOCH_MS_THRESHOLD * 10_000:
             raise Unmappable(f"{field}: not a date: {value!r}")
-        seconds = number / 1000 if abs(number) >= _EPOCH_MS_THRESHOLD else number
-        try:
-            moment = datetime.fromtimestamp(seconds, UTC)
-        except (OverflowError, OSError, ValueError) as exc:
-            raise Unmappable(f"{field}: date out of range: {value!r}") from exc
+        # Exact arithmetic: a float would drift by a millisecond on some values.
+        millis = number if abs(number) >= _EPOCH_MS_THRESHOLD else number * 1000
+        moment = _UNIX_EPOCH + timedelta(milliseconds=int(millis))
     elif isinstance(value, str):
         text = value.strip()
         if text == "":
