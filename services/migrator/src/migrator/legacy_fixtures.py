@@ -143,7 +143,7 @@ def generate(count: int, seed: int = 7) -> Documents:
             # An account whose email differs only in case from an earlier one;
             # every other such pair has the later _id as the older account.
             earlier = users[rng.randrange(len(users))]
-            doc["email"] = str(earlier["email"]).strip().upper()
+            doc["email"] = str(earlier.get("email", doc["email"])).strip().upper()
             if i % 2:
                 doc["createdAt"] = datetime(2020, 6, 1, tzinfo=UTC)
         if i % 101 == 50:

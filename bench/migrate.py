@@ -1,0 +1,189 @@
+"""bench-migrate: extract and load N legacy records, beside a raw COPY of the same rows.
+
+    .venv/bin/python bench/migrate.py [--count 100000] [--seed 7] [--fresh-data]
+
+Starts its own SecantusDB, Tansu and PostgreSQL on free ports. The legacy data
+is generated once per (count, seed) into a SecantusDB data folder under
+``.bench-data/`` (SecantusDB inserts about 6.6k docs/s) and reused after that.
+Prints records/s for extract (MongoDB → Kafka) and load (Kafka → PostgreSQL),
+and for a raw ``COPY`` of the rows the load produced into empty copies of the
+tables, with the load/COPY ratio. Targets: load ≥ 20k records/s and ≥ 50 % of COPY.
+"""
+
+import argparse
+import asyncio
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from migrator.extract import run_extract
+from migrator.legacy_fixtures import generate, insert
+from migrator.load import run_load
+from migrator.mapping import TABLES
+from migrator.settings import ExtractSettings, LoadSettings
+from sendfx_dev import servers
+from sendfx_dev.ports import free_port
+from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER
+from sendfx_shared.postgres import apply_migrations, connect
+
+ROOT = Path(__file__).resolve().parent.parent
+console = Console()
+
+
+def _parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "--count", type=int, default=100_000, help="legacy documents (default 100000)"
+    )
+    parser.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
+    parser.add_argument("--batch-size", type=int, default=5000, help="load batch (default 5000)")
+    parser.add_argument(
+        "--fresh-data", action="store_true", help="regenerate the cached legacy data"
+    )
+    return parser.parse_args()
+
+
+async def _generate_legacy(mongo_url: str, count: int, seed: int) -> float:
+    started = time.perf_counter()
+    await insert(mongo_url, "legacy", generate(count, seed))
+    return time.perf_counter() - started
+
+
+async def _raw_copy(admin_url: str, source_url: str) -> tuple[int, float]:
+    """COPY the rows the load wrote into empty tables of the same shape."""
+    source = await connect(source_url)
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    try:
+        for collection in LEGACY_COLLECTIONS_IN_ORDER:
+            spec = TABLES[collection]
+            columns = ", ".join(spec.column_names)
+            records = await source.fetch(f"SELECT {columns} FROM {spec.table}")
+            rows[collection] = [tuple(r) for r in records]
+    finally:
+        await source.close()
+    target = await connect(admin_url.rpartition("/")[0] + "/bench_copy")
+    try:
+        # citext travels like text on the wire; asyncpg only lacks the mapping.
+        await target.set_type_codec(
+            "citext",
+            schema="public",
+            encoder=lambda value: value.encode(),
+            decoder=lambda data: data.decode(),
+            format="binary",
+        )
+        for collection in LEGACY_COLLECTIONS_IN_ORDER:
+            spec = TABLES[collection]
+            name = spec.table.split(".")[1]
+            # Same columns, types, defaults, checks, unique indexes; no FKs.
+            await target.execute(f"CREATE TABLE public.{name} (LIKE {spec.table} INCLUDING ALL)")
+        started = time.perf_counter()
+        for collection in LEGACY_COLLECTIONS_IN_ORDER:
+            spec = TABLES[collection]
+            await target.copy_records_to_table(
+                spec.table.split(".")[1],
+                records=rows[collection],
+                columns=list(spec.column_names),
+                schema_name="public",
+            )
+        elapsed = time.perf_counter() - started
+    finally:
+        await target.close()
+    return sum(len(r) for r in rows.values()), elapsed
+
+
+async def _bench(args: argparse.Namespace, pg_url: str, kafka: str, mongo_url: str) -> None:
+    admin = await connect(pg_url)
+    try:
+        for name in ("bench_load", "bench_copy"):
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base = pg_url.rpartition("/")[0]
+    for database in ("bench_load", "bench_copy"):
+        connection = await connect(f"{base}/{database}")
+        try:
+            await apply_migrations(connection)
+        finally:
+            await connection.close()
+    legacy_url = mongo_url.replace("/?", "/legacy?")
+    extract_settings = ExtractSettings(legacy_mongo_url=legacy_url, kafka_bootstrap_servers=kafka)
+    load_settings = LoadSettings(
+        postgres_url=f"{base}/bench_load",
+        kafka_bootstrap_servers=kafka,
+        load_batch_size=args.batch_size,
+    )
+    started = time.perf_counter()
+    extracted = await run_extract(extract_settings)
+    extract_s = time.perf_counter() - started
+    started = time.perf_counter()
+    loaded = await run_load(load_settings)
+    load_s = time.perf_counter() - started
+    copied, copy_s = await _raw_copy(f"{base}/bench_load", f"{base}/bench_load")
+
+    migrated = sum(loaded.outcome.migrated.values())
+    table = Table(title=f"bench-migrate: {extracted.published} legacy records")
+    for column in ("step", "records", "seconds", "records/s"):
+        table.add_column(column, justify="left" if column == "step" else "right")
+    rate_extract = extracted.published / extract_s
+    rate_load = loaded.consumed / load_s
+    rate_copy = copied / copy_s
+    table.add_row(
+        "extract (MongoDB → Kafka)",
+        str(extracted.published),
+        f"{extract_s:.2f}",
+        f"{rate_extract:,.0f}",
+    )
+    table.add_row(
+        "load (Kafka → PostgreSQL)", str(loaded.consumed), f"{load_s:.2f}", f"{rate_load:,.0f}"
+    )
+    table.add_row("raw COPY of the same rows", str(copied), f"{copy_s:.2f}", f"{rate_copy:,.0f}")
+    table.add_row("load / raw COPY", "", "", f"{rate_load / rate_copy:.0%}", style="bold")
+    console.print(table)
+    console.print(
+        f"migrated {migrated}, rejected {len(loaded.rejects)}, merged {len(loaded.merges)}; "
+        f"targets: load ≥ 20,000 records/s ({'met' if rate_load >= 20_000 else 'NOT met'}), "
+        f"≥ 50% of COPY ({'met' if rate_load >= rate_copy / 2 else 'NOT met'})"
+    )
+
+
+def main() -> None:
+    args = _parse()
+    cache = ROOT / ".bench-data" / f"migrate-{args.count}-{args.seed}"
+    if args.fresh_data:
+        shutil.rmtree(cache, ignore_errors=True)
+    cache.mkdir(parents=True, exist_ok=True)
+    state = Path(tempfile.mkdtemp(prefix="sendfx-bench-migrate-"))
+    started: list[servers.Server] = []
+    try:
+        mongo = servers.start_secantus(cache / "mongo", free_port(), state / "mongo.log")
+        started.append(mongo)
+        pg = servers.start_postgres(state / "pg", free_port(), state / "pg.log")
+        started.append(pg)
+        kafka = servers.start_tansu(free_port(), state / "kafka.log")
+        started.append(kafka)
+        legacy_url = mongo.url.replace("/?", "/legacy?")
+        marker = cache / "READY"
+        if not marker.exists():
+            took = asyncio.run(_generate_legacy(legacy_url, args.count, args.seed))
+            marker.write_text(f"{args.count} {args.seed}\n")
+            console.print(f"generated {args.count} legacy documents in {took:.1f}s ({cache})")
+        asyncio.run(_bench(args, pg.url, kafka.url, mongo.url))
+    finally:
+        for server in reversed(started):
+            if server.name == "postgres":
+                servers.stop_postgres(Path(server.extra["data_dir"]))
+            else:
+                server.stop()
+        shutil.rmtree(state, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
