@@ -1,0 +1,517 @@
+"""Benchmark of core-api: requests/s and p50/p99 latency of login, get
+workspace, list members and the usage summary of a workspace with many usage
+rows (1M at full size), measured from a second process on loopback; and the
+outbox relay's events/s.
+
+    .venv/bin/python bench/core.py                 # quick: 100k usage rows, 5 s per route
+    .venv/bin/python bench/core.py --rows 1000000  # the issue's full size
+
+Starts its own embedded PostgreSQL and Tansu broker on free ports (or uses
+``--postgres-url`` / ``--kafka``), a fresh database, and core-api as a real
+process (one uvicorn worker). Load comes from ``wrk`` when it is installed
+(``apt-get install -y wrk``), else from an httpx-based async generator in a
+separate process (``--tool`` chooses).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from sendfx_dev import servers
+from sendfx_dev.ports import free_port, wait_until
+from sendfx_shared.postgres import apply_migrations, connect
+
+MODELS = ("gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06", "o3-mini", "gpt-4.1-nano")
+SERVICES = ("ai_reply", "ai_agent", "assistant")
+PASSWORD = "bench password 123"
+ADMIN_PASSWORD = "bench-admin-password"
+DAYS = 365
+
+
+# -- load generation ---------------------------------------------------------------
+
+
+@dataclass
+class Scenario:
+    name: str
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: dict[str, Any] | None
+    concurrency: int
+
+
+@dataclass
+class Measured:
+    scenario: str
+    tool: str
+    concurrency: int
+    requests: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+async def _httpx_load(spec: dict[str, Any]) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=spec["concurrency"])
+    async with httpx.AsyncClient(limits=limits, timeout=60, headers=spec["headers"]) as client:
+        deadline = time.perf_counter() + spec["duration"]
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                try:
+                    response = await client.request(spec["method"], spec["url"], json=spec["body"])
+                    ok = response.status_code < 400
+                except httpx.HTTPError:
+                    ok = False
+                latencies.append(time.perf_counter() - started)
+                errors += not ok
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(spec["concurrency"])))
+        elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "seconds": elapsed,
+        "p50_ms": percentile(latencies, 0.50) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+    }
+
+
+def run_httpx(scenario: Scenario, duration: float) -> Measured:
+    """The load runs in a separate Python process, like any other client."""
+    spec = {
+        "method": scenario.method,
+        "url": scenario.url,
+        "headers": scenario.headers,
+        "body": scenario.body,
+        "concurrency": scenario.concurrency,
+        "duration": duration,
+    }
+    out = subprocess.run(
+        [sys.executable, __file__, "--load-worker", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(out.stdout)
+    return Measured(scenario.name, "httpx", scenario.concurrency, **result)
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip()).groups()  # type: ignore[union-attr]
+    return float(number) * _UNITS[unit]
+
+
+def run_wrk(scenario: Scenario, duration: float, workdir: Path) -> Measured:
+    script = workdir / f"{scenario.name.replace(' ', '_')}.lua"
+    lines = [f'wrk.method = "{scenario.method}"']
+    for key, value in scenario.headers.items():
+        lines.append(f'wrk.headers["{key}"] = "{value}"')
+    if scenario.body is not None:
+        lines.append('wrk.headers["Content-Type"] = "application/json"')
+        lines.append(f"wrk.body = [[{json.dumps(scenario.body)}]]")
+    script.write_text("\n".join(lines) + "\n")
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{scenario.concurrency}",
+            f"-d{max(1, round(duration))}s",
+            "--timeout",
+            "30s",
+            "--latency",
+            "-s",
+            str(script),
+            scenario.url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    requests = int(re.search(r"(\d+) requests in ([\d.]+)(\w+)", out).group(1))  # type: ignore[union-attr]
+    seconds = _ms(re.search(r"requests in ([\d.]+\w+)", out).group(1)) / 1000  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
+    errors = int(non_2xx.group(1)) if non_2xx else 0
+    if socket_errors:
+        errors += sum(int(g) for g in socket_errors.groups())
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    return Measured(scenario.name, "wrk", scenario.concurrency, requests, errors, seconds, p50, p99)
+
+
+# -- infrastructure ----------------------------------------------------------------
+
+
+@contextmanager
+def infrastructure(args: argparse.Namespace, state: Path) -> Iterator[tuple[str, str]]:
+    """(postgres admin url, kafka bootstrap), started here unless given."""
+    started: list[servers.Server] = []
+    try:
+        pg_url = args.postgres_url
+        if not pg_url:
+            pg = servers.start_postgres(state / "pg", free_port(), state / "log" / "pg.log")
+            started.append(pg)
+            pg_url = pg.url
+        kafka = args.kafka
+        if not kafka:
+            broker = servers.start_tansu(free_port(), state / "log" / "kafka.log")
+            started.append(broker)
+            kafka = broker.url
+        yield pg_url, kafka
+    finally:
+        for server in reversed(started):
+            if server.name == "postgres":
+                servers.stop_postgres(Path(server.extra["data_dir"]))
+            else:
+                server.stop()
+
+
+async def create_database(admin_url: str) -> str:
+    name = f"bench_core_{uuid.uuid4().hex[:8]}"
+    admin = await connect(admin_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = f"{admin_url.rpartition('/')[0]}/{name}"
+    conn = await connect(url)
+    try:
+        await apply_migrations(conn)
+    finally:
+        await conn.close()
+    return url
+
+
+async def drop_database(admin_url: str, url: str) -> None:
+    admin = await connect(admin_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{url.rpartition("/")[2]}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+# -- data --------------------------------------------------------------------------
+
+
+async def _usage_records(
+    workspace_id: uuid.UUID, rows: int, chunk: int = 50_000
+) -> AsyncIterator[tuple[Any, ...]]:
+    rng = random.Random(7)
+    start = datetime.now(UTC) - timedelta(days=DAYS)
+    for first in range(0, rows, chunk):
+        for n in range(first, min(rows, first + chunk)):
+            prompt = rng.randint(50, 4000)
+            cached = rng.randint(0, prompt) if n % 3 == 0 else 0
+            completion = rng.randint(10, 1500)
+            missing = n % 97 == 0
+            yield (
+                "/sendfx/feature-api",
+                f"bench-{n}",
+                workspace_id,
+                MODELS[n % len(MODELS)],
+                SERVICES[n % len(SERVICES)],
+                0 if missing else prompt,
+                0 if missing else cached,
+                0 if missing else completion,
+                0,
+                0 if missing else prompt + completion,
+                missing,
+                start + timedelta(seconds=n * DAYS * 86400 / rows),
+                None if missing else Decimal(prompt + completion) / Decimal(1_000_000),
+            )
+        await asyncio.sleep(0)
+
+
+async def load_usage(url: str, workspace_id: uuid.UUID, rows: int) -> tuple[float, float]:
+    """COPY ``rows`` usage rows, then build the daily rollup in one statement;
+    returns the seconds each took."""
+    conn = await connect(url)
+    try:
+        began = time.perf_counter()
+        await conn.copy_records_to_table(
+            "openai_usage",
+            schema_name="core",
+            columns=[
+                "event_source",
+                "event_id",
+                "workspace_id",
+                "model",
+                "service",
+                "prompt_tokens",
+                "cached_tokens",
+                "completion_tokens",
+                "reasoning_tokens",
+                "total_tokens",
+                "usage_missing",
+                "occurred_at",
+                "cost_usd",
+            ],
+            records=_usage_records(workspace_id, rows),
+        )
+        copied = time.perf_counter() - began
+        began = time.perf_counter()
+        await conn.execute(
+            """
+            INSERT INTO core.usage_daily (workspace_id, day, model, service, calls,
+                prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens, total_tokens,
+                cost_usd, unpriced_calls, usage_missing_calls)
+            SELECT workspace_id, (occurred_at AT TIME ZONE 'UTC')::date, model, service,
+                   count(*), sum(prompt_tokens), sum(cached_tokens), sum(completion_tokens),
+                   sum(reasoning_tokens), sum(total_tokens), coalesce(sum(cost_usd), 0),
+                   count(*) FILTER (WHERE unpriced), count(*) FILTER (WHERE usage_missing)
+            FROM core.openai_usage WHERE workspace_id = $1
+            GROUP BY 1, 2, 3, 4
+            """,
+            workspace_id,
+        )
+        await conn.execute("ANALYZE core.usage_daily")
+        return copied, time.perf_counter() - began
+    finally:
+        await conn.close()
+
+
+async def measure_outbox(url: str, events: int) -> float:
+    """Events/s of the running relay: ``events`` rows committed at once, timed
+    until the relay has marked the last one sent."""
+    conn = await connect(url)
+    try:
+        began = time.perf_counter()
+        await conn.execute(
+            """
+            INSERT INTO core.outbox (topic, message_key, event_type, event)
+            SELECT 'core.events', 'bench-' || (n % 64), 'bench.event',
+                   jsonb_build_object('specversion', '1.0', 'id', gen_random_uuid()::text,
+                       'source', '/sendfx/bench', 'type', 'bench.event',
+                       'time', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                       'datacontenttype', 'application/json', 'data', jsonb_build_object('n', n))
+            FROM generate_series(1, $1) AS n
+            """,
+            events,
+        )
+        # polling the table is the measurement: nothing to wait on
+        while await conn.fetchval(  # noqa: ASYNC110
+            "SELECT count(*) FROM core.outbox WHERE sent_at IS NULL"
+        ):
+            await asyncio.sleep(0.05)
+        return events / (time.perf_counter() - began)
+    finally:
+        await conn.close()
+
+
+# -- the run -----------------------------------------------------------------------
+
+
+def start_core_api(url: str, kafka: str, state: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URL", "LEGACY_MONGO_URL")}
+    env.update(
+        POSTGRES_URL=url,
+        KAFKA_BOOTSTRAP_SERVERS=kafka,
+        KAFKA_TOPIC_PREFIX="bench.",
+        CORE_API_PORT=str(port),
+        ADMIN_PASSWORD=ADMIN_PASSWORD,
+        LOG_LEVEL="warning",
+        POSTGRES_POOL_MAX="20",
+    )
+    log = (state / "log" / "core-api.log").open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "core_api.main"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+
+    if not wait_until(healthy, 60, 0.2):
+        process.kill()
+        raise SystemExit(f"core-api did not start; see {state / 'log' / 'core-api.log'}")
+    return process, base
+
+
+def seed(base: str, members: int) -> dict[str, Any]:
+    with httpx.Client(base_url=base, timeout=60) as client:
+        admin = client.post(
+            "/api/auth/login", json={"email": "admin@sendfx.ai", "password": ADMIN_PASSWORD}
+        ).json()["access_token"]
+        email = f"bench-{uuid.uuid4().hex[:6]}@example.com"
+        client.post("/api/auth/register", json={"email": email, "password": PASSWORD})
+        token = client.post("/api/auth/login", json={"email": email, "password": PASSWORD}).json()[
+            "access_token"
+        ]
+        owner = {"Authorization": f"Bearer {token}"}
+        workspace = client.post("/api/workspaces", json={"name": "Bench"}, headers=owner).json()
+        for i in range(members):
+            other = f"member{i}-{uuid.uuid4().hex[:6]}@example.com"
+            client.post("/api/auth/register", json={"email": other, "password": PASSWORD})
+            client.post(
+                f"/api/workspaces/{workspace['id']}/members", json={"email": other}, headers=owner
+            )
+    return {"admin": admin, "token": token, "email": email, "workspace_id": workspace["id"]}
+
+
+def scenarios(base: str, seeded: dict[str, Any], concurrency: int) -> list[Scenario]:
+    user = {"Authorization": f"Bearer {seeded['token']}"}
+    admin = {"Authorization": f"Bearer {seeded['admin']}"}
+    wid = seeded["workspace_id"]
+    today = date.today()
+    period = f"from={today - timedelta(days=DAYS)}&to={today}"
+    return [
+        Scenario(
+            "login",
+            "POST",
+            f"{base}/api/auth/login",
+            {},
+            {"email": seeded["email"], "password": PASSWORD},
+            2,
+        ),
+        Scenario("get workspace", "GET", f"{base}/api/workspaces/{wid}", user, None, concurrency),
+        Scenario(
+            "list members", "GET", f"{base}/api/workspaces/{wid}/members", user, None, concurrency
+        ),
+        Scenario(
+            "usage summary (1 year)",
+            "GET",
+            f"{base}/api/admin/workspaces/{wid}/usage?{period}",
+            admin,
+            None,
+            concurrency,
+        ),
+    ]
+
+
+def print_table(results: list[Measured], extra: list[tuple[str, str]]) -> None:
+    header = (
+        f"{'scenario':<24} {'tool':<6} {'conc':>4} {'requests':>9} {'req/s':>9} "
+        f"{'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(
+            f"{r.scenario:<24} {r.tool:<6} {r.concurrency:>4} {r.requests:>9} {r.rps:>9.1f} "
+            f"{r.p50_ms:>8.2f} {r.p99_ms:>8.2f} {r.errors:>6}"
+        )
+    print()
+    for name, value in extra:
+        print(f"{name:<40} {value}")
+
+
+async def bench(
+    args: argparse.Namespace, pg_admin: str, kafka: str, state: Path, tool: str
+) -> None:
+    url = await create_database(pg_admin)
+    process, base = start_core_api(url, kafka, state)
+    try:
+        print(f"core-api at {base}; seeding {args.members} members ...", flush=True)
+        seeded = await asyncio.to_thread(seed, base, args.members)
+        print(f"loading {args.rows:,} usage rows (COPY) and the daily rollup ...", flush=True)
+        copied, rolled = await load_usage(url, uuid.UUID(seeded["workspace_id"]), args.rows)
+        results = []
+        for scenario in scenarios(base, seeded, args.concurrency):
+            print(f"  {scenario.name} ({tool}, {args.duration:.0f} s) ...", flush=True)
+            if tool == "wrk":
+                results.append(await asyncio.to_thread(run_wrk, scenario, args.duration, state))
+            else:
+                results.append(await asyncio.to_thread(run_httpx, scenario, args.duration))
+        print(f"  outbox relay ({args.outbox_events:,} events) ...", flush=True)
+        events_per_second = await measure_outbox(url, args.outbox_events)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        await drop_database(pg_admin, url)
+    print()
+    print_table(
+        results,
+        [
+            ("usage rows in core.openai_usage", f"{args.rows:,}"),
+            ("COPY rows/s", f"{args.rows / copied:,.0f}"),
+            ("daily rollup INSERT...SELECT", f"{rolled:.2f} s"),
+            ("outbox relay events/s (to Kafka, acks=all)", f"{events_per_second:,.0f}"),
+        ],
+    )
+
+
+def main(args: argparse.Namespace) -> None:
+    state = Path(tempfile.mkdtemp(prefix="bench-core-"))
+    tool = args.tool if args.tool != "auto" else ("wrk" if shutil.which("wrk") else "httpx")
+    try:
+        # The servers start outside the event loop: their readiness probes run their own.
+        with infrastructure(args, state) as (pg_admin, kafka):
+            asyncio.run(bench(args, pg_admin, kafka, state, tool))
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--rows",
+        type=int,
+        default=100_000,
+        help="usage rows of the benchmark workspace (the issue's size: 1000000)",
+    )
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per route")
+    parser.add_argument("--concurrency", type=int, default=16, help="concurrent connections")
+    parser.add_argument("--members", type=int, default=20, help="members of the workspace")
+    parser.add_argument("--outbox-events", type=int, default=20_000)
+    parser.add_argument("--tool", choices=("auto", "wrk", "httpx"), default="auto")
+    parser.add_argument("--postgres-url", help="an admin URL of a PostgreSQL to use")
+    parser.add_argument("--kafka", help="bootstrap servers of a broker to use")
+    parser.add_argument("--load-worker", help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    arguments = parse_args()
+    if arguments.load_worker:
+        print(json.dumps(asyncio.run(_httpx_load(json.loads(arguments.load_worker)))))
+    else:
+        main(arguments)
