@@ -140,13 +140,14 @@ def _run_as_postgres_user() -> str | None:
 
 def _open_path_for(user: str, path: Path) -> None:
     """Let ``user`` traverse every folder above ``path`` and read the binaries."""
-    # not ``path`` itself: PostgreSQL insists its data directory stays 0700
-    for parent in path.parents:
+    install = _pg_bin().parent
+    # Not ``path`` itself: PostgreSQL insists its data directory stays 0700.
+    # The binaries' folders too: a checkout made with `mktemp -d` is 0700.
+    for parent in {*path.parents, *install.parents}:
         mode = parent.stat().st_mode
         wanted = mode | stat.S_IXOTH | stat.S_IXGRP
         if mode != wanted:
             parent.chmod(wanted)
-    install = _pg_bin().parent
     for root, dirs, files in os.walk(install):
         for name in dirs:
             p = Path(root, name)
