@@ -10,7 +10,7 @@ import asyncpg
 from sendfx_shared.outbox.postgres import Db
 from sendfx_shared.problems import Conflict, ProblemError
 
-__all__ = ["Db", "transaction"]
+__all__ = ["Db", "reading", "transaction"]
 
 _CONSTRAINT_MESSAGES = {
     "users_email_key": "a user with this email already exists",
@@ -43,3 +43,10 @@ async def transaction(pool: asyncpg.Pool) -> AsyncIterator[Db]:
             raise ProblemError(422, f"a value is out of range ({exc.constraint_name})") from exc
         except asyncpg.DataError as exc:
             raise ProblemError(422, "a value cannot be stored", kind="invalid-value") from exc
+
+
+@asynccontextmanager
+async def reading(pool: asyncpg.Pool) -> AsyncIterator[Db]:
+    """A connection for reads only: no BEGIN/COMMIT round trips."""
+    async with pool.acquire() as connection:
+        yield connection

@@ -119,15 +119,16 @@ def backoff_seconds(attempts: int, base: float, ceiling: float) -> float:
     return float(min(ceiling, base * (2 ** max(0, attempts - 1))))
 
 
+# Ready rows in id order; a key is held back from its first row in backoff on.
 _SELECT_READY = """
+WITH held AS (
+    SELECT message_key, min(id) AS from_id
+    FROM core.outbox
+    WHERE sent_at IS NULL AND attempts > 0 AND next_attempt_at > now()
+    GROUP BY message_key)
 SELECT o.id, o.topic, o.message_key, o.event::text AS event, o.attempts
-FROM core.outbox o
-WHERE o.sent_at IS NULL
-  AND o.next_attempt_at <= now()
-  AND NOT EXISTS (
-      SELECT 1 FROM core.outbox b
-      WHERE b.sent_at IS NULL AND b.message_key = o.message_key
-        AND b.id < o.id AND b.next_attempt_at > now())
+FROM core.outbox o LEFT JOIN held h ON h.message_key = o.message_key
+WHERE o.sent_at IS NULL AND (h.from_id IS NULL OR o.id < h.from_id)
 ORDER BY o.id
 LIMIT $1
 FOR UPDATE OF o

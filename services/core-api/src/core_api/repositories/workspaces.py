@@ -26,6 +26,21 @@ async def get_workspace(db: Db, workspace_id: uuid.UUID) -> asyncpg.Record | Non
     return await db.fetchrow(f"{_SELECT} WHERE w.id = $1", workspace_id)
 
 
+async def membership(
+    db: Db, workspace_id: uuid.UUID, user_id: uuid.UUID, *, lock: bool
+) -> tuple[bool, str | None]:
+    """Whether the workspace exists and the user's role in it, in one round
+    trip; ``lock`` takes the workspace row lock for the transaction."""
+    row = await db.fetchrow(
+        f"""SELECT (SELECT role FROM core.workspace_members
+                    WHERE workspace_id = w.id AND user_id = $2) AS role
+            FROM core.workspaces w WHERE w.id = $1 {"FOR UPDATE" if lock else ""}""",
+        workspace_id,
+        user_id,
+    )
+    return (row is not None, row["role"] if row is not None else None)
+
+
 async def lock_workspace(db: Db, workspace_id: uuid.UUID) -> bool:
     """Serialises every change of a workspace's membership and subscription."""
     found = await db.fetchval(

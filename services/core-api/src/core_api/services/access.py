@@ -10,7 +10,6 @@ import uuid
 from dataclasses import dataclass
 
 from core_api.db import Db
-from core_api.repositories import members as members_repo
 from core_api.repositories import workspaces as workspaces_repo
 from sendfx_shared.auth import Principal
 from sendfx_shared.problems import Forbidden, NotFound
@@ -43,12 +42,7 @@ async def workspace_access(
 ) -> Access:
     """The caller's access to the workspace; ``lock`` takes the workspace row
     lock so concurrent membership changes run one after another."""
-    exists = (
-        await workspaces_repo.lock_workspace(db, workspace_id)
-        if lock
-        else await workspaces_repo.get_workspace(db, workspace_id) is not None
-    )
-    role = await members_repo.role_of(db, workspace_id, principal.user_id) if exists else None
+    exists, role = await workspaces_repo.membership(db, workspace_id, principal.user_id, lock=lock)
     if not exists or (role is None and not principal.is_admin):
         raise NotFound("workspace")
     access = Access(workspace_id, role, principal.is_admin)

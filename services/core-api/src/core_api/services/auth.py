@@ -4,7 +4,7 @@ import uuid
 import asyncpg
 
 from core_api import passwords
-from core_api.db import Db, transaction
+from core_api.db import Db, reading, transaction
 from core_api.events import UserChanged, emit
 from core_api.repositories import users as users_repo
 from core_api.schemas import MeUpdateIn, RegisterIn, TokenOut, UserOut
@@ -41,7 +41,7 @@ async def register(pool: asyncpg.Pool, body: RegisterIn) -> UserOut:
 
 
 async def login(pool: asyncpg.Pool, email: str, password: str, settings: AuthSettings) -> TokenOut:
-    async with transaction(pool) as db:
+    async with reading(pool) as db:
         row = await users_repo.get_user_by_email(db, email)
     stored = row["password_hash"] if row is not None else None
     check = await passwords.verify_password(stored, password)
@@ -59,7 +59,7 @@ async def login(pool: asyncpg.Pool, email: str, password: str, settings: AuthSet
 
 
 async def me(pool: asyncpg.Pool, principal: Principal) -> UserOut:
-    async with transaction(pool) as db:
+    async with reading(pool) as db:
         row = await users_repo.get_user(db, principal.user_id)
     if row is None:
         raise NotFound("user")

@@ -2,7 +2,7 @@ import uuid
 
 import asyncpg
 
-from core_api.db import transaction
+from core_api.db import reading, transaction
 from core_api.events import BILLING_ACCOUNT_CREATED, BillingAccountChanged, emit
 from core_api.repositories import billing as billing_repo
 from core_api.schemas import BillingAccountIn, BillingAccountOut
@@ -15,7 +15,7 @@ from sendfx_shared.problems import NotFound
 async def get_billing_account(
     pool: asyncpg.Pool, principal: Principal, workspace_id: uuid.UUID
 ) -> BillingAccountOut:
-    async with transaction(pool) as db:
+    async with reading(pool) as db:
         await workspace_access(db, principal, workspace_id)
         row = await billing_repo.get_billing_account(db, workspace_id)
     if row is None:

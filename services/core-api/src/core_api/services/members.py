@@ -14,7 +14,7 @@ import uuid
 
 import asyncpg
 
-from core_api.db import Db, transaction
+from core_api.db import Db, reading, transaction
 from core_api.events import emit
 from core_api.repositories import members as members_repo
 from core_api.repositories import users as users_repo
@@ -51,7 +51,7 @@ async def list_members(
     cursor: str | None,
     limit: int,
 ) -> Page[MemberOut]:
-    async with transaction(pool) as db:
+    async with reading(pool) as db:
         await workspace_access(db, principal, workspace_id)
         records = await members_repo.list_members(db, workspace_id, parse_cursor(cursor), limit)
     rows, next_cursor = page_of(records, limit)
@@ -63,7 +63,7 @@ async def list_members(
 async def get_member(
     pool: asyncpg.Pool, principal: Principal, workspace_id: uuid.UUID, user_id: uuid.UUID
 ) -> MemberOut:
-    async with transaction(pool) as db:
+    async with reading(pool) as db:
         await workspace_access(db, principal, workspace_id)
         row = await members_repo.get_member(db, workspace_id, user_id)
     if row is None:

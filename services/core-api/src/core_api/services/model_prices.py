@@ -2,7 +2,7 @@ from datetime import date
 
 import asyncpg
 
-from core_api.db import transaction
+from core_api.db import reading, transaction
 from core_api.repositories import model_prices as prices_repo
 from core_api.schemas import ModelPriceIn, ModelPriceOut
 from sendfx_shared.pagination import Page, decode_cursor, encode_cursor
@@ -22,7 +22,7 @@ def _after(cursor: str | None) -> tuple[str, date] | None:
 async def list_prices(
     pool: asyncpg.Pool, model: str | None, cursor: str | None, limit: int
 ) -> Page[ModelPriceOut]:
-    async with transaction(pool) as db:
+    async with reading(pool) as db:
         records = await prices_repo.list_prices(db, model, _after(cursor), limit)
     items = [ModelPriceOut.model_validate(dict(r)) for r in records[:limit]]
     next_cursor = None

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from core_api.db import Db, transaction
+from core_api.db import Db, reading, transaction
 from core_api.events import emit
 from core_api.repositories import subscriptions as subscriptions_repo
 from core_api.repositories import tiers as tiers_repo
@@ -73,7 +73,7 @@ async def _live_or_404(db: Db, workspace_id: uuid.UUID) -> asyncpg.Record:
 async def get_live_subscription(
     pool: asyncpg.Pool, principal: Principal, workspace_id: uuid.UUID
 ) -> SubscriptionOut:
-    async with transaction(pool) as db:
+    async with reading(pool) as db:
         await workspace_access(db, principal, workspace_id)
         return subscription_out(await _live_or_404(db, workspace_id))
 
@@ -87,7 +87,7 @@ async def list_subscriptions(
 ) -> Page[SubscriptionOut]:
     """A workspace's subscription history; every subscription when ``workspace_id``
     is None (admin routes)."""
-    async with transaction(pool) as db:
+    async with reading(pool) as db:
         if principal is not None and workspace_id is not None:
             await workspace_access(db, principal, workspace_id)
         records = await subscriptions_repo.list_subscriptions(

@@ -3,7 +3,7 @@ from typing import Any
 
 import asyncpg
 
-from core_api.db import Db, transaction
+from core_api.db import Db, reading, transaction
 from core_api.events import TierChanged, emit
 from core_api.repositories import tiers as tiers_repo
 from core_api.repositories import workspaces as workspaces_repo
@@ -42,7 +42,7 @@ async def _emit(db: Db, event_type: str, row: asyncpg.Record) -> None:
 async def list_tiers(
     pool: asyncpg.Pool, cursor: str | None, limit: int, *, active_only: bool
 ) -> Page[TierOut]:
-    async with transaction(pool) as db:
+    async with reading(pool) as db:
         records = await tiers_repo.list_tiers(
             db, parse_cursor(cursor), limit, active_only=active_only
         )
@@ -51,7 +51,7 @@ async def list_tiers(
 
 
 async def get_tier(pool: asyncpg.Pool, tier_id: uuid.UUID) -> TierOut:
-    async with transaction(pool) as db:
+    async with reading(pool) as db:
         row = await tiers_repo.get_tier(db, tier_id)
     if row is None:
         raise NotFound("tier")

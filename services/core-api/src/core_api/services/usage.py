@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
-from core_api.db import transaction
+from core_api.db import reading
 from core_api.repositories import usage as usage_repo
 from core_api.repositories import workspaces as workspaces_repo
 from core_api.schemas import (
@@ -45,7 +45,7 @@ async def usage_summary(
     last_day = last_day or max(default_last, first_day)
     if first_day > last_day:
         raise ProblemError(422, "'from' must not be after 'to'", kind="validation-error")
-    async with transaction(pool) as db:
+    async with reading(pool) as db:
         if principal.is_admin:
             if await workspaces_repo.get_workspace(db, workspace_id) is None:
                 raise NotFound("workspace")
@@ -81,7 +81,7 @@ async def usage_summary(
 async def usage_counters(
     pool: asyncpg.Pool, principal: Principal, workspace_id: uuid.UUID, period: str | None
 ) -> Page[UsageCounterOut]:
-    async with transaction(pool) as db:
+    async with reading(pool) as db:
         await workspace_access(db, principal, workspace_id)
         rows = await usage_repo.list_counters(db, workspace_id, period)
     return Page[UsageCounterOut](items=[UsageCounterOut.model_validate(dict(r)) for r in rows])

@@ -2,7 +2,7 @@ import uuid
 
 import asyncpg
 
-from core_api.db import transaction
+from core_api.db import reading, transaction
 from core_api.repositories import users as users_repo
 from core_api.repositories.paging import page_of, parse_cursor
 from core_api.schemas import AdminUserCreateIn, AdminUserUpdateIn, UserOut
@@ -12,14 +12,14 @@ from sendfx_shared.problems import NotFound
 
 
 async def list_users(pool: asyncpg.Pool, cursor: str | None, limit: int) -> Page[UserOut]:
-    async with transaction(pool) as db:
+    async with reading(pool) as db:
         records = await users_repo.list_users(db, parse_cursor(cursor), limit)
     rows, next_cursor = page_of(records, limit)
     return Page[UserOut](items=[UserOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 async def get_user(pool: asyncpg.Pool, user_id: uuid.UUID) -> UserOut:
-    async with transaction(pool) as db:
+    async with reading(pool) as db:
         row = await users_repo.get_user(db, user_id)
     if row is None:
         raise NotFound("user")

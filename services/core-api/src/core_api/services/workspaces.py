@@ -4,7 +4,7 @@ import uuid
 
 import asyncpg
 
-from core_api.db import Db, transaction
+from core_api.db import Db, reading, transaction
 from core_api.events import emit
 from core_api.repositories import members as members_repo
 from core_api.repositories import workspaces as workspaces_repo
@@ -91,7 +91,7 @@ async def create_workspace(
 async def get_workspace(
     pool: asyncpg.Pool, principal: Principal, workspace_id: uuid.UUID
 ) -> WorkspaceOut:
-    async with transaction(pool) as db:
+    async with reading(pool) as db:
         access = await workspace_access(db, principal, workspace_id)
         row = await workspaces_repo.get_workspace(db, workspace_id)
     if row is None:
@@ -103,7 +103,7 @@ async def list_workspaces(
     pool: asyncpg.Pool, principal: Principal, cursor: str | None, limit: int, *, all_: bool
 ) -> Page[WorkspaceOut]:
     """The caller's workspaces, or (``all_``, admin routes) every workspace."""
-    async with transaction(pool) as db:
+    async with reading(pool) as db:
         records = await workspaces_repo.list_workspaces(
             db, parse_cursor(cursor), limit, None if all_ else principal.user_id
         )
