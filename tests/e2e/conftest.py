@@ -89,7 +89,7 @@ def gateway_with_stub_upstreams(
         feature_api_port=free_port(),
         gateway_port=free_port(),
     )
-    stack = Stack(config, say=_quiet)
+    stack = Stack(config, say=_quiet, tied_to_caller=True)
     stack.up(only=["gateway"])
     try:
         yield GatewayUnderTest(config.gateway_url, stack, core)
@@ -155,7 +155,7 @@ def platform(
         jwt_secret=f"e2e-secret-{sendfx_infra.run_id}-0123456789abcdef",
         bin_dir=ROOT / ".venv" / "bin",
     )
-    stack = Stack(config, say=_quiet, health_timeout=120)
+    stack = Stack(config, say=_quiet, health_timeout=120, tied_to_caller=True)
     try:
         try:
             results = stack.up()

@@ -78,12 +78,14 @@ def _start_local(state: Path) -> tuple[str, str, str, list[servers.Server]]:
         pg_url = pg.url
     kafka = os.environ.get("SENDFX_TEST_KAFKA")
     if not kafka:
-        broker = servers.start_tansu(free_port(), state / "log" / "kafka.log")
+        broker = servers.start_tansu(free_port(), state / "log" / "kafka.log", die_with_parent=True)
         started.append(broker)
         kafka = broker.url
     mongo = os.environ.get("SENDFX_TEST_MONGO_URL")
     if not mongo:
-        m = servers.start_secantus(state / "mongo", free_port(), state / "log" / "mongo.log")
+        m = servers.start_secantus(
+            state / "mongo", free_port(), state / "log" / "mongo.log", die_with_parent=True
+        )
         started.append(m)
         mongo = m.url
     return pg_url, kafka, mongo, started

@@ -78,6 +78,7 @@ def spawn(
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
     replace_env: bool = False,
+    die_with_parent: bool = False,
 ) -> int:
     """Start ``argv`` in its own session, output appended to ``log``.
 
@@ -95,8 +96,18 @@ def spawn(
             env=dict(env or {}) if replace_env else {**os.environ, **(env or {})},
             cwd=cwd,
             start_new_session=True,
+            preexec_fn=_die_with_parent if die_with_parent else None,
         )
     return process.pid
+
+
+def _die_with_parent() -> None:
+    import ctypes
+
+    # SIGKILL, not SIGTERM: a server still in its start-up (waiting for a
+    # broker that died with the session) may not act on SIGTERM yet.
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 def _require_free(component: str, port: int, log: Path | None) -> None:
@@ -268,7 +279,7 @@ def kafka_bootstrap_answers(bootstrap: str) -> bool:
     return asyncio.run(probe())
 
 
-def start_tansu(port: int, log: Path) -> Server:
+def start_tansu(port: int, log: Path, die_with_parent: bool = False) -> Server:
     _require_free("kafka (tansu)", port, log)
     url = f"tcp://127.0.0.1:{port}"
     pid = spawn(
@@ -284,6 +295,7 @@ def start_tansu(port: int, log: Path) -> Server:
         ],
         log,
         env={"RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+        die_with_parent=die_with_parent,
     )
     if not wait_until(lambda: port_is_open(port), 20) or not pid_alive(pid):
         stop_pid(pid)
@@ -319,7 +331,7 @@ def mongo_url_answers(url: str) -> bool:
         client.close()
 
 
-def start_secantus(data_dir: Path, port: int, log: Path) -> Server:
+def start_secantus(data_dir: Path, port: int, log: Path, die_with_parent: bool = False) -> Server:
     _require_free("mongodb (secantus)", port, log)
     data_dir.mkdir(parents=True, exist_ok=True)
     pid = spawn(
@@ -335,6 +347,7 @@ def start_secantus(data_dir: Path, port: int, log: Path) -> Server:
             "WARNING",
         ],
         log,
+        die_with_parent=die_with_parent,
     )
     if not wait_until(lambda: mongo_answers(port), 60, interval=0.3) or not pid_alive(pid):
         stop_pid(pid)

@@ -294,6 +294,8 @@ class Stack:
     config: StackConfig
     say: Say = print
     health_timeout: float = 90.0
+    # Tests: a killed test session must not leave services behind.
+    tied_to_caller: bool = False
 
     # records ------------------------------------------------------------
 
@@ -523,7 +525,14 @@ class Stack:
                 return Result(component, "reused", url, "already running, not started by us")
             self._refuse_foreign_port(component, port, f"free port {port}")
         log = self.config.log_of(component)
-        pid = spawn(argv, log, env=env, cwd=self.config.root, replace_env=env is not None)
+        pid = spawn(
+            argv,
+            log,
+            env=env,
+            cwd=self.config.root,
+            replace_env=env is not None,
+            die_with_parent=self.tied_to_caller,
+        )
         self._record(component, pid, port, url, True)
         self._wait_healthy(component, pid, lambda: http_healthy(health), log)
         return Result(component, "started", url)
@@ -577,7 +586,7 @@ class Stack:
         problem = gateway.check_config(nginx, config)
         if problem:
             raise ComponentFailed("gateway", f"nginx rejects {config.main_conf}: {problem}", log)
-        pid = spawn(config.argv(nginx), log, cwd=cfg.root)
+        pid = spawn(config.argv(nginx), log, cwd=cfg.root, die_with_parent=self.tied_to_caller)
         self._record("gateway", pid, cfg.gateway_port, url, True)
         self._wait_healthy("gateway", pid, lambda: http_healthy(health), log)
         return Result("gateway", "started", url)
