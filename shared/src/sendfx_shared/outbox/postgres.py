@@ -21,41 +21,46 @@ interleave a key), and marks them sent (``sent_at``). Delivery is
 at-least-once: a crash between publish and commit republishes the same events
 with the same ids, which consumers dedupe by (source, id).
 
-Failures are of two kinds. A broker outage (connection refused, timeouts,
-retriable broker errors) is nobody's fault: the relay backs off as a whole and
-retries, counting no attempt against any row, so an outage of any length
-loses nothing. A row the broker rejects on its own merits (too large, invalid
-topic) gets ``attempts``/``last_error``/``next_attempt_at`` with exponential
-backoff, holds back the later rows of its key (order per key), and after
-``max_attempts`` is moved to ``core.outbox_dead`` with its error so its key
-can proceed.
+The loop, the outage handling and in-order publishing are ``relay.RelayLoop``
+(shared with the MongoDB outbox). A broker outage backs the relay off as a
+whole and costs no row an attempt. A row the broker rejects on its own merits
+(too large, invalid topic) gets ``attempts``/``last_error``/``next_attempt_at``
+with exponential backoff, holds back the later rows of its key (order per
+key), and after ``max_attempts`` is moved to ``core.outbox_dead`` with its
+error so its key can proceed.
 """
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 from typing import Any, Final
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 from asyncpg.pool import PoolConnectionProxy
 
-from sendfx_shared.events.envelope import CLOUDEVENTS_CONTENT_TYPE, CONTENT_TYPE_HEADER, CloudEvent
-from sendfx_shared.kafka import make_producer
+from sendfx_shared.events.envelope import CloudEvent
+from sendfx_shared.outbox.relay import (
+    BatchResult,
+    OutgoingMessage,
+    RelayConfig,
+    RelayLoop,
+    backoff_seconds,
+    is_outage,
+    publish_in_order,
+)
 from sendfx_shared.settings import KafkaSettings
+
+__all__ = ["OUTBOX_CHANNEL", "Db", "OutboxRelay", "RelayConfig", "enqueue"]
 
 log = logging.getLogger(__name__)
 
 OUTBOX_CHANNEL: Final = "core_outbox"
 _RELAY_LOCK_KEY: Final = 0x4F555442  # "OUTB"
+
 Db = asyncpg.Connection | PoolConnectionProxy
 """A connection, or a connection borrowed from a pool."""
-
-_HEADERS: Final = [(CONTENT_TYPE_HEADER, CLOUDEVENTS_CONTENT_TYPE.encode())]
 
 
 async def enqueue(connection: Db, *, topic: str, key: str, event: CloudEvent[Any]) -> int:
@@ -76,47 +81,12 @@ async def enqueue(connection: Db, *, topic: str, key: str, event: CloudEvent[Any
 
 
 @dataclass(frozen=True)
-class RelayConfig:
-    batch_size: int = 500
-    poll_interval: float = 1.0
-    max_attempts: int = 8
-    backoff_base: float = 0.2
-    backoff_max: float = 30.0
-    outage_backoff_max: float = 5.0
-    retention: timedelta = timedelta(hours=24)
-    purge_every: float = 300.0
-    producer_overrides: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class OutboxRow:
     id: int
     topic: str
     message_key: str
     event: str
     attempts: int
-
-
-@dataclass
-class BatchResult:
-    sent: int = 0
-    failed: int = 0
-    dead: int = 0
-    outage: BaseException | None = None
-
-
-class _Held(Exception):
-    """Not sent: an earlier row of the same key failed in this batch."""
-
-
-def is_outage(error: BaseException) -> bool:
-    if isinstance(error, KafkaConnectionError | KafkaTimeoutError | OSError | TimeoutError):
-        return True
-    return isinstance(error, KafkaError) and bool(getattr(error, "retriable", False))
-
-
-def backoff_seconds(attempts: int, base: float, ceiling: float) -> float:
-    return float(min(ceiling, base * (2 ** max(0, attempts - 1))))
 
 
 # Ready rows in id order; a key is held back from its first row in backoff on.
@@ -135,7 +105,7 @@ FOR UPDATE OF o
 """
 
 
-class OutboxRelay:
+class OutboxRelay(RelayLoop):
     """Publishes ``core.outbox`` rows to Kafka; one per process that owns core data."""
 
     def __init__(
@@ -146,86 +116,12 @@ class OutboxRelay:
         config: RelayConfig | None = None,
         producer_factory: Callable[[], AIOKafkaProducer] | None = None,
     ) -> None:
+        super().__init__(kafka, config, producer_factory)
         self._pool = pool
         self._postgres_url = postgres_url
-        self._kafka = kafka
-        self._config = config or RelayConfig()
-        self._producer_factory = producer_factory or (
-            lambda: make_producer(self._kafka, **self._config.producer_overrides)
-        )
-        self._producer: AIOKafkaProducer | None = None
-        self._wakeup = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
-        self.published_total = 0
-        self.outages_total = 0
-
-    # -- lifecycle -------------------------------------------------------
-
-    async def start(self) -> None:
-        self._stopping.clear()
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        self._wakeup.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        await self._close_listener()
-        await self._close_producer()
-
-    def wake(self) -> None:
-        self._wakeup.set()
-
-    # -- the loop --------------------------------------------------------
-
-    async def _run(self) -> None:
-        outage_attempts = 0
-        last_purge = 0.0
-        loop = asyncio.get_running_loop()
-        while not self._stopping.is_set():
-            await self._ensure_listener()
-            self._wakeup.clear()
-            try:
-                result = await self.relay_batch()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # a database hiccup must not end the relay
-                log.warning("outbox relay: batch failed: %s", exc)
-                result = BatchResult(outage=exc)
-            if result.outage is not None:
-                outage_attempts += 1
-                self.outages_total += 1
-                delay = backoff_seconds(
-                    outage_attempts, self._config.backoff_base, self._config.outage_backoff_max
-                )
-                log.warning(
-                    "outbox relay: broker unavailable (%s); retry in %.1fs", result.outage, delay
-                )
-                await self._close_producer()
-                await self._sleep(delay, wake_early=False)
-                continue
-            outage_attempts = 0
-            if loop.time() - last_purge > self._config.purge_every:
-                last_purge = loop.time()
-                await self._purge_sent()
-            if result.sent + result.failed + result.dead >= self._config.batch_size:
-                continue
-            await self._sleep(self._config.poll_interval, wake_early=True)
-
-    async def _sleep(self, seconds: float, *, wake_early: bool) -> None:
-        waiter = self._wakeup if wake_early else self._stopping
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(waiter.wait(), timeout=seconds)
-
-    # -- one batch -------------------------------------------------------
 
     async def relay_batch(self) -> BatchResult:
-        """Publish one batch of ready rows; returns what happened."""
         result = BatchResult()
         async with self._pool.acquire() as connection, connection.transaction():
             if not await connection.fetchval(
@@ -244,50 +140,13 @@ class OutboxRelay:
             except Exception as exc:
                 result.outage = exc
                 return result
-            errors = await self._publish(producer, rows)
+            errors = await publish_in_order(
+                producer,
+                self._kafka,
+                [OutgoingMessage(r.topic, r.message_key, r.event.encode()) for r in rows],
+            )
             await self._record(connection, rows, errors, result)
-        self.published_total += result.sent
         return result
-
-    async def _publish(
-        self, producer: AIOKafkaProducer, rows: Sequence[OutboxRow]
-    ) -> list[BaseException | None]:
-        # send() only enqueues; queue all first so the producer batches them,
-        # in id order (aiokafka keeps the order per partition). An outage at
-        # this stage (no metadata) would stall every row in turn: stop there.
-        # A row refused here holds back the later rows of its key, unsent.
-        pending: list[asyncio.Future[Any] | BaseException] = []
-        held: set[str] = set()
-        for row in rows:
-            if row.message_key in held:
-                pending.append(_Held())
-                continue
-            try:
-                pending.append(
-                    await producer.send(
-                        self._kafka.topic(row.topic),
-                        value=row.event.encode(),
-                        key=row.message_key.encode(),
-                        headers=_HEADERS,
-                    )
-                )
-            except Exception as exc:
-                pending.append(exc)
-                held.add(row.message_key)
-                if is_outage(exc):
-                    pending.extend(exc for _ in range(len(rows) - len(pending)))
-                    break
-        outcomes: list[BaseException | None] = []
-        for item in pending:
-            if isinstance(item, BaseException):
-                outcomes.append(item)
-                continue
-            try:
-                await item
-                outcomes.append(None)
-            except Exception as exc:
-                outcomes.append(exc)
-        return outcomes
 
     async def _record(
         self,
@@ -356,42 +215,20 @@ class OutboxRelay:
         )
         result.failed += 1
 
-    async def _purge_sent(self) -> None:
-        try:
-            await self._pool.execute(
-                "DELETE FROM core.outbox WHERE sent_at < now() - $1::interval",
-                self._config.retention,
-            )
-        except Exception as exc:
-            log.warning("outbox relay: purge failed: %s", exc)
+    async def purge_sent(self) -> None:
+        await self._pool.execute(
+            "DELETE FROM core.outbox WHERE sent_at < now() - $1::interval",
+            self._config.retention,
+        )
 
-    # -- connections -----------------------------------------------------
-
-    async def _ensure_producer(self) -> AIOKafkaProducer:
-        if self._producer is None:
-            producer = self._producer_factory()
-            try:
-                await producer.start()
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    await producer.stop()
-                raise
-            self._producer = producer
-        return self._producer
-
-    async def _close_producer(self) -> None:
-        producer, self._producer = self._producer, None
-        if producer is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(producer.stop(), timeout=5)
-
-    async def _ensure_listener(self) -> None:
+    # LISTEN on a connection of its own; without it the poll interval still works.
+    async def before_batch(self) -> None:
         if self._listener is not None and not self._listener.is_closed():
             return
         try:
             connection = await asyncpg.connect(self._postgres_url)
             await connection.add_listener(OUTBOX_CHANNEL, self._on_notify)
-        except Exception as exc:  # the poll fallback keeps the relay going
+        except Exception as exc:
             log.warning("outbox relay: LISTEN unavailable (%s); polling", exc)
             return
         self._listener = connection
@@ -399,7 +236,7 @@ class OutboxRelay:
     def _on_notify(self, *_: object) -> None:
         self._wakeup.set()
 
-    async def _close_listener(self) -> None:
+    async def on_stop(self) -> None:
         listener, self._listener = self._listener, None
         if listener is not None and not listener.is_closed():
             with contextlib.suppress(Exception):
