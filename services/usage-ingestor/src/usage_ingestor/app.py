@@ -5,29 +5,39 @@ least once in, exactly once in effect). A tiny HTTP side serves ``/healthz``
 and ``/openapi.json`` on ``USAGE_INGESTOR_PORT``.
 """
 
+import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
-from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
 
 from sendfx_shared.kafka import make_broker, make_producer
 from sendfx_shared.postgres import apply_migrations, connect, create_pool
 from sendfx_shared.topics import OPENAI_CALL_COMPLETED, dlq_of
-from usage_ingestor.ingest import Backoff, BatchIngestor
+from usage_ingestor.ingest import Backoff, BatchIngestor, PreparedBatch
 from usage_ingestor.price_table import insert_missing_prices, read_price_file
 from usage_ingestor.settings import PROCESS_NAME, IngestorSettings
 from usage_ingestor.topics import ensure_topics
 
 log = logging.getLogger("usage_ingestor")
+
+
+def _next_offsets(batch: Sequence[ConsumerRecord[bytes, bytes]]) -> dict[TopicPartition, int]:
+    """What to commit once ``batch`` is stored: per partition, the offset after its last record."""
+    offsets: dict[TopicPartition, int] = {}
+    for record in batch:
+        partition = TopicPartition(record.topic, record.partition)
+        offsets[partition] = max(offsets.get(partition, 0), record.offset + 1)
+    return offsets
 
 
 async def _raw_records(message: StreamMessage[Any]) -> Any:
@@ -46,7 +56,8 @@ class Ingestor:
         self._pool: asyncpg.Pool | None = None
         self._producer: AIOKafkaProducer | None = None
         self._batches: BatchIngestor | None = None
-        self.broker.subscriber(
+        self._writing: asyncio.Task[None] | None = None
+        self._subscriber = self.broker.subscriber(
             self.topic,
             group_id=settings.group_id,
             batch=True,
@@ -58,8 +69,8 @@ class Ingestor:
             session_timeout_ms=settings.session_timeout_ms,
             heartbeat_interval_ms=max(300, settings.session_timeout_ms // 3),
             ack_policy=AckPolicy.MANUAL,
-            decoder=_raw_records,
-        )(self._consume)
+        )
+        self._subscriber(self._consume, decoder=_raw_records)
 
     @property
     def batches(self) -> BatchIngestor:
@@ -99,13 +110,33 @@ class Ingestor:
             await self._pool.close()
             self._pool = None
 
-    async def _consume(self, records: Any, message: KafkaMessage) -> None:
+    async def _consume(self, records: Any) -> None:
         batch: tuple[ConsumerRecord[bytes, bytes], ...] = records
         if not batch:
             return
-        await self.batches.ingest(batch)
+        # Validate this batch while the previous one is still being written:
+        # Python's CPU time overlaps PostgreSQL's instead of adding to it.
+        prepared = await self.batches.prepare(batch)
+        await self.drain()
+        self._writing = asyncio.create_task(self._store_and_commit(prepared, _next_offsets(batch)))
+
+    async def drain(self) -> None:
+        """Waits for the batch being written (and its offsets committed)."""
+        if self._writing is not None:
+            await self._writing
+            self._writing = None
+
+    async def _store_and_commit(
+        self, prepared: PreparedBatch, offsets: dict[TopicPartition, int]
+    ) -> None:
+        await self.batches.store(prepared)
+        consumer = self._subscriber.consumer
+        if consumer is None:
+            return
         try:
-            await message.ack()
+            # This batch's offsets only: the consumer's position may already be
+            # past the next batch, which is not written yet.
+            await consumer.commit(offsets)
         except KafkaError as error:
             # The group moved on (e.g. a rebalance during a long database outage):
             # the batch will be redelivered, and redelivery changes nothing.
@@ -130,6 +161,7 @@ async def running(settings: IngestorSettings) -> AsyncIterator[Ingestor]:
         try:
             yield ingestor
         finally:
+            await ingestor.drain()
             await ingestor.broker.stop()
     finally:
         await ingestor.close()
@@ -175,5 +207,6 @@ def build_app(settings: IngestorSettings) -> AsgiFastStream:
         ingestor.broker,
         asgi_routes=[("/healthz", healthz), ("/openapi.json", openapi)],
         on_startup=[ingestor.open],
+        on_shutdown=[ingestor.drain],
         after_shutdown=[ingestor.close],
     )

@@ -23,7 +23,7 @@ class IngestorSettings(KafkaSettings, PostgresSettings):
     # Large batches amortise the transaction and the round trips; the timeout
     # bounds the latency of a quiet topic.
     batch_max_records: int = Field(
-        default=5000, ge=1, validation_alias=AliasChoices("USAGE_INGESTOR_BATCH_MAX_RECORDS")
+        default=20_000, ge=1, validation_alias=AliasChoices("USAGE_INGESTOR_BATCH_MAX_RECORDS")
     )
     batch_timeout_ms: int = Field(
         default=100, ge=1, validation_alias=AliasChoices("USAGE_INGESTOR_BATCH_TIMEOUT_MS")

@@ -1,0 +1,378 @@
+"""bench-ingest: usage-ingestor throughput and latency on real Tansu + PostgreSQL.
+
+1. Publishes N ``openai.call.completed`` events (2k workspaces, 5% duplicates,
+   0.1% poison) to a fresh topic.
+2. A bare aiokafka consume-and-discard loop reads the whole topic: events/s.
+3. The ingestor (the production code, in this process, a fresh consumer group)
+   ingests the same topic into PostgreSQL: events/s from its partition
+   assignment to the last batch committed, and the ratio to the bare loop.
+4. Steady 1k events/s for a short window: p50/p99 event-to-row latency
+   (``occurred_at`` set at send time vs. the row's ``created_at``, the start of
+   the batch's transaction, both on this machine's clock).
+
+Servers: started on free ports under a temporary folder unless ``--kafka`` /
+``--postgres-url`` name running ones (a fresh database is created either way).
+
+    .venv/bin/python bench/ingest.py            # modest: 50k events
+    .venv/bin/python bench/ingest.py --full     # the issue's size: 200k events
+"""
+
+import argparse
+import asyncio
+import random
+import shutil
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from sendfx_dev import servers
+from sendfx_dev.ports import free_port
+from sendfx_shared.postgres import apply_migrations, connect
+from sendfx_shared.topics import OPENAI_CALL_COMPLETED
+from usage_ingestor.app import Ingestor, running
+from usage_ingestor.settings import IngestorSettings
+from usage_ingestor.topics import ensure_topics
+
+MODELS = ["gpt-4o-mini-2024-07-18", "gpt-4o", "gpt-4.1-mini", "gpt-5-mini", "o4-mini", "acme-x"]
+SERVICES = ["ai_reply", "ai_agent", "assistant"]
+LATENCY_SOURCE = "/bench/latency"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=50_000, help="events to publish")
+    parser.add_argument("--full", action="store_true", help="the issue's size: 200k events")
+    parser.add_argument("--workspaces", type=int, default=2000)
+    parser.add_argument("--duplicates", type=float, default=0.05, help="share re-sent")
+    parser.add_argument("--poison", type=float, default=0.001, help="share of poison messages")
+    parser.add_argument("--partitions", type=int, default=3)
+    parser.add_argument("--batch-max-records", type=int, default=20_000)
+    parser.add_argument("--rate", type=int, default=1000, help="events/s in the latency phase")
+    parser.add_argument("--latency-seconds", type=float, default=10.0)
+    parser.add_argument("--kafka", help="bootstrap servers of a running broker")
+    parser.add_argument("--postgres-url", help="admin URL of a running PostgreSQL")
+    args = parser.parse_args()
+    if args.full:
+        args.events = 200_000
+    return args
+
+
+def event_bytes(
+    workspace: uuid.UUID, rng: random.Random, occurred_at: str, source: str = "/bench/feature-api"
+) -> bytes:
+    # Pre-rendered JSON: the producer side must not be the bottleneck measured.
+    prompt = rng.randint(50, 4000)
+    cached = rng.choice((0, 0, prompt // 2))
+    completion = rng.randint(10, 800)
+    reasoning = rng.choice((0, 0, completion // 3))
+    missing = rng.random() < 0.01
+    return (
+        '{"specversion":"1.0","id":"%s","source":"%s","type":"openai.call.completed",'
+        '"time":"%s","datacontenttype":"application/json","data":{"workspace_id":"%s",'
+        '"user_id":null,"service":"%s","model":"%s","request_id":"chatcmpl-%s",'
+        '"prompt_tokens":%d,"cached_tokens":%d,"completion_tokens":%d,"reasoning_tokens":%d,'
+        '"total_tokens":%d,"usage_missing":%s,"latency_ms":%d,"occurred_at":"%s"}}'
+        % (
+            uuid.uuid4(),
+            source,
+            occurred_at,
+            workspace,
+            rng.choice(SERVICES),
+            rng.choice(MODELS),
+            uuid.uuid4().hex[:12],
+            0 if missing else prompt,
+            0 if missing else cached,
+            0 if missing else completion,
+            0 if missing else reasoning,
+            0 if missing else prompt + completion,
+            "true" if missing else "false",
+            rng.randint(100, 5000),
+            occurred_at,
+        )
+    ).encode()
+
+
+POISON = [
+    b"{not json",
+    b'{"specversion":"1.0","hello":"world"}',
+    b'{"specversion":"1.0","id":"p","source":"/bench","type":"openai.call.completed",'
+    b'"time":"2026-11-25T08:00:00Z","data":{"workspace_id":"nope","service":"x","model":"m",'
+    b'"occurred_at":"2026-11-25T08:00:00Z"}}',
+]
+
+
+def build_stream(
+    args: argparse.Namespace, workspaces: list[uuid.UUID]
+) -> tuple[list[tuple[bytes, bytes]], int, int]:
+    """(key, value) messages; returns them with the counts of unique valid
+    events and of poison messages."""
+    rng = random.Random(42)
+    n_poison = round(args.events * args.poison)
+    n_dupes = round(args.events * args.duplicates)
+    n_unique = args.events - n_poison - n_dupes
+    occurred = datetime(2026, 11, 25, 8, 0, tzinfo=UTC).isoformat().replace("+00:00", "Z")
+    messages: list[tuple[bytes, bytes]] = []
+    for _ in range(n_unique):
+        workspace = rng.choice(workspaces)
+        messages.append((str(workspace).encode(), event_bytes(workspace, rng, occurred)))
+    originals = list(messages)
+    for _ in range(n_dupes):
+        # Same key, hence same partition: a redelivery later in the stream.
+        messages.insert(rng.randint(len(messages) // 2, len(messages)), rng.choice(originals))
+    for i in range(n_poison):
+        messages.insert(rng.randint(0, len(messages)), (b"poison", POISON[i % len(POISON)]))
+    return messages, n_unique, n_poison
+
+
+async def publish(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]]) -> float:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        enable_idempotence=False,
+        acks="all",
+        linger_ms=20,
+        max_batch_size=256 * 1024,
+    )
+    await producer.start()
+    started = time.perf_counter()
+    try:
+        pending = []
+        for key, value in messages:
+            pending.append(await producer.send(topic, value=value, key=key))
+            if len(pending) >= 5000:
+                await asyncio.gather(*pending)
+                pending.clear()
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+    return len(messages) / (time.perf_counter() - started)
+
+
+async def bare_loop(bootstrap: str, topic: str, expected: int, max_records: int) -> float:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_partition_fetch_bytes=8 * 1024 * 1024,
+    )
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        seen = 0
+        started = time.perf_counter()
+        while seen < expected:
+            batch = await consumer.getmany(timeout_ms=500, max_records=max_records)
+            seen += sum(len(records) for records in batch.values())
+        return expected / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+
+
+async def assigned(ingestor: Ingestor) -> None:
+    subscriber = ingestor.broker.subscribers[0]
+    while True:
+        consumer = getattr(subscriber, "consumer", None)
+        if consumer is not None and consumer.assignment():
+            return
+        await asyncio.sleep(0.01)
+
+
+def done(ingestor: Ingestor) -> int:
+    stats = ingestor.batches.stats
+    return stats.inserted + stats.duplicates + stats.dead_lettered
+
+
+async def latency_phase(
+    args: argparse.Namespace, ingestor: Ingestor, bootstrap: str, workspaces: list[uuid.UUID]
+) -> tuple[int, float, float]:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, acks="all")
+    await producer.start()
+    rng = random.Random(7)
+    total = int(args.rate * args.latency_seconds)
+    baseline = done(ingestor)
+    started = time.perf_counter()
+    try:
+        for i in range(total):
+            # Paced against the schedule, not the previous send: a steady rate.
+            delay = started + i / args.rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            workspace = rng.choice(workspaces)
+            now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+            await producer.send(
+                ingestor.topic,
+                value=event_bytes(workspace, rng, now, source=LATENCY_SOURCE),
+                key=str(workspace).encode(),
+            )
+        await producer.flush()
+    finally:
+        await producer.stop()
+    while done(ingestor) < baseline + total:
+        await asyncio.sleep(0.05)
+    conn = await connect(ingestor.settings.postgres_url)
+    try:
+        row = await conn.fetchrow(
+            """
+            SELECT count(*) AS n,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY lag) AS p50,
+                percentile_cont(0.99) WITHIN GROUP (ORDER BY lag) AS p99
+            FROM (SELECT extract(epoch FROM created_at - occurred_at) * 1000 AS lag
+                  FROM core.openai_usage WHERE event_source = $1) AS lags
+            """,
+            LATENCY_SOURCE,
+        )
+    finally:
+        await conn.close()
+    assert row is not None
+    return int(row["n"]), float(row["p50"]), float(row["p99"])
+
+
+async def prepare_database(admin_url: str, workspaces: int) -> tuple[str, list[uuid.UUID]]:
+    name = f"sendfx_bench_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = f"{admin_url.rpartition('/')[0]}/{name}"
+    conn = await connect(url)
+    try:
+        await apply_migrations(conn)
+        tiers = await conn.fetch(
+            "INSERT INTO core.tiers (code, name, ai_tokens_monthly) VALUES"
+            " ('bench-free', 'Free', 200000), ('bench-pro', 'Pro', 5000000),"
+            " ('bench-max', 'Max', NULL) RETURNING id"
+        )
+        tier_ids = [t["id"] for t in tiers]
+        ids = [uuid.uuid4() for _ in range(workspaces)]
+        await conn.execute(
+            "INSERT INTO core.workspaces (id, name, slug, tier_id)"
+            " SELECT id, 'bench ' || n, 'bench-' || n, tier"
+            " FROM unnest($1::uuid[], $2::int[], $3::uuid[]) AS w(id, n, tier)",
+            ids,
+            list(range(workspaces)),
+            [tier_ids[i % len(tier_ids)] for i in range(workspaces)],
+        )
+    finally:
+        await conn.close()
+    return url, ids
+
+
+async def count_rows(url: str) -> dict[str, Any]:
+    conn = await connect(url)
+    try:
+        row = await conn.fetchrow(
+            "SELECT (SELECT count(*) FROM core.openai_usage WHERE event_source <> $1) AS rows,"
+            " (SELECT sum(calls) FROM core.usage_daily) AS rollup_calls,"
+            " (SELECT sum(count) FROM core.usage_counters WHERE metric = 'ai_calls') AS counted,"
+            " (SELECT count(*) FROM core.outbox) AS thresholds",
+            LATENCY_SOURCE,
+        )
+    finally:
+        await conn.close()
+    assert row is not None
+    return dict(row)
+
+
+def table(rows: list[tuple[str, str]]) -> str:
+    width = max(len(name) for name, _ in rows)
+    lines = [f"{'metric'.ljust(width)} | value", f"{'-' * width}-|-{'-' * 20}"]
+    lines += [f"{name.ljust(width)} | {value}" for name, value in rows]
+    return "\n".join(lines)
+
+
+async def bench(args: argparse.Namespace, bootstrap: str, admin_url: str) -> None:
+    url, workspaces = await prepare_database(admin_url, args.workspaces)
+    prefix = f"bench{uuid.uuid4().hex[:6]}."
+    settings = IngestorSettings(
+        postgres_url=url,
+        kafka_bootstrap_servers=bootstrap,
+        kafka_topic_prefix=prefix,
+        group_id=f"bench-ingest-{uuid.uuid4().hex[:6]}",
+        batch_max_records=args.batch_max_records,
+        topic_partitions=args.partitions,
+        log_level="warning",
+    )
+    topic = settings.topic(OPENAI_CALL_COMPLETED)
+    await ensure_topics(bootstrap, {topic: args.partitions, f"{topic}.dlq": 1})
+    messages, unique, poison = build_stream(args, workspaces)
+    produce_rate = await publish(bootstrap, topic, messages)
+    bare_rate = await bare_loop(bootstrap, topic, len(messages), args.batch_max_records)
+
+    async with running(settings) as ingestor:
+        await assigned(ingestor)
+        started = time.perf_counter()
+        while done(ingestor) < len(messages):
+            await asyncio.sleep(0.01)
+        elapsed = time.perf_counter() - started
+        stats = ingestor.batches.stats
+        ingested = dict(vars(stats))
+        n, p50, p99 = await latency_phase(args, ingestor, bootstrap, workspaces)
+    counts = await count_rows(url)
+    ingest_rate = len(messages) / elapsed
+    print(
+        table(
+            [
+                ("events published", f"{len(messages)}"),
+                (
+                    "  unique valid / duplicates / poison",
+                    f"{unique} / {len(messages) - unique - poison} / {poison}",
+                ),
+                ("workspaces", f"{args.workspaces}"),
+                ("produce rate (events/s)", f"{produce_rate:,.0f}"),
+                ("bare aiokafka consume (events/s)", f"{bare_rate:,.0f}"),
+                ("ingestor into PostgreSQL (events/s)", f"{ingest_rate:,.0f}"),
+                ("ingestor / bare loop", f"{ingest_rate / bare_rate:.1%}"),
+                ("batches", f"{ingested['batches']}"),
+                (
+                    "  seconds validating+pricing / in the DB",
+                    f"{ingested['seconds_parsing']:.2f} / {ingested['seconds_writing']:.2f} of {elapsed:.2f}",
+                ),
+                ("rows inserted / expected", f"{counts['rows']} / {unique}"),
+                ("rollup calls / counter calls", f"{counts['rollup_calls']} / {counts['counted']}"),
+                ("dead-lettered", f"{ingested['dead_lettered']}"),
+                ("threshold events (outbox)", f"{counts['thresholds']}"),
+                (f"latency at {args.rate}/s for {args.latency_seconds:g}s: events", f"{n}"),
+                ("event-to-row latency p50 (ms)", f"{p50:.1f}"),
+                ("event-to-row latency p99 (ms)", f"{p99:.1f}"),
+            ]
+        )
+    )
+    if counts["rows"] != unique or ingested["dead_lettered"] != poison:
+        raise SystemExit("MISMATCH: the ingestor did not meter every unique event exactly once")
+
+
+def main() -> None:
+    args = parse_args()
+    state = Path(tempfile.mkdtemp(prefix="sendfx-bench-ingest-"))
+    started: list[servers.Server] = []
+    try:
+        bootstrap = args.kafka
+        if not bootstrap:
+            broker = servers.start_tansu(free_port(), state / "kafka.log")
+            started.append(broker)
+            bootstrap = broker.url
+        admin_url = args.postgres_url
+        if not admin_url:
+            pg = servers.start_postgres(state / "postgres", free_port(), state / "postgres.log")
+            started.append(pg)
+            admin_url = pg.url
+        asyncio.run(bench(args, bootstrap, admin_url))
+    finally:
+        for server in reversed(started):
+            if server.name == "postgres":
+                servers.stop_postgres(Path(server.extra["data_dir"]))
+            else:
+                server.stop()
+        shutil.rmtree(state, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
