@@ -22,7 +22,7 @@ install:
 	@if command -v uv >/dev/null 2>&1; then uv sync --frozen --quiet; \
 		else python3 -m uv sync --frozen --quiet; fi
 	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] \
-		|| { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx-light >/dev/null; }
+		|| { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
 
 ## up: start everything in the background; returns once all health checks pass
 up: install

@@ -125,7 +125,9 @@ class StackConfig:
         fake_port = _port(env, "FAKE_OPENAI_PORT", 8090)
         return cls(
             root=root,
-            state_dir=root / "var",
+            state_dir=Path(env["SENDFX_STATE_DIR"])
+            if env.get("SENDFX_STATE_DIR")
+            else root / "var",
             postgres_url=postgres_url or DEFAULT_POSTGRES_URL,
             postgres_external=bool(postgres_url),
             kafka_bootstrap_servers=kafka or "127.0.0.1:9092",
