@@ -121,13 +121,12 @@ def test_a_failed_start_names_the_component_and_its_log(tmp_path: Path) -> None:
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
-        env = _cli_env(tmp_path, KAFKA_PORT_UNUSED="1")
-        env["SENDFX_STATE_DIR"] = str(tmp_path / "var")
+        env = _cli_env(tmp_path, GATEWAY_PORT=str(squatter.getsockname()[1]))
         up = subprocess.run(
             [str(SCRIPT), "up", "--only", "gateway"],
             capture_output=True,
             text=True,
-            env={**env, "GATEWAY_PORT": str(squatter.getsockname()[1])},
+            env=env,
             cwd=ROOT,
             check=False,
         )
