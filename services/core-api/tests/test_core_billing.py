@@ -205,3 +205,28 @@ async def test_the_tier_member_limit_is_enforced(
         f"/api/workspaces/{wid}/members", json={"email": friend.email}, headers=owner.headers
     )
     assert response.status_code == 409 and "1 members" in response.json()["detail"]
+
+
+async def test_a_tier_in_use_cannot_be_deleted_an_unused_one_can(
+    client: httpx.AsyncClient, admin: Any, new_user: Any, new_workspace: Any, tier: Any
+) -> None:
+    owner = await new_user()
+    wid = (await new_workspace(owner))["id"]
+    await client.post(
+        f"/api/workspaces/{wid}/subscriptions",
+        json={"tier_code": tier["code"]},
+        headers=owner.headers,
+    )
+    in_use = await client.delete(f"/api/admin/tiers/{tier['id']}", headers=admin.headers)
+    assert in_use.status_code == 409
+    spare = (
+        await client.post(
+            "/api/admin/tiers",
+            json={"code": f"spare-{uuid.uuid4().hex[:6]}", "name": "Spare"},
+            headers=admin.headers,
+        )
+    ).json()
+    gone = await client.delete(f"/api/admin/tiers/{spare['id']}", headers=admin.headers)
+    assert gone.status_code == 204
+    again = await client.get(f"/api/admin/tiers/{spare['id']}", headers=admin.headers)
+    assert again.status_code == 404

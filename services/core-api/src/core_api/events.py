@@ -15,6 +15,7 @@ from sendfx_shared.topics import CORE_EVENTS
 
 SOURCE: Final = "/sendfx/core-api"
 BILLING_ACCOUNT_CREATED: Final = "billing_account.created"
+TIER_DELETED: Final = "tier.deleted"
 
 
 class UserChanged(BaseModel):
@@ -30,7 +31,7 @@ class UserChanged(BaseModel):
 
 
 class TierChanged(BaseModel):
-    """Data of ``tier.created`` / ``tier.updated``."""
+    """Data of ``tier.created`` / ``tier.updated`` / ``tier.deleted``."""
 
     model_config = ConfigDict(frozen=True)
 

@@ -5,6 +5,7 @@ import asyncpg
 
 from core_api.db import Db
 from core_api.repositories.paging import After, after_args, keyset
+from core_api.repositories.updates import update_columns
 
 _COLUMNS = (
     "id, code, name, price_monthly, ai_tokens_monthly, flows, members, is_active, "
@@ -52,12 +53,10 @@ async def list_tiers(
 
 
 async def update_tier(db: Db, tier_id: uuid.UUID, changes: dict[str, Any]) -> asyncpg.Record | None:
-    fields = [name for name in _UPDATABLE if name in changes]
-    if not fields:
-        return await get_tier(db, tier_id)
-    assignments = ", ".join(f"{name} = ${n}" for n, name in enumerate(fields, start=2))
-    return await db.fetchrow(
-        f"UPDATE core.tiers SET {assignments} WHERE id = $1 RETURNING {_COLUMNS}",
-        tier_id,
-        *(changes[name] for name in fields),
+    return await update_columns(
+        db, "core.tiers", tier_id, changes, allowed=_UPDATABLE, returning=_COLUMNS
     )
+
+
+async def delete_tier(db: Db, tier_id: uuid.UUID) -> asyncpg.Record | None:
+    return await db.fetchrow(f"DELETE FROM core.tiers WHERE id = $1 RETURNING {_COLUMNS}", tier_id)

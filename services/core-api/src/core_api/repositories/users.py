@@ -4,6 +4,7 @@ import asyncpg
 
 from core_api.db import Db
 from core_api.repositories.paging import After, after_args, keyset
+from core_api.repositories.updates import update_columns
 
 _COLUMNS = "id, email::text AS email, password_hash, name, role, is_active, created_at, updated_at"
 _UPDATABLE = ("name", "role", "is_active", "password_hash")
@@ -48,14 +49,8 @@ async def get_user_by_email(db: Db, email: str) -> asyncpg.Record | None:
 async def update_user(
     db: Db, user_id: uuid.UUID, changes: dict[str, object]
 ) -> asyncpg.Record | None:
-    fields = [name for name in _UPDATABLE if name in changes]
-    if not fields:
-        return await get_user(db, user_id)
-    assignments = ", ".join(f"{name} = ${n}" for n, name in enumerate(fields, start=2))
-    return await db.fetchrow(
-        f"UPDATE core.users SET {assignments} WHERE id = $1 RETURNING {_COLUMNS}",
-        user_id,
-        *(changes[name] for name in fields),
+    return await update_columns(
+        db, "core.users", user_id, changes, allowed=_UPDATABLE, returning=_COLUMNS
     )
 
 

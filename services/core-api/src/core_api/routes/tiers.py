@@ -1,6 +1,6 @@
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from core_api.routes.deps import DEFAULT_PAGE, Cursor, DbPool, Limit
 from core_api.schemas import TierIn, TierOut, TierUpdateIn
@@ -40,3 +40,10 @@ async def update_tier(
     tier_id: uuid.UUID, body: TierUpdateIn, _: CurrentAdmin, pool: DbPool
 ) -> TierOut:
     return await tiers.update_tier(pool, tier_id, body)
+
+
+@router.delete("/api/admin/tiers/{tier_id}", status_code=204, tags=["admin: tiers"])
+async def delete_tier(tier_id: uuid.UUID, _: CurrentAdmin, pool: DbPool) -> Response:
+    """409 while a workspace or subscription refers to it (deactivate it instead)."""
+    await tiers.delete_tier(pool, tier_id)
+    return Response(status_code=204)

@@ -4,7 +4,7 @@ from typing import Any
 import asyncpg
 
 from core_api.db import Db, reading, transaction
-from core_api.events import TierChanged, emit
+from core_api.events import TIER_DELETED, TierChanged, emit
 from core_api.repositories import tiers as tiers_repo
 from core_api.repositories import workspaces as workspaces_repo
 from core_api.repositories.paging import page_of, parse_cursor
@@ -85,3 +85,13 @@ async def update_tier(pool: asyncpg.Pool, tier_id: uuid.UUID, body: TierUpdateIn
                     db, core_events.WORKSPACE_UPDATED, workspace_id, workspace_changed(workspace)
                 )
     return tier_out(row)
+
+
+async def delete_tier(pool: asyncpg.Pool, tier_id: uuid.UUID) -> None:
+    """Only a tier nothing refers to (no workspace, no subscription, even a
+    canceled one) can be deleted: 409 otherwise; deactivate it instead."""
+    async with transaction(pool) as db:
+        row = await tiers_repo.delete_tier(db, tier_id)
+        if row is None:
+            raise NotFound("tier")
+        await _emit(db, TIER_DELETED, row)
