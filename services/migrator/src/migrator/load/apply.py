@@ -18,7 +18,7 @@ import asyncpg
 
 from migrator.load import store
 from migrator.load.store import Key
-from migrator.mapping import TABLES, MappedRow, TableSpec, Unmappable, map_record, row_id
+from migrator.mapping import TABLES, MappedRow, Ref, TableSpec, Unmappable, map_record, row_id
 from migrator.mapping.rows import missing_parent
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
 
@@ -47,7 +47,7 @@ class BatchOutcome:
 @dataclass
 class _Work:
     documents: dict[Key, dict[str, Any]]
-    waiting: list[tuple[str, str, dict[str, Any], str]] = field(default_factory=list)
+    waiting: list[store.Waiting] = field(default_factory=list)
     rejects: list[tuple[str, str, dict[str, Any] | None, str]] = field(default_factory=list)
     migrated: list[Key] = field(default_factory=list)
 
@@ -64,45 +64,50 @@ async def apply_batch(
     async with connection.transaction():
         await connection.execute("SET LOCAL sendfx.keep_updated_at = 'on'")
         documents: dict[Key, dict[str, Any]] = {}
-        for collection, legacy_id, document in await store.read_pending(connection):
-            documents[(collection, legacy_id)] = document
-        arrived: set[Key] = set()
         for record in records:  # later versions of a record replace earlier ones
-            key = (record.collection, record.legacy_id)
-            documents[key] = record.document
-            arrived.add(key)
+            documents[(record.collection, record.legacy_id)] = record.document
+        arrived = set(documents)
         work = _Work(documents)
         outcome = BatchOutcome()
-        by_collection: dict[str, list[MappedRow]] = {c: [] for c in LEGACY_COLLECTIONS_IN_ORDER}
-        for (collection, legacy_id), document in documents.items():
-            try:
-                row = map_record(collection, legacy_id, document)  # type: ignore[arg-type]
-            except Unmappable as exc:
-                work.rejects.append((collection, legacy_id, document, str(exc)))
-                continue
-            by_collection[collection].append(row)
-            if row.notes and (collection, legacy_id) in arrived:
-                outcome.normalised[collection] += 1
         for collection in LEGACY_COLLECTIONS_IN_ORDER:
-            await _write_collection(connection, TABLES[collection], by_collection[collection], work)
+            spec = TABLES[collection]
+            keys = [k for k in arrived if k[0] == collection]
+            # A waiting record can only resolve once its parent is written, and
+            # parents are written before children: retry exactly the records
+            # waiting for a parent written so far in this batch.
+            written_parents = [k for k in work.migrated if k[0] in spec.parents]
+            for legacy_id, document in await store.read_pending(
+                connection, collection, written_parents
+            ):
+                if (collection, legacy_id) not in documents:
+                    documents[(collection, legacy_id)] = document
+                    keys.append((collection, legacy_id))
+            rows: list[MappedRow] = []
+            for key in keys:
+                try:
+                    row = map_record(collection, key[1], documents[key])
+                except Unmappable as exc:
+                    work.rejects.append((collection, key[1], documents[key], str(exc)))
+                    continue
+                rows.append(row)
+                if row.notes and key in arrived:
+                    outcome.normalised[collection] += 1
+            await _write_collection(connection, spec, rows, work)
         await store.park(connection, work.waiting)
         await store.reject(connection, work.rejects)
         await store.settle(connection, work.migrated, rejected=False)
         await store.settle(connection, [(r[0], r[1]) for r in work.rejects], rejected=True)
         if topic is not None and offsets:
             await store.save_offsets(connection, topic, offsets)
-        for collection, _ in work.migrated:
-            outcome.migrated[collection] += 1
-        for collection, *_ in work.waiting:
-            outcome.waiting[collection] += 1
-        for collection, *_ in work.rejects:
-            outcome.rejected[collection] += 1
+        outcome.migrated.update(key[0] for key in work.migrated)
+        outcome.waiting.update(waiting.collection for waiting in work.waiting)
+        outcome.rejected.update(reject[0] for reject in work.rejects)
         return outcome
 
 
 async def _resolve(
     connection: asyncpg.Connection, rows: list[MappedRow]
-) -> tuple[list[tuple[MappedRow, dict[str, uuid.UUID | None]]], list[tuple[MappedRow, str]]]:
+) -> tuple[list[tuple[MappedRow, dict[str, uuid.UUID | None]]], list[tuple[MappedRow, str, Ref]]]:
     """Parent row ids of each row, or the first parent that is missing."""
     user_refs = {
         r.legacy_id for row in rows for r in row.refs.values() if r and r.collection == "users"
@@ -118,10 +123,10 @@ async def _resolve(
         for parent, ids in wanted.items()
     }
     ready: list[tuple[MappedRow, dict[str, uuid.UUID | None]]] = []
-    waiting: list[tuple[MappedRow, str]] = []
+    waiting: list[tuple[MappedRow, str, Ref]] = []
     for row in rows:
         resolved: dict[str, uuid.UUID | None] = {}
-        missing: str | None = None
+        missing: tuple[str, Ref] | None = None
         for column, ref in row.refs.items():
             if ref is None:
                 resolved[column] = None
@@ -132,13 +137,13 @@ async def _resolve(
                 candidate = row_id(ref.collection, ref.legacy_id)
                 target = candidate if candidate in present[ref.collection] else None
             if target is None:
-                missing = missing_parent(column, ref)
+                missing = (column, ref)
                 break
             resolved[column] = target
         if missing is None:
             ready.append((row, resolved))
         else:
-            waiting.append((row, missing))
+            waiting.append((row, *missing))
     return ready, waiting
 
 
@@ -148,8 +153,16 @@ async def _write_collection(
     if not rows:
         return
     ready, waiting = await _resolve(connection, rows)
-    for row, reason in waiting:
-        work.waiting.append((row.collection, row.legacy_id, work.documents[_key(row)], reason))
+    for row, column, ref in waiting:
+        work.waiting.append(
+            store.Waiting(
+                row.collection,
+                row.legacy_id,
+                work.documents[_key(row)],
+                missing_parent(column, ref),
+                (ref.collection, ref.legacy_id),
+            )
+        )
     if spec.collection == "users":
         ready = _oldest_per_user(ready)
     written = await _upsert(connection, spec, ready, work)

@@ -5,7 +5,7 @@ transaction as the rows (so a crash never loses or doubles an effect), and
 ``replay`` seeks to where it is told. Both avoid the group join entirely.
 """
 
-import json
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,6 +13,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from migrator.load.apply import Incoming
 from sendfx_shared.events.migrator import MIGRATOR_CORE_RECORD_TYPE, CoreRecord
@@ -31,8 +32,8 @@ class Poll:
 def parse(message: ConsumerRecord[bytes, bytes]) -> Incoming:
     """The core record a message carries; raises ValueError with the reason."""
     try:
-        envelope = json.loads(message.value or b"")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        envelope = from_json(message.value or b"")  # the Rust parser: the hot path
+    except ValueError as exc:
         raise ValueError(f"not JSON: {exc}") from exc
     if not isinstance(envelope, dict) or envelope.get("type") != MIGRATOR_CORE_RECORD_TYPE:
         raise ValueError("not a migrator.core-record CloudEvent")
@@ -95,20 +96,30 @@ class RecordReader:
         polled = Poll()
         if not self.partitions:
             return polled
-        fetched = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
         since_ms = int(since.timestamp() * 1000) if since else None
-        for tp, messages in fetched.items():
-            for message in messages:
-                polled.seen += 1
-                polled.next_offsets[tp.partition] = message.offset + 1
-                if since_ms is not None and message.timestamp < since_ms:
-                    continue
-                if collections is not None and not _key_in(message.key, collections):
-                    continue
-                try:
-                    polled.records.append(parse(message))
-                except ValueError as exc:
-                    polled.malformed.append((message.key, message.value, str(exc)))
+        # One fetch response is often a few hundred messages: gather fetches
+        # up to a full batch, so each transaction (and pending retry) is worth it.
+        messages: list[tuple[TopicPartition, ConsumerRecord[bytes, bytes]]] = []
+        wait = timeout_ms
+        while len(messages) < max_records:
+            fetched = await self._consumer.getmany(
+                timeout_ms=wait, max_records=max_records - len(messages)
+            )
+            if not fetched:
+                break
+            messages.extend((tp, m) for tp, batch in fetched.items() for m in batch)
+            wait = 50
+        for tp, message in messages:
+            polled.seen += 1
+            polled.next_offsets[tp.partition] = message.offset + 1
+            if since_ms is not None and message.timestamp < since_ms:
+                continue
+            if collections is not None and not _key_in(message.key, collections):
+                continue
+            try:
+                polled.records.append(parse(message))
+            except ValueError as exc:
+                polled.malformed.append((message.key, message.value, str(exc)))
         return polled
 
 
@@ -122,11 +133,34 @@ async def drain(reader: RecordReader, **kwargs: Any) -> AsyncIterator[Poll]:
     brokers (Tansu) report the last batch's base offset as the end, so what
     decides is an empty poll once past them."""
     ends = await reader.end_offsets()
+    timeout_ms = kwargs.pop("timeout_ms", 1000)
     while True:
-        poll = await reader.poll(**kwargs)
+        positions = await reader.positions()
+        past_ends = all(positions[p] >= end for p, end in ends.items())
+        # Past the reported ends, at most a last producer batch may follow.
+        poll = await reader.poll(timeout_ms=200 if past_ends else timeout_ms, **kwargs)
         if poll.seen:
             yield poll
-            continue
-        positions = await reader.positions()
-        if all(positions[p] >= end for p, end in ends.items()):
+        elif past_ends:
             return
+
+
+async def prefetched(polls: AsyncIterator[Poll], depth: int = 2) -> AsyncIterator[Poll]:
+    """Fetch and parse the next batches while the current one is written:
+    PostgreSQL works in its own process, so the two overlap."""
+    queue: asyncio.Queue[Poll | None] = asyncio.Queue(depth)
+
+    async def pump() -> None:
+        try:
+            async for poll in polls:
+                await queue.put(poll)
+        finally:
+            await queue.put(None)
+
+    task = asyncio.create_task(pump())
+    try:
+        while (poll := await queue.get()) is not None:
+            yield poll
+        await task  # re-raises what stopped the pump, if anything did
+    finally:
+        task.cancel()

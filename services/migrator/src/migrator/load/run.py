@@ -9,7 +9,7 @@ import asyncpg
 
 from migrator.load import store
 from migrator.load.apply import BatchOutcome, apply_batch
-from migrator.load.consume import Poll, RecordReader, drain
+from migrator.load.consume import Poll, RecordReader, drain, prefetched
 from migrator.progress import NullProgress, Progress
 from migrator.settings import LoadSettings
 from sendfx_shared.kafka import make_producer, publish_to_dlq
@@ -119,7 +119,8 @@ async def run_load(
         loader = _Loader(settings, connection, summary, progress, keep_offsets=True)
         progress.start(_TASK, None if follow else await _total(reader))
         if not follow:
-            async for poll in drain(reader, max_records=settings.load_batch_size, timeout_ms=1000):
+            polls = drain(reader, max_records=settings.load_batch_size, timeout_ms=1000)
+            async for poll in prefetched(polls):
                 await loader.apply(poll)
             await loader.finish(reject_waiting=True)
             return summary
@@ -163,13 +164,14 @@ async def run_replay(
         await reader.seek({})
         loader = _Loader(settings, connection, summary, progress, keep_offsets=False)
         progress.start(_TASK, await _total(reader))
-        async for poll in drain(
+        polls = drain(
             reader,
             max_records=settings.load_batch_size,
             timeout_ms=1000,
             since=since,
             collections=set(collections) if collections else None,
-        ):
+        )
+        async for poll in prefetched(polls):
             await loader.apply(poll)
         await loader.finish(reject_waiting=True)
         return summary

@@ -7,6 +7,7 @@ thousands of records costs a handful of round trips.
 import json
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -15,6 +16,15 @@ import asyncpg
 from migrator.mapping import TABLES, TableSpec
 
 Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Waiting:
+    collection: str
+    legacy_id: str
+    document: dict[str, Any]
+    reason: str
+    parent: Key
 
 
 @cache
@@ -92,31 +102,53 @@ async def upsert_aliases(
     )
 
 
-async def read_pending(connection: asyncpg.Connection) -> list[tuple[str, str, dict[str, Any]]]:
+async def read_pending(
+    connection: asyncpg.Connection, collection: str, parents: Sequence[Key]
+) -> list[tuple[str, dict[str, Any]]]:
+    """The records of ``collection`` waiting for one of ``parents`` (or for an
+    unrecorded parent)."""
+    if not parents:
+        return []
     rows = await connection.fetch(
-        "SELECT collection, legacy_id, document::text AS document FROM migrator.pending"
+        """
+        SELECT p.legacy_id, p.document::text AS document
+        FROM migrator.pending p
+        WHERE p.collection = $1
+          AND (p.waits_for_collection IS NULL
+               OR (p.waits_for_collection, p.waits_for_legacy_id) IN (
+                   SELECT c, l FROM unnest($2::text[], $3::text[]) AS k(c, l)))
+        """,
+        collection,
+        [k[0] for k in parents],
+        [k[1] for k in parents],
     )
-    return [(r["collection"], r["legacy_id"], json.loads(r["document"])) for r in rows]
+    return [(r["legacy_id"], json.loads(r["document"])) for r in rows]
 
 
-async def park(
-    connection: asyncpg.Connection, waiting: Sequence[tuple[str, str, dict[str, Any], str]]
-) -> None:
+async def park(connection: asyncpg.Connection, waiting: Sequence[Waiting]) -> None:
     if not waiting:
         return
     await connection.execute(
         """
-        INSERT INTO migrator.pending AS p (collection, legacy_id, document, reason)
-        SELECT c, l, d::jsonb, r FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-            AS x(c, l, d, r)
+        INSERT INTO migrator.pending AS p
+            (collection, legacy_id, document, reason, waits_for_collection, waits_for_legacy_id)
+        SELECT c, l, d::jsonb, r, wc, wl
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+            AS x(c, l, d, r, wc, wl)
         ON CONFLICT (collection, legacy_id) DO UPDATE
-            SET document = EXCLUDED.document, reason = EXCLUDED.reason
-            WHERE (p.document, p.reason) IS DISTINCT FROM (EXCLUDED.document, EXCLUDED.reason)
+            SET document = EXCLUDED.document, reason = EXCLUDED.reason,
+                waits_for_collection = EXCLUDED.waits_for_collection,
+                waits_for_legacy_id = EXCLUDED.waits_for_legacy_id
+            WHERE (p.document, p.reason, p.waits_for_collection, p.waits_for_legacy_id)
+                IS DISTINCT FROM (EXCLUDED.document, EXCLUDED.reason,
+                                  EXCLUDED.waits_for_collection, EXCLUDED.waits_for_legacy_id)
         """,
-        [w[0] for w in waiting],
-        [w[1] for w in waiting],
-        [json.dumps(w[2]) for w in waiting],
-        [w[3] for w in waiting],
+        [w.collection for w in waiting],
+        [w.legacy_id for w in waiting],
+        [json.dumps(w.document) for w in waiting],
+        [w.reason for w in waiting],
+        [w.parent[0] for w in waiting],
+        [w.parent[1] for w in waiting],
     )
 
 

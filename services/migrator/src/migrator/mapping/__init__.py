@@ -41,6 +41,8 @@ class TableSpec:
     # Every column the migrator writes, in order, with its PostgreSQL type.
     columns: tuple[tuple[str, str], ...]
     mapper: Callable[[str, dict[str, Any]], MappedRow]
+    # The legacy collections this one references.
+    parents: tuple[LegacyCollection, ...] = ()
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -110,6 +112,7 @@ TABLES: Final[dict[LegacyCollection, TableSpec]] = {
             *_STAMPS,
         ),
         map_workspace,
+        ("users", "tiers"),
     ),
     "workspacemembers": TableSpec(
         "workspacemembers",
@@ -123,6 +126,7 @@ TABLES: Final[dict[LegacyCollection, TableSpec]] = {
             *_STAMPS,
         ),
         map_workspace_member,
+        ("workspaces", "users"),
     ),
     "billingaccounts": TableSpec(
         "billingaccounts",
@@ -137,6 +141,7 @@ TABLES: Final[dict[LegacyCollection, TableSpec]] = {
             *_STAMPS,
         ),
         map_billing_account,
+        ("workspaces",),
     ),
     "subscriptions": TableSpec(
         "subscriptions",
@@ -154,6 +159,7 @@ TABLES: Final[dict[LegacyCollection, TableSpec]] = {
             *_STAMPS,
         ),
         map_subscription,
+        ("workspaces", "tiers"),
     ),
     "usagecounters": TableSpec(
         "usagecounters",
@@ -168,6 +174,7 @@ TABLES: Final[dict[LegacyCollection, TableSpec]] = {
             *_STAMPS,
         ),
         map_usage_counter,
+        ("workspaces",),
     ),
 }
 

@@ -16,6 +16,7 @@ from typing import Any, Final
 # Epoch numbers above this are milliseconds (it is 2286 in seconds).
 _EPOCH_MS_THRESHOLD: Final = 10_000_000_000
 _OBJECT_ID: Final = re.compile(r"^[0-9a-fA-F]{24}$")
+_NUMERIC: Final = re.compile(r"\s*-?\d+(\.\d+)?\s*")
 _TRUE: Final = frozenset({"true", "1", "yes", "y", "on", "t"})
 _FALSE: Final = frozenset({"false", "0", "no", "n", "off", "f", ""})
 _UNIX_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -54,41 +55,51 @@ def timestamp(value: Any, field: str) -> datetime | None:
     """A moment as an aware UTC datetime, truncated to milliseconds like BSON dates."""
     if value is None:
         return None
-    if isinstance(value, dict) and "$date" in value:
+    if type(value) is dict and "$date" in value:
         value = value["$date"]
-    value = _unwrap_number(value)
-    moment: datetime
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-    elif isinstance(value, bool):
-        raise Unmappable(f"{field}: not a date: {value!r}")
-    elif isinstance(value, int | float) or (
-        isinstance(value, str) and re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", value)
-    ):
-        number = Decimal(str(value).strip())
-        if not number.is_finite() or abs(number) > _EPOCH_MS_THRESHOLD * 10_000:
-            raise Unmappable(f"{field}: not a date: {value!r}")
-        # Exact arithmetic: a float would drift by a millisecond on some values.
-        millis = number if abs(number) >= _EPOCH_MS_THRESHOLD else number * 1000
-        moment = _UNIX_EPOCH + timedelta(milliseconds=int(millis))
-    elif isinstance(value, str):
+    if type(value) is str:  # the common case first: ISO 8601, as Mongo's $date
         text = value.strip()
         if text == "":
             return None
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError as exc:
-            raise Unmappable(f"{field}: not a date: {value!r}") from exc
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
+        if text[0].isdigit() and _NUMERIC.fullmatch(text):
+            # Before fromisoformat, which would read "1609459200000" as a basic-format date.
+            moment = _from_epoch(text, value, field)
+        else:
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:
+                raise Unmappable(f"{field}: not a date: {value!r}") from None
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+    elif isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
     else:
-        raise Unmappable(f"{field}: not a date: {value!r}")
-    moment = moment.astimezone(UTC)
+        value = _unwrap_number(value)
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise Unmappable(f"{field}: not a date: {value!r}")
+        if isinstance(value, str) and not _NUMERIC.fullmatch(value):
+            raise Unmappable(f"{field}: not a date: {value!r}")
+        moment = _from_epoch(value, value, field)
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
     if not _EARLIEST <= moment < _LATEST:
         raise Unmappable(f"{field}: date out of range: {value!r}")
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    if moment.microsecond % 1000:
+        moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    return moment
+
+
+def _from_epoch(number_like: Any, raw: Any, field: str) -> datetime:
+    """Epoch seconds or milliseconds (told apart by size), in exact arithmetic:
+    a float would drift by a millisecond on some values."""
+    try:
+        number = Decimal(str(number_like).strip())
+    except InvalidOperation as exc:
+        raise Unmappable(f"{field}: not a date: {raw!r}") from exc
+    if not number.is_finite() or abs(number) > _EPOCH_MS_THRESHOLD * 10_000:
+        raise Unmappable(f"{field}: not a date: {raw!r}")
+    millis = number if abs(number) >= _EPOCH_MS_THRESHOLD else number * 1000
+    return _UNIX_EPOCH + timedelta(milliseconds=int(millis))
 
 
 def decimal(value: Any, field: str) -> Decimal | None:

@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Final
 
 from migrator.mapping.ejson import Unmappable, timestamp
@@ -12,6 +13,7 @@ from sendfx_shared.events.migrator import LegacyCollection
 ID_NAMESPACE: Final = uuid.UUID("5b0c7e2a-9d1f-5e3c-8a4b-6f2d1c0e9b7a")
 
 
+@lru_cache(maxsize=1 << 18)  # parents are referenced many times over
 def row_id(collection: LegacyCollection, legacy_id: str) -> uuid.UUID:
     return uuid.uuid5(ID_NAMESPACE, f"{collection}:{legacy_id}")
 
