@@ -314,6 +314,27 @@ async def load_usage(url: str, workspace_id: uuid.UUID, rows: int) -> tuple[floa
         await conn.close()
 
 
+async def outbox_latency_ms(url: str) -> tuple[int, float, float]:
+    """Commit-to-acknowledged latency of the events the API wrote so far
+    (``created_at`` is the writing transaction's start, ``sent_at`` the
+    relay's mark after the broker's ack): count, p50, p99."""
+    conn = await connect(url)
+    try:
+        row = await conn.fetchrow(
+            """
+            SELECT count(*) AS n,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50,
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99
+            FROM (SELECT extract(epoch FROM sent_at - created_at) * 1000 AS ms
+                  FROM core.outbox WHERE sent_at IS NOT NULL) AS latencies
+            """
+        )
+        assert row is not None
+        return int(row["n"]), float(row["p50"] or 0), float(row["p99"] or 0)
+    finally:
+        await conn.close()
+
+
 async def measure_outbox(url: str, events: int) -> float:
     """Events/s of the running relay: ``events`` rows committed at once, timed
     until the relay has marked the last one sent."""
@@ -461,6 +482,7 @@ async def bench(
                 results.append(await asyncio.to_thread(run_wrk, scenario, args.duration, state))
             else:
                 results.append(await asyncio.to_thread(run_httpx, scenario, args.duration))
+        latency = await outbox_latency_ms(url)
         print(f"  outbox relay ({args.outbox_events:,} events) ...", flush=True)
         events_per_second = await measure_outbox(url, args.outbox_events)
     finally:
@@ -475,6 +497,10 @@ async def bench(
             ("COPY rows/s", f"{args.rows / copied:,.0f}"),
             ("daily rollup INSERT...SELECT", f"{rolled:.2f} s"),
             ("outbox relay events/s (to Kafka, acks=all)", f"{events_per_second:,.0f}"),
+            (
+                "outbox commit -> Kafka ack (API events)",
+                f"p50 {latency[1]:.0f} ms, p99 {latency[2]:.0f} ms (n={latency[0]})",
+            ),
         ],
     )
 
