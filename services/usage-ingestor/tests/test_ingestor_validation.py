@@ -58,7 +58,7 @@ def parse(document: Any) -> UsageEvent | Rejection:
 @given(st.binary())
 def test_arbitrary_bytes_never_raise(raw: bytes) -> None:
     result = parse_usage_event(raw)
-    assert isinstance(result, UsageEvent | Rejection)
+    assert isinstance(result, Rejection) or result.type == "openai.call.completed"
 
 
 @given(json_values)
@@ -103,7 +103,7 @@ def test_token_counts_are_accepted_exactly_when_the_parts_fit(
 
     fits = cached <= prompt and reasoning <= completion
     if fits and prompt + completion <= 10**12:
-        assert isinstance(result, UsageEvent)
+        assert not isinstance(result, Rejection)
         assert result.data.effective_total_tokens == prompt + completion
     else:
         assert isinstance(result, Rejection) and result.kind == INVALID_DATA
@@ -167,5 +167,5 @@ def test_the_contract_example_is_accepted() -> None:
             latency_ms=840,
         )
     )
-    assert isinstance(result, UsageEvent)
+    assert not isinstance(result, Rejection)
     assert result.data.cached_tokens == 1024

@@ -103,6 +103,10 @@ class BatchIngestor:
         self.stats = IngestStats()
 
     @property
+    def topic(self) -> str:
+        return self._topic
+
+    @property
     def price_book(self) -> PriceBook:
         return self._book
 
