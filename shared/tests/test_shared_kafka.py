@@ -1,5 +1,6 @@
 """Publishing events and dead letters on the real broker."""
 
+import asyncio
 import json
 import uuid
 
@@ -16,10 +17,13 @@ async def read_one(
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        partition = TopicPartition(topic, 0)
-        consumer.assign([partition])
-        await consumer.seek_to_beginning(partition)
-        message = await consumer.getone()
+        # The topic may have been auto-created with several partitions.
+        await consumer.topics()  # refreshes the cluster metadata
+        ids = consumer.partitions_for_topic(topic) or {0}
+        partitions = [TopicPartition(topic, p) for p in sorted(ids)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        message = await asyncio.wait_for(consumer.getone(), timeout=30)
         return message.key, message.value, dict(message.headers)
     finally:
         await consumer.stop()
