@@ -28,6 +28,12 @@ class Incoming:
     collection: LegacyCollection
     legacy_id: str
     document: dict[str, Any]
+    # Mapped ahead, while the previous batch was being written (or the reason not).
+    mapped: MappedRow | str | None = None
+
+    @staticmethod
+    def read(collection: LegacyCollection, legacy_id: str, document: dict[str, Any]) -> "Incoming":
+        return Incoming(collection, legacy_id, document, _map(collection, legacy_id, document))
 
 
 @dataclass
@@ -64,8 +70,10 @@ async def apply_batch(
     async with connection.transaction():
         await connection.execute("SET LOCAL sendfx.keep_updated_at = 'on'")
         documents: dict[Key, dict[str, Any]] = {}
+        premapped: dict[Key, MappedRow | str | None] = {}
         for record in records:  # later versions of a record replace earlier ones
             documents[(record.collection, record.legacy_id)] = record.document
+            premapped[(record.collection, record.legacy_id)] = record.mapped
         arrived = set(documents)
         work = _Work(documents)
         outcome = BatchOutcome()
@@ -84,10 +92,9 @@ async def apply_batch(
                     keys.append((collection, legacy_id))
             rows: list[MappedRow] = []
             for key in keys:
-                try:
-                    row = map_record(collection, key[1], documents[key])
-                except Unmappable as exc:
-                    work.rejects.append((collection, key[1], documents[key], str(exc)))
+                row = premapped.get(key) or _map(collection, key[1], documents[key])
+                if isinstance(row, str):
+                    work.rejects.append((collection, key[1], documents[key], row))
                     continue
                 rows.append(row)
                 if row.notes and key in arrived:
@@ -103,6 +110,13 @@ async def apply_batch(
         outcome.waiting.update(waiting.collection for waiting in work.waiting)
         outcome.rejected.update(reject[0] for reject in work.rejects)
         return outcome
+
+
+def _map(collection: LegacyCollection, legacy_id: str, document: dict[str, Any]) -> MappedRow | str:
+    try:
+        return map_record(collection, legacy_id, document)
+    except Unmappable as exc:
+        return str(exc)
 
 
 async def _resolve(

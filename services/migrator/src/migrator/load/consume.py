@@ -41,7 +41,7 @@ def parse(message: ConsumerRecord[bytes, bytes]) -> Incoming:
         record = CoreRecord.model_validate(envelope.get("data"))
     except ValidationError as exc:
         raise ValueError(f"invalid core record: {exc.errors()[0]['msg']}") from exc
-    return Incoming(record.collection, record.legacy_id, record.document)
+    return Incoming.read(record.collection, record.legacy_id, record.document)
 
 
 class RecordReader:

@@ -8,6 +8,7 @@ reach the same rows from the same documents.
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Final
 
 from migrator.mapping.billing_accounts import map_billing_account
@@ -44,24 +45,25 @@ class TableSpec:
     # The legacy collections this one references.
     parents: tuple[LegacyCollection, ...] = ()
 
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self.columns)
-
     def row_tuple(
         self, row: MappedRow, resolved: Mapping[str, uuid.UUID | None]
     ) -> tuple[Any, ...]:
-        out: list[Any] = []
-        for name, _ in self.columns:
-            if name == "id":
-                out.append(row.id)
-            elif name == "legacy_id":
-                out.append(row.legacy_id)
-            elif name in row.refs:
-                out.append(resolved.get(name))
-            else:
-                out.append(row.values[name])
-        return tuple(out)
+        values = row.values
+        refs = row.refs
+        return tuple(
+            row.id
+            if name == "id"
+            else row.legacy_id
+            if name == "legacy_id"
+            else resolved.get(name)
+            if name in refs
+            else values[name]
+            for name in self.column_names
+        )
+
+    @cached_property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.columns)
 
 
 _STAMPS: Final = (("created_at", "timestamptz"), ("updated_at", "timestamptz"))
