@@ -31,13 +31,19 @@ from usage_ingestor.topics import ensure_topics
 log = logging.getLogger("usage_ingestor")
 
 
-def _next_offsets(batch: Sequence[ConsumerRecord[bytes, bytes]]) -> dict[TopicPartition, int]:
-    """What to commit once ``batch`` is stored: per partition, the offset after its last record."""
-    offsets: dict[TopicPartition, int] = {}
+def _by_partition(
+    batch: Sequence[ConsumerRecord[bytes, bytes]],
+) -> list[list[ConsumerRecord[bytes, bytes]]]:
+    parts: dict[tuple[str, int], list[ConsumerRecord[bytes, bytes]]] = {}
     for record in batch:
-        partition = TopicPartition(record.topic, record.partition)
-        offsets[partition] = max(offsets.get(partition, 0), record.offset + 1)
-    return offsets
+        parts.setdefault((record.topic, record.partition), []).append(record)
+    return list(parts.values())
+
+
+def _next_offset(part: Sequence[ConsumerRecord[bytes, bytes]]) -> dict[TopicPartition, int]:
+    """What to commit once ``part`` (one partition's records) is stored."""
+    last = part[-1]
+    return {TopicPartition(last.topic, last.partition): last.offset + 1}
 
 
 async def _raw_records(message: StreamMessage[Any]) -> Any:
@@ -52,7 +58,11 @@ class Ingestor:
     def __init__(self, settings: IngestorSettings) -> None:
         self.settings = settings
         self.topic = settings.topic(OPENAI_CALL_COMPLETED)
-        self.broker: KafkaBroker = make_broker(settings, logger=None)
+        # FastStream's per-batch "received/processed" lines go to DEBUG; its
+        # warnings and errors (e.g. a lost broker connection) still show.
+        self.broker: KafkaBroker = make_broker(
+            settings, logger=logging.getLogger("usage_ingestor.kafka"), log_level=logging.DEBUG
+        )
         self._pool: asyncpg.Pool | None = None
         self._producer: AIOKafkaProducer | None = None
         self._batches: BatchIngestor | None = None
@@ -79,8 +89,10 @@ class Ingestor:
 
     async def open(self) -> None:
         settings = self.settings
-        # One batch is written at a time: two connections are plenty.
-        self._pool = await create_pool(settings.postgres_url, min_size=1, max_size=2)
+        # One connection per partition written concurrently (see _consume).
+        self._pool = await create_pool(
+            settings.postgres_url, min_size=1, max_size=settings.postgres_pool_max
+        )
         migrating = await connect(settings.postgres_url)
         try:
             await apply_migrations(migrating)
@@ -114,29 +126,40 @@ class Ingestor:
         batch: tuple[ConsumerRecord[bytes, bytes], ...] = records
         if not batch:
             return
-        # Validate this batch while the previous one is still being written:
+        # One batch per partition, each its own transaction: a workspace's
+        # events share a partition (the key is the workspace id), so these
+        # transactions touch disjoint counter and rollup rows and PostgreSQL
+        # runs them side by side; each commits only its own partition's offset.
+        # They are validated while the previous ones are still being written:
         # Python's CPU time overlaps PostgreSQL's instead of adding to it.
-        prepared = await self.batches.prepare(batch)
+        prepared = [
+            (await self.batches.prepare(part), _next_offset(part)) for part in _by_partition(batch)
+        ]
         await self.drain()
-        self._writing = asyncio.create_task(self._store_and_commit(prepared, _next_offsets(batch)))
+        self._writing = asyncio.create_task(self._store_and_commit(prepared))
 
     async def drain(self) -> None:
-        """Waits for the batch being written (and its offsets committed)."""
+        """Waits for the batches being written (and their offsets committed)."""
         if self._writing is not None:
             await self._writing
             self._writing = None
 
     async def _store_and_commit(
-        self, prepared: PreparedBatch, offsets: dict[TopicPartition, int]
+        self, prepared: list[tuple[PreparedBatch, dict[TopicPartition, int]]]
     ) -> None:
+        await asyncio.gather(*(self._store_one(part, offset) for part, offset in prepared))
+        # Admin price edits apply to the batches prepared from now on.
+        await self.batches.refresh_prices()
+
+    async def _store_one(self, prepared: PreparedBatch, offset: dict[TopicPartition, int]) -> None:
         await self.batches.store(prepared)
         consumer = self._subscriber.consumer
         if consumer is None:
             return
         try:
-            # This batch's offsets only: the consumer's position may already be
+            # This batch's offset only: the consumer's position may already be
             # past the next batch, which is not written yet.
-            await consumer.commit(offsets)
+            await consumer.commit(offset)
         except KafkaError as error:
             # The group moved on (e.g. a rebalance during a long database outage):
             # the batch will be redelivered, and redelivery changes nothing.

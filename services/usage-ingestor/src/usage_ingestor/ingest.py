@@ -29,6 +29,7 @@ log = logging.getLogger("usage_ingestor")
 T = TypeVar("T")
 
 REJECTED_BY_DATABASE = "rejected by the database"
+UNPROCESSABLE = "unprocessable"
 _YIELD_EVERY = 256
 
 
@@ -161,13 +162,17 @@ class BatchIngestor:
                 stats.seconds_parsing += time.perf_counter() - started
                 await asyncio.sleep(0)
                 started = time.perf_counter()
-            parsed = parse_usage_event(record.value)
-            if isinstance(parsed, Rejection):
-                batch.rejected.append((record, parsed.reason))
-            elif columns.add(parsed, book):
-                batch.accepted.append((record, parsed))
-            else:
-                stats.duplicates += 1
+            try:
+                parsed = parse_usage_event(record.value)
+                if isinstance(parsed, Rejection):
+                    batch.rejected.append((record, parsed.reason))
+                elif columns.add(parsed, book):
+                    batch.accepted.append((record, parsed))
+                else:
+                    stats.duplicates += 1
+            except Exception as error:  # a message must never stop the consumer
+                log.exception("unexpected failure on a message")
+                batch.rejected.append((record, f"{UNPROCESSABLE}: {error!r}"))
         stats.seconds_parsing += time.perf_counter() - started
         return batch
 
@@ -178,11 +183,11 @@ class BatchIngestor:
             await self._dead_letter(batch.rejected)
         if batch.accepted:
             await self._write(batch.accepted, batch.columns)
-        # Admin price edits apply to the batches prepared from now on.
-        await self.refresh_prices()
 
     async def ingest(self, records: Sequence[Record]) -> None:
+        """prepare + store, then pick up price edits for the next batch."""
         await self.store(await self.prepare(records))
+        await self.refresh_prices()
 
     async def _dead_letter(self, rejected: list[tuple[Record, str]]) -> None:
         async def send() -> None:

@@ -22,6 +22,7 @@ PER_MTOK: Final = Decimal(1_000_000)
 # core.openai_usage.cost_usd is numeric(20, 10).
 COST_QUANTUM: Final = Decimal("1e-10")
 
+_MAX_REMEMBERED = 100_000
 _SNAPSHOT_SUFFIX = re.compile(r"-\d{4}-\d{2}-\d{2}$")
 
 
@@ -87,6 +88,9 @@ class PriceBook:
 
     _versions: dict[str, list[PriceVersion]] = field(default_factory=dict)
     _dates: dict[str, list[date]] = field(default_factory=dict)
+    # A book never changes once built (a new one replaces it), so lookups can
+    # be remembered: a batch asks about a handful of (model, day) pairs.
+    _resolved: dict[tuple[str, date], PriceVersion | None] = field(default_factory=dict)
 
     @classmethod
     def of(cls, versions: Iterable[PriceVersion]) -> "PriceBook":
@@ -114,9 +118,15 @@ class PriceBook:
         """The exact model's version in force at ``occurred_at`` (a UTC day), else
         its family's; None when neither had a price then."""
         day = occurred_at.date() if occurred_at.tzinfo is None else _utc_day(occurred_at)
+        try:
+            return self._resolved[model, day]
+        except KeyError:
+            pass
         found = self._in_force(model, day)
         if found is None and (family := family_of(model)) is not None:
             found = self._in_force(family, day)
+        if len(self._resolved) < _MAX_REMEMBERED:
+            self._resolved[model, day] = found
         return found
 
     def price_call(self, call: OpenAICallCompleted) -> Priced:

@@ -15,6 +15,7 @@ class IngestorSettings(KafkaSettings, PostgresSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     host: str = "127.0.0.1"
+    postgres_pool_max: int = 4
     port: int = Field(default=8003, validation_alias=AliasChoices("USAGE_INGESTOR_PORT", "PORT"))
     log_level: str = "info"
     group_id: str = Field(

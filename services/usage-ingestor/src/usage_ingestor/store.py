@@ -182,9 +182,9 @@ class UsageColumns:
         key = (event.source, event.id)
         if key in self.keys:
             return False
-        self.keys.add(key)
         call = event.data
         priced = book.price_call(call)
+        self.keys.add(key)
         self.event_source.append(event.source)
         self.event_id.append(event.id)
         self.workspace_id.append(call.workspace_id)
