@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Final
 
-from migrator.mapping.ejson import Unmappable, timestamp
+from migrator.mapping.ejson import Unmappable, text, timestamp
 from sendfx_shared.events.migrator import LegacyCollection
 
 # Fixed forever: every run, on every machine, derives the same row ids from it.
@@ -53,6 +53,17 @@ def created_and_updated(legacy_id: str, document: dict[str, Any]) -> tuple[datet
         created = datetime.fromtimestamp(int(legacy_id[:8], 16), UTC)
     updated = timestamp(document.get("updatedAt"), "updatedAt")
     return created, updated or created
+
+
+def role_or_least_privilege(
+    document: dict[str, Any], allowed: frozenset[str], least: str, notes: list[str]
+) -> str:
+    """``role`` lower-cased; an unknown role gets the least privilege, and a note."""
+    role = (text(document.get("role"), "role") or least).lower()
+    if role in allowed:
+        return role
+    notes.append(f"role {role!r} unknown, migrated as {least!r}")
+    return least
 
 
 def required(value: Any, field_name: str) -> Any:

@@ -14,7 +14,12 @@ import re
 from typing import Any, Final
 
 from migrator.mapping.ejson import Unmappable, boolean, text
-from migrator.mapping.rows import MappedRow, created_and_updated, user_id_for_email
+from migrator.mapping.rows import (
+    MappedRow,
+    created_and_updated,
+    role_or_least_privilege,
+    user_id_for_email,
+)
 
 ROLES: Final = frozenset({"user", "admin"})
 _EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -38,10 +43,7 @@ def map_user(legacy_id: str, document: dict[str, Any]) -> MappedRow:
     if not password_hash:
         raise Unmappable("passwordHash: missing")
     notes: list[str] = []
-    role = (text(document.get("role"), "role") or "user").lower()
-    if role not in ROLES:
-        notes.append(f"role {role!r} unknown, migrated as 'user'")
-        role = "user"
+    role = role_or_least_privilege(document, ROLES, "user", notes)
     created_at, updated_at = created_and_updated(legacy_id, document)
     is_active = boolean(document.get("isActive"), "isActive")
     return MappedRow(

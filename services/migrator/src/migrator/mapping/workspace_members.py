@@ -8,8 +8,15 @@ by the load with the constraint it broke.
 
 from typing import Any, Final
 
-from migrator.mapping.ejson import object_id, text
-from migrator.mapping.rows import MappedRow, Ref, created_and_updated, required, row_id
+from migrator.mapping.ejson import object_id
+from migrator.mapping.rows import (
+    MappedRow,
+    Ref,
+    created_and_updated,
+    required,
+    role_or_least_privilege,
+    row_id,
+)
 
 ROLES: Final = frozenset({"owner", "admin", "member"})
 
@@ -18,10 +25,7 @@ def map_workspace_member(legacy_id: str, document: dict[str, Any]) -> MappedRow:
     workspace = required(object_id(document.get("workspaceId"), "workspaceId"), "workspaceId")
     user = required(object_id(document.get("userId"), "userId"), "userId")
     notes: list[str] = []
-    role = (text(document.get("role"), "role") or "member").lower()
-    if role not in ROLES:
-        notes.append(f"role {role!r} unknown, migrated as 'member'")
-        role = "member"
+    role = role_or_least_privilege(document, ROLES, "member", notes)
     created_at, updated_at = created_and_updated(legacy_id, document)
     return MappedRow(
         collection="workspacemembers",
