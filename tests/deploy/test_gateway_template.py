@@ -27,15 +27,8 @@ FEATURE_FAMILIES = [
     "agents",
 ]
 FEATURE_ADMIN_FAMILIES = ["ui-settings", "log-settings", "flow-drafts", "flow-templates"]
-FEATURE_WORKSPACE_FAMILIES = [
-    "conversations",
-    "flows",
-    "flow-templates",
-    "flow-drafts",
-    "knowledge",
-    "assistant",
-    "agents",
-]
+# the same families below /api/workspaces/{id}/, except the global UI settings
+FEATURE_WORKSPACE_FAMILIES = [f for f in FEATURE_FAMILIES if f != "ui-settings"]
 
 
 def _map_block(source: str, result: str) -> list[tuple[str, str]]:

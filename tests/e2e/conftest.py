@@ -17,7 +17,7 @@ import pytest
 
 from sendfx_dev import gateway
 from sendfx_dev.ports import free_port
-from sendfx_dev.pytest_plugin import TestInfra
+from sendfx_dev.pytest_plugin import TestInfra, drop_database
 from sendfx_dev.servers import ComponentFailed
 from sendfx_dev.stack import Stack, StackConfig, find_root
 
@@ -109,16 +109,6 @@ class Platform:
     admin_password: str
 
 
-async def _drop_postgres_database(admin_url: str, name: str) -> None:
-    from sendfx_shared.postgres import connect
-
-    admin = await connect(admin_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
 @pytest.fixture(scope="session")
 def platform(
     sendfx_infra: TestInfra, tmp_path_factory: pytest.TempPathFactory
@@ -169,7 +159,7 @@ def platform(
     finally:
         stack.down()
         with contextlib.suppress(Exception):
-            asyncio.run(_drop_postgres_database(sendfx_infra.postgres_admin_url, name))
+            asyncio.run(drop_database(sendfx_infra.postgres_admin_url, name))
         from pymongo import MongoClient
 
         client: MongoClient[dict[str, object]] = MongoClient(config.mongo_url)

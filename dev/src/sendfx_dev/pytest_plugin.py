@@ -107,7 +107,8 @@ async def _create_database(admin_url: str, name: str) -> None:
         await conn.close()
 
 
-async def _drop_database(admin_url: str, name: str) -> None:
+async def drop_database(admin_url: str, name: str) -> None:
+    """Drop a Postgres database even while sessions are still connected."""
     from sendfx_shared.postgres import connect
 
     admin = await connect(admin_url)
@@ -140,7 +141,7 @@ def sendfx_infra() -> Iterator[TestInfra]:
         yield infra
     finally:
         with contextlib.suppress(Exception):
-            asyncio.run(_drop_database(pg_url, infra.postgres_database))
+            asyncio.run(drop_database(pg_url, infra.postgres_database))
         for server in reversed(local):
             if server.name == "postgres":
                 servers.stop_postgres(Path(server.extra["data_dir"]))
