@@ -130,3 +130,27 @@ async def test_every_message_of_a_batch_is_accounted_for(
 
     after = batches.stats.inserted, batches.stats.duplicates, batches.stats.dead_lettered
     assert [a - b for a, b in zip(after, before, strict=True)] == [4, 2, 1]
+
+
+async def test_a_poison_message_too_big_to_dead_letter_whole_is_cut_not_stuck(
+    batches: BatchIngestor, dlq_consumer: AIOKafkaConsumer
+) -> None:
+    # Not UTF-8: the body's JSON escapes every byte as \ufffd, six times its size.
+    huge = bytes(range(128, 256)) * 2048
+    key = uuid.uuid4().bytes
+    dlq = TopicPartition(dlq_of(batches.topic), 0)
+    dlq_consumer.assign([dlq])
+    await dlq_consumer.seek_to_end(dlq)
+
+    await batches.ingest([FakeRecord(huge, key=key)])
+
+    dead: list[Any] = []
+
+    async def dead_lettered() -> bool:
+        fetched = await dlq_consumer.getmany(dlq, timeout_ms=200)
+        dead.extend(r for r in fetched.get(dlq, []) if r.key == key)
+        return bool(dead)
+
+    await eventually(dead_lettered)
+    reason = dict(dead[0].headers)[DLQ_REASON_HEADER].decode()
+    assert reason.startswith("not valid JSON") and "cut to its first" in reason

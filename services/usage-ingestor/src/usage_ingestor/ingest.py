@@ -17,6 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import MessageSizeTooLargeError
 
 from sendfx_shared.kafka import publish_to_dlq
 from usage_ingestor.price_table import load_price_book, prices_fingerprint
@@ -31,6 +32,7 @@ T = TypeVar("T")
 REJECTED_BY_DATABASE = "rejected by the database"
 UNPROCESSABLE = "unprocessable"
 _YIELD_EVERY = 256
+_DLQ_KEPT_BYTES = 64 * 1024
 
 
 class Record(Protocol):
@@ -189,21 +191,30 @@ class BatchIngestor:
         await self.store(await self.prepare(records))
         await self.refresh_prices()
 
+    async def _dead_letter_one(self, record: Record, reason: str) -> None:
+        try:
+            await publish_to_dlq(
+                self._producer,
+                self._topic,
+                key=record.key,
+                value=record.value,
+                headers=list(record.headers),
+                reason=reason,
+            )
+        except MessageSizeTooLargeError:
+            # The reason made a message near the size limit too big: keep its start.
+            await publish_to_dlq(
+                self._producer,
+                self._topic,
+                key=record.key,
+                value=(record.value or b"")[:_DLQ_KEPT_BYTES],
+                headers=list(record.headers),
+                reason=f"{reason} (original cut to its first {_DLQ_KEPT_BYTES} bytes)",
+            )
+
     async def _dead_letter(self, rejected: list[tuple[Record, str]]) -> None:
         async def send() -> None:
-            await asyncio.gather(
-                *(
-                    publish_to_dlq(
-                        self._producer,
-                        self._topic,
-                        key=record.key,
-                        value=record.value,
-                        headers=list(record.headers),
-                        reason=reason,
-                    )
-                    for record, reason in rejected
-                )
-            )
+            await asyncio.gather(*(self._dead_letter_one(r, reason) for r, reason in rejected))
 
         await self._retrying("dead-lettering", send)
         self.stats.dead_lettered += len(rejected)
