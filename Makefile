@@ -12,7 +12,7 @@ FOLLOW ?=
 ARGS ?=
 MYPY_TARGETS := shared/src dev/src $(wildcard services/*/src)
 
-.PHONY: install up down status logs test lint format \
+.PHONY: install up down status logs test e2e lint format \
         bench-core bench-ingest bench-feature bench-migrate clean
 
 ## install: uv (if missing), the locked workspace into .venv, nginx (if missing)
@@ -33,7 +33,7 @@ down:
 	@if [ -x $(BIN)/sendfx-dev ]; then $(BIN)/sendfx-dev down; fi
 
 status:
-	$(BIN)/sendfx-dev status
+	@$(BIN)/sendfx-dev status || true
 
 logs:
 	$(BIN)/sendfx-dev logs $(COMPONENT) $(if $(FOLLOW),-f)
@@ -51,6 +51,10 @@ format:
 ## test: install, lint, then the whole suite on its own servers and databases
 test: install lint
 	$(BIN)/pytest
+
+## e2e: only the cross-process tests through the gateway
+e2e: install
+	$(BIN)/pytest -m e2e
 
 bench-core: install
 	$(BIN)/python bench/core.py $(ARGS)
