@@ -7,6 +7,8 @@ with httpx and look at the database and topics with their own clients.
 """
 
 import asyncio
+import contextlib
+import json
 import threading
 import time
 import uuid
@@ -229,40 +231,42 @@ def read_topic(kafka_bootstrap_servers: str, topic_prefix: str) -> ReadTopic:
         at_least: int = 1,
         wait_seconds: float = 20.0,
     ) -> list[Document]:
-        import json
-
         name = f"{topic_prefix}{topic}"
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=kafka_bootstrap_servers, enable_auto_commit=False
-        )
-        await consumer.start()
-        try:
-            deadline = time.monotonic() + wait_seconds
-            found: list[Document] = []
-            while True:
-                partitions = consumer.partitions_for_topic(name)
-                if partitions:
-                    assigned = [TopicPartition(name, p) for p in partitions]
-                    consumer.assign(assigned)
-                    await consumer.seek_to_beginning(*assigned)
-                    ends = await consumer.end_offsets(assigned)
-                    found = []
-                    while any([await consumer.position(tp) < ends[tp] for tp in assigned]):
-                        batch = await consumer.getmany(*assigned, timeout_ms=500)
-                        for records in batch.values():
-                            for record in records:
-                                value = json.loads(record.value or b"{}")
-                                value["_key"] = (record.key or b"").decode()
-                                if where(value):
-                                    found.append(value)
-                    if len(found) >= at_least:
-                        return found
-                else:
-                    await consumer.topics()  # refreshes the metadata
-                if time.monotonic() > deadline:
-                    return found
-                await asyncio.sleep(0.3)
-        finally:
-            await consumer.stop()
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            # A fresh consumer each round: one that first looked before the
+            # topic existed keeps seeing it empty on Tansu.
+            found = await _read_all(kafka_bootstrap_servers, name, where)
+            if len(found) >= at_least or time.monotonic() > deadline:
+                return found
+            await asyncio.sleep(0.3)
 
     return read
+
+
+async def _read_all(bootstrap: str, name: str, where: Callable[[Document], bool]) -> list[Document]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(name)
+        if not partitions:
+            return []
+        assigned = [TopicPartition(name, p) for p in sorted(partitions)]
+        consumer.assign(assigned)
+        await consumer.seek_to_beginning(*assigned)
+        ends = await consumer.end_offsets(assigned)
+        found: list[Document] = []
+        while any([await consumer.position(tp) < ends[tp] for tp in assigned]):
+            batch = await consumer.getmany(*assigned, timeout_ms=500)
+            for records in batch.values():
+                for record in records:
+                    value = json.loads(record.value or b"{}")
+                    value["_key"] = (record.key or b"").decode()
+                    if where(value):
+                        found.append(value)
+        return found
+    finally:
+        # aiokafka lets its own coordinator task's cancellation escape from a
+        # stop() that follows start() closely; it is not ours to propagate.
+        with contextlib.suppress(asyncio.CancelledError):
+            await consumer.stop()

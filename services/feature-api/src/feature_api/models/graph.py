@@ -2,13 +2,15 @@
 and its validation into field errors the UI can show one by one."""
 
 from collections import Counter
-from typing import Any
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from feature_api.models.bson_safe import BsonSafeDict
 from sendfx_shared.problems import FieldError, ProblemError
 
 START_NODE_TYPE = "start"
+CoordinateName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")]
 MAX_NODES = 500
 MAX_EDGES = 2000
 
@@ -18,8 +20,8 @@ class FlowNode(BaseModel):
 
     id: str = Field(min_length=1, max_length=100)
     type: str = Field(min_length=1, max_length=64)
-    data: dict[str, Any] = Field(default_factory=dict)
-    position: dict[str, float] | None = None
+    data: BsonSafeDict = Field(default_factory=dict)
+    position: dict[CoordinateName, float] | None = None
 
 
 class FlowEdge(BaseModel):

@@ -47,6 +47,7 @@ class UiSettings(UiSettingsIn):
     updated_at: datetime | None = None
 
 
+LoggerName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$")]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
@@ -54,7 +55,7 @@ class LogSettingsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     level: LogLevel = "INFO"
-    loggers: dict[str, LogLevel] = Field(default_factory=dict, max_length=50)
+    loggers: dict[LoggerName, LogLevel] = Field(default_factory=dict, max_length=50)
     log_requests: bool = True
     redact_prompts: bool = True
     retention_days: int = Field(default=30, ge=1, le=365)

@@ -15,9 +15,12 @@ def _encode(value: Any) -> Any:
 
 
 def _decode(value: Any) -> Any:
+    """A sort-key value back from a cursor; only plain scalars may come in."""
     if isinstance(value, dict) and set(value) == {"$dt"}:
         return datetime.fromisoformat(str(value["$dt"]))
-    return value
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return value
+    raise ValueError("not a sort-key value")
 
 
 def _after(keys: tuple[str, ...], values: list[Any]) -> dict[str, Any]:

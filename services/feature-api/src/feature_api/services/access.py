@@ -19,7 +19,12 @@ async def require_workspace(
     known = await read_model.workspace(db, wid)
     if known is not None and known.get("deleted"):
         raise NotFound("workspace")
-    if principal.is_admin or await read_model.is_member(db, wid, str(principal.user_id)):
+    if principal.is_admin:
+        # Any workspace core-api has announced; a member event may come
+        # before its workspace.created, so members need only membership.
+        if known is not None:
+            return wid
+    elif await read_model.is_member(db, wid, str(principal.user_id)):
         return wid
     raise NotFound("workspace")
 
