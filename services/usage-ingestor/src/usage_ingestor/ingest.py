@@ -1,7 +1,7 @@
 """One consumed batch, start to finish: validate, dead-letter, price, write.
 
-The caller commits the Kafka offsets only after ``BatchIngestor.ingest``
-returns, and ``ingest`` returns only once every message of the batch is
+The caller commits the Kafka offsets only after ``BatchIngestor.store``
+returns, and ``store`` returns only once every message of the batch is
 either in PostgreSQL or on the dead-letter topic. Infrastructure failures
 (database or broker unreachable) are retried with backoff for as long as
 they last, which pauses consumption; nothing is skipped.
@@ -103,6 +103,7 @@ class BatchIngestor:
         self._backoff = backoff or Backoff()
         self._book = PriceBook()
         self._fingerprint: tuple[int, object] | None = None
+        self._failing = 0  # actions now waiting to retry (partitions write concurrently)
         self.stats = IngestStats()
 
     @property
@@ -116,23 +117,27 @@ class BatchIngestor:
     async def _retrying(self, what: str, action: Callable[[], Awaitable[T]]) -> T:
         delay = self._backoff.delays()
         attempt = 0
-        while True:
-            try:
-                result = await action()
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                if is_data_error(error):
+        try:
+            while True:
+                try:
+                    return await action()
+                except asyncio.CancelledError:
                     raise
-                self.stats.paused = True
-                self.stats.retries += 1
-                wait = delay(attempt)
-                log.warning("%s failed (%r); retrying in %.1fs", what, error, wait)
-                attempt += 1
-                await asyncio.sleep(wait)
-                continue
-            self.stats.paused = False
-            return result
+                except Exception as error:
+                    if is_data_error(error):
+                        raise
+                    if attempt == 0:
+                        self._failing += 1
+                    self.stats.paused = True
+                    self.stats.retries += 1
+                    wait = delay(attempt)
+                    log.warning("%s failed (%r); retrying in %.1fs", what, error, wait)
+                    attempt += 1
+                    await asyncio.sleep(wait)
+        finally:
+            if attempt:
+                self._failing -= 1
+                self.stats.paused = self._failing > 0
 
     async def refresh_prices(self) -> None:
         """Reload the price book when core.model_prices changed (admin edits apply
