@@ -5,6 +5,8 @@ import uuid
 from typing import Any
 
 import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sendfx_shared.postgres import connect
 
@@ -298,3 +300,45 @@ async def test_concurrent_membership_changes_never_leave_a_workspace_without_one
                 json={"email": actor.email, "role": "admin"},
                 headers=current.headers,
             )
+
+
+async def test_read_one_member_and_admin_reads_of_a_workspace_and_tier(
+    client: httpx.AsyncClient, admin: Any, new_user: Any, new_workspace: Any, tier: Any
+) -> None:
+    owner = await new_user("owner")
+    wid = (await new_workspace(owner, "Readable"))["id"]
+    member = await client.get(f"/api/workspaces/{wid}/members/{owner.id}", headers=owner.headers)
+    assert member.status_code == 200 and member.json()["role"] == "owner"
+    assert member.json()["email"] == owner.email
+    missing = await client.get(
+        f"/api/workspaces/{wid}/members/{uuid.uuid4()}", headers=owner.headers
+    )
+    assert missing.status_code == 404 and missing.json()["detail"] == "member not found"
+    as_admin = await client.get(f"/api/admin/workspaces/{wid}", headers=admin.headers)
+    assert as_admin.status_code == 200 and as_admin.json()["name"] == "Readable"
+    one_tier = await client.get(f"/api/admin/tiers/{tier['id']}", headers=admin.headers)
+    assert one_tier.json()["code"] == tier["code"]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(name=st.text(max_size=60), slug=st.none() | st.text(max_size=20))
+async def test_any_workspace_name_is_kept_exactly_or_refused_with_422(
+    client: httpx.AsyncClient, new_user: Any, name: str, slug: str | None
+) -> None:
+    owner = await _fuzz_owner(new_user)
+    body = {"name": name} | ({"slug": slug} if slug is not None else {})
+    response = await client.post("/api/workspaces", json=body, headers=owner.headers)
+    assert response.status_code in (201, 409, 422), response.text
+    if response.status_code == 201:
+        got = await client.get(f"/api/workspaces/{response.json()['id']}", headers=owner.headers)
+        assert got.json()["name"] == name
+
+
+_owners: list[Any] = []
+
+
+async def _fuzz_owner(new_user: Any) -> Any:
+    # one user for every example: registering hashes a password (slow on purpose)
+    if not _owners:
+        _owners.append(await new_user("fuzz"))
+    return _owners[0]
