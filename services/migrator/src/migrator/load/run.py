@@ -91,6 +91,7 @@ class _Loader:
 async def _open(settings: LoadSettings) -> tuple[asyncpg.Connection, RecordReader]:
     connection = await connect(settings.postgres_url)
     await apply_migrations(connection)
+    await store.prepare_staging(connection)
     reader = RecordReader(settings, settings.topic(MIGRATOR_CORE_RECORDS))
     await reader.start()
     return connection, reader

@@ -27,11 +27,24 @@ class Waiting:
     parent: Key
 
 
+def stage_of(spec: TableSpec) -> str:
+    return f"migrator_stage_{spec.table.split('.')[-1]}"
+
+
+async def prepare_staging(connection: asyncpg.Connection) -> None:
+    """Session-local tables each batch is COPYed into before the upsert: the
+    binary COPY path is several times cheaper per row than array parameters."""
+    for spec in TABLES.values():
+        columns = ", ".join(f"{name} {pg_type}" for name, pg_type in spec.columns)
+        await connection.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage_of(spec)} ({columns}) ON COMMIT DELETE ROWS"
+        )
+
+
 @cache
 def upsert_sql(spec: TableSpec) -> str:
     names = spec.column_names
     columns = ", ".join(names)
-    arrays = ", ".join(f"${i}::{pg_type}[]" for i, (_, pg_type) in enumerate(spec.columns, 1))
     updatable = [n for n in names if n != "id"]
     assignments = ", ".join(f"{n} = EXCLUDED.{n}" for n in updatable)
     current = ", ".join(f"t.{n}" for n in updatable)
@@ -41,19 +54,24 @@ def upsert_sql(spec: TableSpec) -> str:
     if spec.collection == "users":
         # Accounts merged by email share the row; the oldest account's fields win.
         guard += " AND (EXCLUDED.created_at, EXCLUDED.legacy_id) <= (t.created_at, t.legacy_id)"
+    stage = stage_of(spec)
     return (
-        f"INSERT INTO {spec.table} AS t ({columns}) SELECT * FROM unnest({arrays}) "
-        f"ON CONFLICT (id) DO UPDATE SET {assignments} WHERE {guard}"
+        f"INSERT INTO {spec.table} AS t ({columns}) SELECT {columns} FROM {stage} "
+        f"ON CONFLICT (id) DO UPDATE SET {assignments} WHERE {guard}; "
+        f"DELETE FROM {stage}"
     )
 
 
 async def upsert_rows(
     connection: asyncpg.Connection, spec: TableSpec, rows: Sequence[tuple[Any, ...]]
 ) -> None:
+    """Needs :func:`prepare_staging` on the connection first."""
     if not rows:
         return
-    columns = [list(column) for column in zip(*rows, strict=True)]
-    await connection.execute(upsert_sql(spec), *columns)
+    await connection.copy_records_to_table(
+        stage_of(spec), records=rows, columns=list(spec.column_names)
+    )
+    await connection.execute(upsert_sql(spec))
 
 
 async def existing_ids(
