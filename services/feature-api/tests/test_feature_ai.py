@@ -215,6 +215,13 @@ async def test_agent_runs_a_node_with_its_tools(
         headers=workspace.owner.headers,
     )
     assert missing.status_code == 404
+    not_agent = await http.post(
+        f"/api/workspaces/{workspace.id}/agents/run",
+        json={"flow_id": flow["id"], "node_id": "start", "input": "x"},
+        headers=workspace.owner.headers,
+    )
+    assert not_agent.status_code == 422
+    assert not_agent.json()["type"].endswith("/not-an-agent-node")
 
 
 async def test_assistant_chat_uses_the_workspace_configuration(

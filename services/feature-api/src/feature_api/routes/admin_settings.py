@@ -6,10 +6,11 @@ from fastapi import APIRouter
 
 from feature_api.context import Ctx
 from feature_api.models.settings_docs import LogSettings, LogSettingsIn, UiSettings, UiSettingsIn
+from feature_api.routes.problems_doc import ADMIN
 from feature_api.services import settings_docs
 from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal
 
-router = APIRouter(tags=["settings"])
+router = APIRouter(tags=["settings"], responses=ADMIN)
 
 
 @router.get("/api/ui-settings")

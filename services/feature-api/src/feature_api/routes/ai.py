@@ -19,11 +19,12 @@ from feature_api.models.ai import (
     AssistantConfig,
     AssistantConfigIn,
 )
+from feature_api.routes.problems_doc import AI
 from feature_api.services import agents, assistant
 from feature_api.services.ai_reply import ai_reply
 from sendfx_shared.auth import CurrentPrincipal
 
-router = APIRouter(tags=["ai"])
+router = APIRouter(tags=["ai"], responses=AI)
 
 
 @router.post("/api/conversations/{conversation_id}/ai-reply", status_code=201)

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Response
 from feature_api.context import Ctx
 from feature_api.models.conversations import Conversation, ConversationIn, Message, MessageIn
 from feature_api.routes.params import DEFAULT_PAGE, Cursor, Limit
+from feature_api.routes.problems_doc import SIGNED_IN
 from feature_api.services import conversations
 from sendfx_shared.auth import CurrentPrincipal
 from sendfx_shared.pagination import Page
 
-router = APIRouter(tags=["conversations"])
+router = APIRouter(tags=["conversations"], responses=SIGNED_IN)
 
 
 @router.get("/api/workspaces/{workspace_id}/conversations")

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Query, Response
 from feature_api.context import Ctx
 from feature_api.models.knowledge import KnowledgeDocument, KnowledgeDocumentIn, RetrievedChunks
 from feature_api.routes.params import DEFAULT_PAGE, Cursor, Limit
+from feature_api.routes.problems_doc import SIGNED_IN
 from feature_api.services import knowledge
 from sendfx_shared.auth import CurrentPrincipal
 from sendfx_shared.pagination import Page
 
-router = APIRouter(tags=["knowledge"])
+router = APIRouter(tags=["knowledge"], responses=SIGNED_IN)
 
 
 @router.get("/api/workspaces/{workspace_id}/knowledge")

@@ -16,6 +16,8 @@ from feature_api.store import Document, Session, new_id, now
 from sendfx_shared.auth import Principal
 from sendfx_shared.problems import NotFound, ProblemError, field_errors
 
+AGENT_NODE_TYPE = "agent"
+
 
 def node_config(node: Document) -> AgentNodeConfig:
     try:
@@ -58,6 +60,12 @@ async def run_agent(
     node = next((n for n in flow["nodes"] if n["id"] == body.node_id), None)
     if node is None:
         raise NotFound("flow node")
+    if node["type"] != AGENT_NODE_TYPE:
+        raise ProblemError(
+            422,
+            f"node {body.node_id!r} is a {node['type']!r} node; only {AGENT_NODE_TYPE!r} nodes run",
+            kind="not-an-agent-node",
+        )
     config = node_config(node)
     messages = [
         {"role": "system", "content": config.instructions},
