@@ -12,7 +12,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import asyncpg
 
@@ -21,6 +21,17 @@ from migrator.load.store import Key
 from migrator.mapping import TABLES, MappedRow, Ref, TableSpec, Unmappable, map_record, row_id
 from migrator.mapping.rows import missing_parent
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
+
+# What a row can be refused for: the row's own fault, so it is rejected (the
+# server's constraint and data errors; the driver's encoding errors). Any other
+# error (a deadlock, a lost connection) fails the whole batch instead.
+_REFUSALS: Final = (
+    asyncpg.IntegrityConstraintViolationError,
+    asyncpg.DataError,
+    OverflowError,
+    ValueError,
+    TypeError,
+)
 
 
 @dataclass(frozen=True)
@@ -225,7 +236,7 @@ async def _upsert(
         async with connection.transaction():
             await store.upsert_rows(connection, spec, tuples)
         return {row.id for row, _ in ready}
-    except asyncpg.PostgresError:
+    except _REFUSALS:
         pass
     written: set[uuid.UUID] = set()
     for (row, _), values in zip(ready, tuples, strict=True):
@@ -233,7 +244,7 @@ async def _upsert(
             async with connection.transaction():
                 await store.upsert_rows(connection, spec, [values])
             written.add(row.id)
-        except asyncpg.PostgresError as exc:
+        except _REFUSALS as exc:
             reason = f"refused by {spec.table}: {exc.__class__.__name__}: {exc}"
             work.rejects.append((row.collection, row.legacy_id, work.documents[_key(row)], reason))
     return written

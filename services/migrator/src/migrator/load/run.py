@@ -17,6 +17,7 @@ from sendfx_shared.postgres import apply_migrations, connect
 from sendfx_shared.topics import MIGRATOR_CORE_RECORDS
 
 _TASK = "records"
+_ATTEMPTS = 5
 Malformed = tuple[bytes | None, bytes | None, str]
 
 
@@ -51,12 +52,21 @@ class _Loader:
     async def apply(self, poll: Poll) -> None:
         if poll.malformed:
             await self._dead_letter(poll.malformed)
-        outcome = await apply_batch(
-            self.connection,
-            poll.records,
-            topic=self.summary.topic if self.keep_offsets else None,
-            offsets=poll.next_offsets,
-        )
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                outcome = await apply_batch(
+                    self.connection,
+                    poll.records,
+                    topic=self.summary.topic if self.keep_offsets else None,
+                    offsets=poll.next_offsets,
+                )
+                break
+            except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):
+                # Another loader (a replay beside `load --follow`) took the rows
+                # in another order; the transaction left nothing behind.
+                if attempt == _ATTEMPTS:
+                    raise
+                await asyncio.sleep(0.1 * attempt)
         self.summary.outcome.add(outcome)
         self.summary.consumed += poll.seen
         self.summary.malformed += len(poll.malformed)
