@@ -13,7 +13,7 @@ ARGS ?=
 MYPY_TARGETS := shared/src dev/src $(wildcard services/*/src)
 
 .PHONY: install up down status logs test e2e lint format \
-        bench-core bench-ingest bench-feature bench-migrate clean
+        bench-core bench-ingest bench-feature bench-migrate bench-up clean
 
 ## install: uv (if missing), the locked workspace into .venv, nginx (if missing)
 install:
@@ -67,6 +67,10 @@ bench-feature: install
 
 bench-migrate: install
 	$(BIN)/python bench/migrate.py $(ARGS)
+
+## bench-up: wall time of the whole local stack up (cold, warm) and down
+bench-up: install
+	$(BIN)/python bench/up.py $(ARGS)
 
 ## clean: stop the local stack and delete its data (var/) and tool caches
 clean: down
