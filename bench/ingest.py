@@ -19,6 +19,7 @@ Servers: started on free ports under a temporary folder unless ``--kafka`` /
 
 import argparse
 import asyncio
+import os
 import random
 import shutil
 import tempfile
@@ -37,6 +38,7 @@ from sendfx_dev.ports import free_port
 from sendfx_shared.postgres import apply_migrations, connect
 from sendfx_shared.topics import OPENAI_CALL_COMPLETED
 from usage_ingestor.app import Ingestor, running
+from usage_ingestor.main import tune_gc
 from usage_ingestor.settings import IngestorSettings
 from usage_ingestor.topics import ensure_topics
 
@@ -276,6 +278,19 @@ async def count_rows(url: str) -> dict[str, Any]:
     return dict(row)
 
 
+def cpu_rows(cpu: dict[str, float], events: int) -> list[tuple[str, str]]:
+    """CPU spent per event by each process while ingesting: independent of what
+    else the (shared) machine runs, unlike the rates."""
+    rows = [
+        (f"  CPU us/event: {name}", f"{seconds / events * 1e6:.1f}")
+        for name, seconds in cpu.items()
+    ]
+    if len(cpu) == 3:
+        per_event = sum(cpu.values()) / events
+        rows.append(("  idle 2-core ceiling, 2 / CPU per event", f"{2 / per_event:,.0f} events/s"))
+    return rows
+
+
 def table(rows: list[tuple[str, str]]) -> str:
     width = max(len(name) for name, _ in rows)
     lines = [f"{'metric'.ljust(width)} | value", f"{'-' * width}-|-{'-' * 20}"]
@@ -283,7 +298,25 @@ def table(rows: list[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
-async def bench(args: argparse.Namespace, bootstrap: str, admin_url: str) -> None:
+def process_cpu_seconds(root_pids: list[int]) -> float:
+    """CPU time (user + system) of these processes and their direct children
+    (PostgreSQL's backends), from /proc; 0 where /proc is not available."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid in root_pids or ppid in root_pids:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+async def bench(
+    args: argparse.Namespace, bootstrap: str, admin_url: str, server_pids: dict[str, int]
+) -> None:
     url, workspaces = await prepare_database(admin_url, args.workspaces)
     prefix = f"bench{uuid.uuid4().hex[:6]}."
     settings = IngestorSettings(
@@ -304,8 +337,14 @@ async def bench(args: argparse.Namespace, bootstrap: str, admin_url: str) -> Non
     async with running(settings) as ingestor:
         await assigned(ingestor)
         started = time.perf_counter()
+        cpu_before = {name: process_cpu_seconds([pid]) for name, pid in server_pids.items()}
+        own_before = time.process_time()
         await until(lambda: done(ingestor) >= len(messages))
         elapsed = time.perf_counter() - started
+        cpu = {
+            name: process_cpu_seconds([pid]) - cpu_before[name] for name, pid in server_pids.items()
+        }
+        cpu["ingestor"] = time.process_time() - own_before
         stats = ingestor.batches.stats
         ingested = dict(vars(stats))
         n, p50, p99 = await latency_phase(args, ingestor, bootstrap, workspaces)
@@ -330,6 +369,7 @@ async def bench(args: argparse.Namespace, bootstrap: str, admin_url: str) -> Non
                     f"{ingested['seconds_parsing']:.2f} / {ingested['seconds_writing']:.2f}"
                     f" of {elapsed:.2f}",
                 ),
+                *cpu_rows(cpu, len(messages)),
                 ("rows inserted / expected", f"{counts['rows']} / {unique}"),
                 ("rollup calls / counter calls", f"{counts['rollup_calls']} / {counts['counted']}"),
                 ("dead-lettered", f"{ingested['dead_lettered']}"),
@@ -346,20 +386,24 @@ async def bench(args: argparse.Namespace, bootstrap: str, admin_url: str) -> Non
 
 def main() -> None:
     args = parse_args()
+    tune_gc()  # as the usage-ingestor console script does
     state = Path(tempfile.mkdtemp(prefix="sendfx-bench-ingest-"))
     started: list[servers.Server] = []
     try:
+        server_pids: dict[str, int] = {}
         bootstrap = args.kafka
         if not bootstrap:
             broker = servers.start_tansu(free_port(), state / "kafka.log")
             started.append(broker)
             bootstrap = broker.url
+            server_pids["broker"] = broker.pid
         admin_url = args.postgres_url
         if not admin_url:
             pg = servers.start_postgres(state / "postgres", free_port(), state / "postgres.log")
             started.append(pg)
             admin_url = pg.url
-        asyncio.run(bench(args, bootstrap, admin_url))
+            server_pids["postgres"] = pg.pid
+        asyncio.run(bench(args, bootstrap, admin_url, server_pids))
     finally:
         for server in reversed(started):
             if server.name == "postgres":
