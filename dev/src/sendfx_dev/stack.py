@@ -321,12 +321,6 @@ class Stack:
     def forget(self, component: str) -> None:
         self.record_path(component).unlink(missing_ok=True)
 
-    def ours_and_alive(self, component: str) -> RunRecord | None:
-        record = self.read_record(component)
-        if record and record.started_by_us and record.pid and pid_alive(record.pid):
-            return record
-        return None
-
     # up -----------------------------------------------------------------
 
     def up(self, only: list[str] | None = None) -> list[Result]:
