@@ -21,15 +21,15 @@ coalesce(sum(usage_missing_calls), 0)::bigint AS usage_missing_calls
 async def usage_summary_rows(
     db: Db, workspace_id: uuid.UUID, first_day: date, last_day: date
 ) -> list[asyncpg.Record]:
-    """Totals and the three breakdowns in one pass over the daily rollup;
-    ``grouping`` says which breakdown a row belongs to (7: totals, 3: by
-    model, 5: by service, 6: by day)."""
+    """One pass over the daily rollup, grouped two ways: per (model, service)
+    (``by_day`` false; at most models x services rows, from which totals and
+    the model and service breakdowns follow) and per day (``by_day`` true)."""
     return await db.fetch(
-        f"""SELECT GROUPING(model, service, day) AS grouping, model, service, day, {_SUMS}
+        f"""SELECT GROUPING(day) = 0 AS by_day, model, service, day, {_SUMS}
             FROM core.usage_daily
             WHERE workspace_id = $1 AND day BETWEEN $2 AND $3
-            GROUP BY GROUPING SETS ((), (model), (service), (day))
-            ORDER BY grouping, model, service, day""",
+            GROUP BY GROUPING SETS ((model, service), (day))
+            ORDER BY by_day, day, model, service""",
         workspace_id,
         first_day,
         last_day,

@@ -2,7 +2,9 @@
 usage-ingestor maintains, never a scan of ``openai_usage``) and the counters."""
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import asyncpg
 
@@ -22,7 +24,15 @@ from sendfx_shared.auth import Principal
 from sendfx_shared.pagination import Page
 from sendfx_shared.problems import NotFound, ProblemError
 
-_TOTALS, _BY_MODEL, _BY_SERVICE, _BY_DAY = 7, 3, 5, 6
+_NUMBERS = tuple(UsageNumbers.model_fields)
+
+
+def _summed(rows: Iterable[asyncpg.Record]) -> dict[str, Any]:
+    totals: dict[str, Any] = dict.fromkeys(_NUMBERS, 0)
+    for row in rows:
+        for name in _NUMBERS:
+            totals[name] += row[name]
+    return totals
 
 
 def current_month(today: date | None = None) -> tuple[date, date]:
@@ -52,21 +62,17 @@ async def usage_summary(
         else:
             await workspace_access(db, principal, workspace_id)
         rows = await usage_repo.usage_summary_rows(db, workspace_id, first_day, last_day)
-    totals = UsageNumbers()
-    by_model: list[UsageByModel] = []
-    by_service: list[UsageByService] = []
-    by_day: list[UsageByDay] = []
-    for row in rows:
-        data = dict(row)
-        grouping = data.pop("grouping")
-        if grouping == _TOTALS:
-            totals = UsageNumbers.model_validate(data)
-        elif grouping == _BY_MODEL:
-            by_model.append(UsageByModel.model_validate(data))
-        elif grouping == _BY_SERVICE:
-            by_service.append(UsageByService.model_validate(data))
-        elif grouping == _BY_DAY:
-            by_day.append(UsageByDay.model_validate(data))
+    by_day = [UsageByDay.model_validate(dict(r)) for r in rows if r["by_day"]]
+    pairs = [r for r in rows if not r["by_day"]]
+    by_model = [
+        UsageByModel(model=model, **_summed(r for r in pairs if r["model"] == model))
+        for model in sorted({r["model"] for r in pairs})
+    ]
+    by_service = [
+        UsageByService(service=service, **_summed(r for r in pairs if r["service"] == service))
+        for service in sorted({r["service"] for r in pairs})
+    ]
+    totals = UsageNumbers(**_summed(pairs))
     return UsageSummary(
         workspace_id=workspace_id,
         from_=first_day,
