@@ -71,24 +71,41 @@ class TestInfra:
 
 def _start_local(state: Path) -> tuple[str, str, str, list[servers.Server]]:
     started: list[servers.Server] = []
-    pg_url = os.environ.get("SENDFX_TEST_POSTGRES_URL")
-    if not pg_url:
-        pg = servers.start_postgres(state / "postgres", free_port(), state / "log" / "postgres.log")
-        started.append(pg)
-        pg_url = pg.url
-    kafka = os.environ.get("SENDFX_TEST_KAFKA")
-    if not kafka:
-        broker = servers.start_tansu(free_port(), state / "log" / "kafka.log", die_with_parent=True)
-        started.append(broker)
-        kafka = broker.url
-    mongo = os.environ.get("SENDFX_TEST_MONGO_URL")
-    if not mongo:
-        m = servers.start_secantus(
-            state / "mongo", free_port(), state / "log" / "mongo.log", die_with_parent=True
-        )
-        started.append(m)
-        mongo = m.url
+    try:
+        pg_url = os.environ.get("SENDFX_TEST_POSTGRES_URL")
+        if not pg_url:
+            pg = servers.start_postgres(
+                state / "postgres", free_port(), state / "log" / "postgres.log"
+            )
+            started.append(pg)
+            pg_url = pg.url
+        kafka = os.environ.get("SENDFX_TEST_KAFKA")
+        if not kafka:
+            broker = servers.start_tansu(
+                free_port(), state / "log" / "kafka.log", die_with_parent=True
+            )
+            started.append(broker)
+            kafka = broker.url
+        mongo = os.environ.get("SENDFX_TEST_MONGO_URL")
+        if not mongo:
+            m = servers.start_secantus(
+                state / "mongo", free_port(), state / "log" / "mongo.log", die_with_parent=True
+            )
+            started.append(m)
+            mongo = m.url
+    except BaseException:
+        # one server failed: the others must not outlive the session
+        _stop_local(started)
+        raise
     return pg_url, kafka, mongo, started
+
+
+def _stop_local(started: list[servers.Server]) -> None:
+    for server in reversed(started):
+        if server.name == "postgres":
+            servers.stop_postgres(Path(server.extra["data_dir"]))
+        else:
+            server.stop()
 
 
 async def _create_database(admin_url: str, name: str) -> None:
@@ -142,11 +159,7 @@ def sendfx_infra() -> Iterator[TestInfra]:
     finally:
         with contextlib.suppress(Exception):
             asyncio.run(drop_database(pg_url, infra.postgres_database))
-        for server in reversed(local):
-            if server.name == "postgres":
-                servers.stop_postgres(Path(server.extra["data_dir"]))
-            else:
-                server.stop()
+        _stop_local(local)
         if containers is not None:
             containers.stop()
         shutil.rmtree(state, ignore_errors=True)
