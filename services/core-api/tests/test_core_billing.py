@@ -5,6 +5,8 @@ from typing import Any
 
 import httpx
 
+from sendfx_shared.postgres import connect
+
 
 async def test_admin_creates_lists_and_updates_tiers(
     client: httpx.AsyncClient, admin: Any, new_user: Any, core_events: Any
@@ -230,3 +232,46 @@ async def test_a_tier_in_use_cannot_be_deleted_an_unused_one_can(
     assert gone.status_code == 204
     again = await client.get(f"/api/admin/tiers/{spare['id']}", headers=admin.headers)
     assert again.status_code == 404
+
+
+async def test_a_subscription_canceled_at_period_end_closes_when_the_workspace_resubscribes(
+    client: httpx.AsyncClient, new_user: Any, new_workspace: Any, tier: Any, postgres_url: str
+) -> None:
+    owner = await new_user()
+    wid = (await new_workspace(owner))["id"]
+    first = (
+        await client.post(
+            f"/api/workspaces/{wid}/subscriptions",
+            json={"tier_code": tier["code"]},
+            headers=owner.headers,
+        )
+    ).json()
+    await client.post(f"/api/workspaces/{wid}/subscription/cancel", headers=owner.headers)
+    early = await client.post(
+        f"/api/workspaces/{wid}/subscriptions",
+        json={"tier_code": tier["code"]},
+        headers=owner.headers,
+    )
+    assert early.status_code == 409  # still live until its period ends
+    conn = await connect(postgres_url)
+    try:  # the period ends
+        await conn.execute(
+            "UPDATE core.subscriptions SET current_period_start = now() - interval '31 days',"
+            " current_period_end = now() - interval '1 day' WHERE id = $1",
+            uuid.UUID(first["id"]),
+        )
+    finally:
+        await conn.close()
+    renewed = await client.post(
+        f"/api/workspaces/{wid}/subscriptions",
+        json={"tier_code": tier["code"]},
+        headers=owner.headers,
+    )
+    assert renewed.status_code == 201
+    history = (
+        await client.get(f"/api/workspaces/{wid}/subscriptions", headers=owner.headers)
+    ).json()["items"]
+    assert [(s["id"] == first["id"], s["status"]) for s in history] == [
+        (True, "canceled"),
+        (False, "active"),
+    ]

@@ -5,6 +5,7 @@ and the LISTEN/NOTIFY wake-up."""
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -198,3 +199,56 @@ async def test_notify_wakes_the_relay_long_before_its_poll_interval(
     finally:
         await relay.stop()
     assert [e["id"] for e in log.events()] == ids
+
+
+async def test_two_relays_on_one_database_never_interleave_a_key(
+    pool: asyncpg.Pool, fresh_database: str, kafka_bootstrap_servers: str, topic_tools: Any
+) -> None:
+    prefix = f"two{uuid.uuid4().hex[:8]}."
+    topic = prefix + CORE_EVENTS
+    await topic_tools.ensure_topic(kafka_bootstrap_servers, topic)
+    relays = [
+        relay_for(pool, fresh_database, kafka_bootstrap_servers, prefix, batch_size=7)
+        for _ in range(2)
+    ]
+    for relay in relays:
+        await relay.start()
+    try:
+        keys = [str(uuid.uuid4()) for _ in range(4)]
+        written: dict[str, list[str]] = {key: [] for key in keys}
+        for _ in range(10):
+            for key in keys:
+                written[key] += await write(pool, key, 2)
+        everything = {i for ids in written.values() for i in ids}
+        log = await topic_tools.read_until(
+            kafka_bootstrap_servers,
+            topic,
+            lambda log: everything <= {e["id"] for e in log.events()},
+        )
+    finally:
+        for relay in relays:
+            await relay.stop()
+    for key in keys:
+        assert first_seen_order(log, key) == written[key]
+    assert sum(relay.published_total for relay in relays) >= len(everything)
+
+
+async def test_sent_rows_are_purged_after_the_retention(
+    pool: asyncpg.Pool, fresh_database: str, kafka_bootstrap_servers: str, topic_tools: Any
+) -> None:
+    prefix = f"purge{uuid.uuid4().hex[:8]}."
+    await topic_tools.ensure_topic(kafka_bootstrap_servers, prefix + CORE_EVENTS)
+    relay = relay_for(
+        pool,
+        fresh_database,
+        kafka_bootstrap_servers,
+        prefix,
+        retention=timedelta(0),
+        purge_every=0.0,
+    )
+    await relay.start()
+    try:
+        await write(pool, str(uuid.uuid4()), 5)
+        assert await wait_until(lambda: pool.fetchval("SELECT count(*) = 0 FROM core.outbox"))
+    finally:
+        await relay.stop()
