@@ -34,6 +34,7 @@ def ingestor_settings(sendfx_infra: TestInfra, ingest_prefix: str) -> IngestorSe
         retry_initial_seconds=0.05,
         retry_max_seconds=0.5,
         session_timeout_ms=3000,
+        statement_timeout_seconds=2.0,
     )
 
 

@@ -187,3 +187,28 @@ async def test_a_database_outage_pauses_ingestion_and_loses_nothing(
 
 async def _paused(ingestor: Ingestor) -> bool:
     return ingestor.batches.stats.paused
+
+
+@pytest.mark.slow
+async def test_a_database_that_stops_answering_pauses_ingestion_too(
+    ingestor: Ingestor,
+    db_proxy: TcpProxy,
+    producer: AIOKafkaProducer,
+    pool: asyncpg.Pool,
+    usage_counts: Counts,
+) -> None:
+    workspace = await create_workspace(pool)
+    events = [usage_event(workspace) for _ in range(20)]
+    await settle(producer, ingestor.topic, pool, workspace)
+
+    db_proxy.stall()
+    try:
+        await publish(producer, ingestor.topic, events)
+        await eventually(lambda: _paused(ingestor))
+    finally:
+        db_proxy.restore()
+    await settle(producer, ingestor.topic, pool, workspace)
+
+    counts = await usage_counts(workspace)
+    assert counts["rows"] == counts["ai_calls"] == 22
+    assert counts["ai_tokens"] == 20 * 1500

@@ -91,7 +91,12 @@ class Ingestor:
         settings = self.settings
         # One connection per partition written concurrently (see _consume).
         self._pool = await create_pool(
-            settings.postgres_url, min_size=1, max_size=settings.postgres_pool_max
+            settings.postgres_url,
+            min_size=1,
+            max_size=settings.postgres_pool_max,
+            # A silently dropped connection must fail (and be retried), not hang.
+            command_timeout=settings.statement_timeout_seconds,
+            timeout=settings.statement_timeout_seconds,
         )
         migrating = await connect(settings.postgres_url)
         try:

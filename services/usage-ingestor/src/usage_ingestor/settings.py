@@ -34,6 +34,11 @@ class IngestorSettings(KafkaSettings, PostgresSettings):
     session_timeout_ms: int = Field(
         default=10_000, ge=1000, validation_alias=AliasChoices("USAGE_INGESTOR_SESSION_TIMEOUT_MS")
     )
+    statement_timeout_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        validation_alias=AliasChoices("USAGE_INGESTOR_STATEMENT_TIMEOUT_SECONDS"),
+    )
     retry_initial_seconds: float = Field(
         default=0.2, gt=0, validation_alias=AliasChoices("USAGE_INGESTOR_RETRY_INITIAL_SECONDS")
     )

@@ -79,7 +79,8 @@ async def create_workspace(pool: asyncpg.Pool, ai_tokens_monthly: int | None = N
 
 class TcpProxy:
     """Forwards 127.0.0.1:<port> to a target; ``cut()`` drops every connection and
-    refuses new ones until ``restore()`` (a database outage, seen from a client)."""
+    refuses new ones until ``restore()`` (a database outage, seen from a client);
+    ``stall()`` swallows traffic instead, so only timeouts can notice."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
@@ -87,6 +88,7 @@ class TcpProxy:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self.up = True
+        self.stalled = False
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
@@ -95,6 +97,8 @@ class TcpProxy:
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError, asyncio.CancelledError):
             while data := await reader.read(65536):
+                if self.stalled:
+                    continue  # swallowed: the peer never hears back
                 writer.write(data)
                 await writer.drain()
         with contextlib.suppress(OSError):
@@ -102,6 +106,12 @@ class TcpProxy:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if not self.up:
+            writer.close()
+            return
+        if self.stalled:
+            with contextlib.suppress(OSError, asyncio.CancelledError):
+                while await reader.read(65536):
+                    pass
             writer.close()
             return
         try:
@@ -122,6 +132,11 @@ class TcpProxy:
 
     def restore(self) -> None:
         self.up = True
+        self.stalled = False
+
+    def stall(self) -> None:
+        """Keeps connections open but answers nothing (a network black hole)."""
+        self.stalled = True
 
     async def stop(self) -> None:
         self.cut()
