@@ -30,8 +30,8 @@ async def test_a_changed_legacy_record_updates_its_row_on_the_next_run(
     since = datetime(2026, 10, 1, tzinfo=UTC)
     summary = await run_extract(scenario.extract_settings(), since=since)
     published = {c.collection: c.published for c in summary.collections}
-    # The edited tier, and the one with no dates at all (never dropped by --since).
-    assert published["tiers"] == 2
+    # The edited tier, and the two with no dates at all (never dropped by --since).
+    assert published["tiers"] == 3
     # A document whose _id is no ObjectId cannot name a row: reported, sent to the DLQ.
     users = next(c for c in summary.collections if c.collection == "users")
     assert len(users.invalid) == 1 and "not-an-object-id" in users.invalid[0]

@@ -9,7 +9,8 @@ or invalid email, no password hash; dates as ``Date``, ISO strings, epoch
 seconds, epoch milliseconds (numbers and strings), missing ``updatedAt`` or
 ``createdAt``; numbers as strings; booleans as strings; unknown enum values;
 missing and upper-case slugs; lower-case and invalid countries; references to
-users, workspaces and tiers that do not exist; unknown extra fields.
+users, workspaces and tiers that do not exist; unknown extra fields; a tier
+code used twice.
 """
 
 import random
@@ -120,8 +121,10 @@ def generate(count: int, seed: int = 7) -> Documents:
                 **_stamps(rng, created, i),
             }
         )
-    # A tier with a negative price: rejected with its reason.
+    # A tier with a negative price, and a second "starter" (a code must be
+    # unique): both rejected with their reasons.
     tiers.append({"_id": ids.make(1, _EPOCH), "code": "broken", "priceMonthly": "-5"})
+    tiers.append({"_id": ids.make(1, _EPOCH), "code": "Starter", "name": "Starter (copy)"})
     tier_ids = [t["_id"] for t in tiers[:5]]
 
     users = out["users"]

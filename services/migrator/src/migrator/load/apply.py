@@ -90,7 +90,7 @@ async def apply_batch(
         outcome = BatchOutcome()
         for collection in LEGACY_COLLECTIONS_IN_ORDER:
             spec = TABLES[collection]
-            keys = [k for k in arrived if k[0] == collection]
+            keys = [k for k in documents if k[0] == collection]  # in arrival order
             # A waiting record can only resolve once its parent is written, and
             # parents are written before children: retry exactly the records
             # waiting for a parent written so far in this batch.
@@ -239,7 +239,13 @@ async def _upsert(
     except _REFUSALS:
         pass
     written: set[uuid.UUID] = set()
-    for (row, _), values in zip(ready, tuples, strict=True):
+    # Oldest first: of two records claiming one unique value, the older keeps it,
+    # whatever order they arrived in.
+    pairs = sorted(
+        zip(ready, tuples, strict=True),
+        key=lambda pair: (pair[0][0].values["created_at"], pair[0][0].legacy_id),
+    )
+    for (row, _), values in pairs:
         try:
             async with connection.transaction():
                 await store.upsert_rows(connection, spec, [values])
