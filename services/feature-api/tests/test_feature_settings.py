@@ -58,7 +58,7 @@ async def test_log_settings_are_admin_only_and_take_effect(
     assert (await http.get("/api/admin/log-settings", headers=user.headers)).status_code == 403
     assert (await http.get("/api/admin/log-settings")).status_code == 401
     default = await http.get("/api/admin/log-settings", headers=admin.headers)
-    assert default.status_code == 200 and default.json()["level"] == "INFO"
+    assert default.status_code == 200 and default.json()["key"] == "global"
     saved = await http.put(
         "/api/admin/log-settings",
         json={"level": "WARNING", "loggers": {"feature_api.projection": "DEBUG"}},

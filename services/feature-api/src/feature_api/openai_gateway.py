@@ -13,6 +13,7 @@ caller can record the call.
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -90,6 +91,7 @@ class ModelCallFailed(Exception):
 
 
 Messages = list[dict[str, Any]]
+OnDelta = Callable[[str], None]
 Tools = list[dict[str, Any]]
 
 
@@ -142,9 +144,15 @@ class OpenAIGateway:
         )
 
     async def stream(
-        self, messages: Messages, *, tools: Tools | None = None, model: str | None = None
+        self,
+        messages: Messages,
+        *,
+        tools: Tools | None = None,
+        model: str | None = None,
+        on_delta: OnDelta | None = None,
     ) -> ModelReply:
-        """A streamed completion, gathered; usage from the final usage chunk."""
+        """A streamed completion, gathered; usage from the final usage chunk.
+        ``on_delta`` sees each piece of text as it arrives."""
         started = time.monotonic()
         options: dict[str, Any] = {"tools": tools} if tools else {}
         requested = model or self._model
@@ -161,7 +169,9 @@ class OpenAIGateway:
         gathered = _Gathered(requested)
         try:
             async for chunk in stream:
-                gathered.add(chunk)
+                piece = gathered.add(chunk)
+                if piece and on_delta is not None:
+                    on_delta(piece)
         except Exception as exc:  # the client wraps a cut connection as APIConnectionError
             # Tokens were (or may have been) spent: the caller records them.
             raise ModelCallFailed(
@@ -182,7 +192,9 @@ class _Gathered:
         self.finish_reason: str | None = None
         self.calls: dict[int, dict[str, str]] = {}
 
-    def add(self, chunk: Any) -> None:
+    def add(self, chunk: Any) -> str:
+        """Take in one chunk; returns its text, if any."""
+        text = ""
         self.request_id = chunk.id or self.request_id
         self.model = chunk.model or self.model
         if chunk.usage is not None:
@@ -192,6 +204,7 @@ class _Gathered:
             if delta.content:
                 self.parts.append(delta.content)
                 self.chunks += 1
+                text += delta.content
             for call in delta.tool_calls or []:
                 slot = self.calls.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
                 slot["id"] = call.id or slot["id"]
@@ -200,6 +213,7 @@ class _Gathered:
                     slot["arguments"] += call.function.arguments or ""
                 self.chunks += 1
             self.finish_reason = choice.finish_reason or self.finish_reason
+        return text
 
     def reply(self, started: float) -> ModelReply:
         return ModelReply(

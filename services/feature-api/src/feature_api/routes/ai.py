@@ -6,7 +6,8 @@ problem+json; an exhausted AI quota answers 402 naming the tier and limit.
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
 
 from feature_api.context import Ctx
 from feature_api.models.ai import (
@@ -20,6 +21,7 @@ from feature_api.models.ai import (
     AssistantConfigIn,
 )
 from feature_api.routes.problems_doc import AI
+from feature_api.routes.sse import SSE_RESPONSE, event_stream, wants_events
 from feature_api.services import agents, assistant
 from feature_api.services.ai_reply import ai_reply
 from sendfx_shared.auth import CurrentPrincipal
@@ -27,11 +29,27 @@ from sendfx_shared.auth import CurrentPrincipal
 router = APIRouter(tags=["ai"], responses=AI)
 
 
-@router.post("/api/conversations/{conversation_id}/ai-reply", status_code=201)
+@router.post(
+    "/api/conversations/{conversation_id}/ai-reply",
+    status_code=201,
+    response_model=AiReplyOut,
+    responses=SSE_RESPONSE,
+)
 async def reply_to_conversation(
-    conversation_id: str, ctx: Ctx, principal: CurrentPrincipal, body: AiReplyIn | None = None
-) -> AiReplyOut:
-    return await ai_reply(ctx, principal, conversation_id, stream=(body or AiReplyIn()).stream)
+    conversation_id: str,
+    ctx: Ctx,
+    principal: CurrentPrincipal,
+    request: Request,
+    body: AiReplyIn | None = None,
+) -> AiReplyOut | StreamingResponse:
+    stream = (body or AiReplyIn()).stream
+    if wants_events(request):
+        return await event_stream(
+            lambda on_delta: ai_reply(
+                ctx, principal, conversation_id, stream=True, on_delta=on_delta
+            )
+        )
+    return await ai_reply(ctx, principal, conversation_id, stream=stream)
 
 
 @router.post("/api/workspaces/{workspace_id}/agents/run", status_code=201)
@@ -55,8 +73,21 @@ async def put_assistant(
     return await assistant.put_config(ctx.store, principal, workspace_id, body)
 
 
-@router.post("/api/workspaces/{workspace_id}/assistant/chat", status_code=201)
+@router.post(
+    "/api/workspaces/{workspace_id}/assistant/chat",
+    status_code=201,
+    response_model=AssistantChatOut,
+    responses=SSE_RESPONSE,
+)
 async def chat_with_assistant(
-    workspace_id: uuid.UUID, body: AssistantChatIn, ctx: Ctx, principal: CurrentPrincipal
-) -> AssistantChatOut:
+    workspace_id: uuid.UUID,
+    body: AssistantChatIn,
+    ctx: Ctx,
+    principal: CurrentPrincipal,
+    request: Request,
+) -> AssistantChatOut | StreamingResponse:
+    if wants_events(request):
+        return await event_stream(
+            lambda on_delta: assistant.chat(ctx, principal, workspace_id, body, on_delta)
+        )
     return await assistant.chat(ctx, principal, workspace_id, body)

@@ -5,7 +5,7 @@ from feature_api.context import AppContext
 from feature_api.models.ai import AiReplyOut, UsageOut
 from feature_api.models.conversations import Message
 from feature_api.models.knowledge import RetrievedChunk
-from feature_api.openai_gateway import Messages, ModelReply
+from feature_api.openai_gateway import Messages, ModelReply, OnDelta
 from feature_api.repositories import conversations as conversations_repo
 from feature_api.repositories.paging import as_api
 from feature_api.services.conversations import accessible_conversation, append_in
@@ -29,7 +29,12 @@ def knowledge_prompt(base: str, sources: list[RetrievedChunk]) -> str:
 
 
 async def ai_reply(
-    ctx: AppContext, principal: Principal, conversation_id: str, *, stream: bool
+    ctx: AppContext,
+    principal: Principal,
+    conversation_id: str,
+    *,
+    stream: bool,
+    on_delta: OnDelta | None = None,
 ) -> AiReplyOut:
     store = ctx.store
     conversation = await accessible_conversation(store, principal, conversation_id)
@@ -71,5 +76,6 @@ async def ai_reply(
         messages=messages,
         persist=persist,
         stream=stream,
+        on_delta=on_delta,
     )
     return AiReplyOut(message=Message.model_validate(as_api(saved)), usage=usage, sources=sources)

@@ -12,7 +12,7 @@ from feature_api.models.ai import (
     AssistantReply,
     UsageOut,
 )
-from feature_api.openai_gateway import Messages, ModelReply
+from feature_api.openai_gateway import Messages, ModelReply, OnDelta
 from feature_api.repositories import ai_records
 from feature_api.services.access import require_workspace
 from feature_api.services.ai_reply import knowledge_prompt
@@ -40,7 +40,11 @@ async def put_config(
 
 
 async def chat(
-    ctx: AppContext, principal: Principal, workspace_id: uuid.UUID, body: AssistantChatIn
+    ctx: AppContext,
+    principal: Principal,
+    workspace_id: uuid.UUID,
+    body: AssistantChatIn,
+    on_delta: OnDelta | None = None,
 ) -> AssistantChatOut:
     config = await get_config(ctx.store, principal, workspace_id)
     wid = str(config.workspace_id)
@@ -83,6 +87,7 @@ async def chat(
         persist=persist,
         model=config.model,
         stream=body.stream,
+        on_delta=on_delta,
     )
     return AssistantChatOut(
         id=chat_id,

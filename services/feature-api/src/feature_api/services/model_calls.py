@@ -10,7 +10,7 @@ from typing import Literal, TypeVar
 from feature_api.context import AppContext
 from feature_api.events import announce
 from feature_api.models.ai import UsageOut
-from feature_api.openai_gateway import Messages, ModelCallFailed, ModelReply, Tools
+from feature_api.openai_gateway import Messages, ModelCallFailed, ModelReply, OnDelta, Tools
 from feature_api.services.quotas import ensure_ai_allowed
 from feature_api.store import Session, Store
 from sendfx_shared import topics
@@ -82,13 +82,17 @@ async def call_model(
     tools: Tools | None = None,
     model: str | None = None,
     stream: bool = False,
+    on_delta: OnDelta | None = None,
 ) -> T:
-    """Call the model and store ``persist``'s writes and the usage event together."""
+    """Call the model and store ``persist``'s writes and the usage event together.
+    With ``on_delta`` the model streams, and the text is passed on as it comes."""
     store = ctx.store
     await ensure_ai_allowed(store.db, workspace_id)
-    call = ctx.gateway.stream if stream else ctx.gateway.complete
     try:
-        reply = await call(messages, tools=tools, model=model)
+        if stream or on_delta is not None:
+            reply = await ctx.gateway.stream(messages, tools=tools, model=model, on_delta=on_delta)
+        else:
+            reply = await ctx.gateway.complete(messages, tools=tools, model=model)
     except ModelCallFailed as failure:
         spent = failure.spent
         if spent is not None:
