@@ -135,6 +135,22 @@ def new_workspace(client: httpx.AsyncClient) -> NewWorkspace:
 
 
 @pytest.fixture(scope="session")
+def add_member(client: httpx.AsyncClient) -> Callable[..., Any]:
+    """``await add_member(by, workspace_id, user, role="member")``: the member JSON."""
+
+    async def add(by: Actor, workspace_id: str, user: Actor, role: str = "member") -> Any:
+        response = await client.post(
+            f"/api/workspaces/{workspace_id}/members",
+            json={"email": user.email, "role": role},
+            headers=by.headers,
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return add
+
+
+@pytest.fixture(scope="session")
 async def tier(client: httpx.AsyncClient, admin: Actor) -> dict[str, Any]:
     """An active tier with limits, for subscriptions."""
     response = await client.post(

@@ -27,6 +27,14 @@ async def pool(fresh_database: str) -> AsyncIterator[asyncpg.Pool]:
         await p.close()
 
 
+@pytest.fixture
+async def own_topic(kafka_bootstrap_servers: str, topic_tools: Any) -> tuple[str, str]:
+    """A topic prefix of this test's own, and its core.events topic, created."""
+    prefix = f"ob{uuid.uuid4().hex[:8]}."
+    await topic_tools.ensure_topic(kafka_bootstrap_servers, prefix + CORE_EVENTS)
+    return prefix, prefix + CORE_EVENTS
+
+
 def relay_for(
     pool: asyncpg.Pool, url: str, bootstrap: str, prefix: str, **config: Any
 ) -> OutboxRelay:
@@ -79,11 +87,13 @@ def first_seen_order(log: Any, key: str) -> list[str]:
 
 
 async def test_every_row_is_published_in_order_per_key_and_marked_sent(
-    pool: asyncpg.Pool, fresh_database: str, kafka_bootstrap_servers: str, topic_tools: Any
+    pool: asyncpg.Pool,
+    fresh_database: str,
+    kafka_bootstrap_servers: str,
+    topic_tools: Any,
+    own_topic: Any,
 ) -> None:
-    prefix = f"ob{uuid.uuid4().hex[:8]}."
-    topic = prefix + CORE_EVENTS
-    await topic_tools.ensure_topic(kafka_bootstrap_servers, topic)
+    prefix, topic = own_topic
     keys = [str(uuid.uuid4()) for _ in range(3)]
     written = {key: await write(pool, key, 10) for key in keys}
     relay = relay_for(pool, fresh_database, kafka_bootstrap_servers, prefix)
@@ -152,11 +162,13 @@ async def _true_after(value: bool) -> bool:
 
 
 async def test_a_row_that_keeps_failing_is_moved_aside_and_its_key_proceeds(
-    pool: asyncpg.Pool, fresh_database: str, kafka_bootstrap_servers: str, topic_tools: Any
+    pool: asyncpg.Pool,
+    fresh_database: str,
+    kafka_bootstrap_servers: str,
+    topic_tools: Any,
+    own_topic: Any,
 ) -> None:
-    prefix = f"dead{uuid.uuid4().hex[:8]}."
-    topic = prefix + CORE_EVENTS
-    await topic_tools.ensure_topic(kafka_bootstrap_servers, topic)
+    prefix, topic = own_topic
     key, other = str(uuid.uuid4()), str(uuid.uuid4())
     ok_before = await write(pool, key, 1)
     too_big = await write(pool, key, 1, size=2_000_000)  # over the producer's max request size
@@ -182,11 +194,13 @@ async def test_a_row_that_keeps_failing_is_moved_aside_and_its_key_proceeds(
 
 
 async def test_notify_wakes_the_relay_long_before_its_poll_interval(
-    pool: asyncpg.Pool, fresh_database: str, kafka_bootstrap_servers: str, topic_tools: Any
+    pool: asyncpg.Pool,
+    fresh_database: str,
+    kafka_bootstrap_servers: str,
+    topic_tools: Any,
+    own_topic: Any,
 ) -> None:
-    prefix = f"wake{uuid.uuid4().hex[:8]}."
-    topic = prefix + CORE_EVENTS
-    await topic_tools.ensure_topic(kafka_bootstrap_servers, topic)
+    prefix, topic = own_topic
     relay = relay_for(pool, fresh_database, kafka_bootstrap_servers, prefix, poll_interval=600)
     await relay.start()
     try:
@@ -202,11 +216,13 @@ async def test_notify_wakes_the_relay_long_before_its_poll_interval(
 
 
 async def test_two_relays_on_one_database_never_interleave_a_key(
-    pool: asyncpg.Pool, fresh_database: str, kafka_bootstrap_servers: str, topic_tools: Any
+    pool: asyncpg.Pool,
+    fresh_database: str,
+    kafka_bootstrap_servers: str,
+    topic_tools: Any,
+    own_topic: Any,
 ) -> None:
-    prefix = f"two{uuid.uuid4().hex[:8]}."
-    topic = prefix + CORE_EVENTS
-    await topic_tools.ensure_topic(kafka_bootstrap_servers, topic)
+    prefix, topic = own_topic
     relays = [
         relay_for(pool, fresh_database, kafka_bootstrap_servers, prefix, batch_size=7)
         for _ in range(2)
@@ -234,10 +250,13 @@ async def test_two_relays_on_one_database_never_interleave_a_key(
 
 
 async def test_sent_rows_are_purged_after_the_retention(
-    pool: asyncpg.Pool, fresh_database: str, kafka_bootstrap_servers: str, topic_tools: Any
+    pool: asyncpg.Pool,
+    fresh_database: str,
+    kafka_bootstrap_servers: str,
+    topic_tools: Any,
+    own_topic: Any,
 ) -> None:
-    prefix = f"purge{uuid.uuid4().hex[:8]}."
-    await topic_tools.ensure_topic(kafka_bootstrap_servers, prefix + CORE_EVENTS)
+    prefix, _ = own_topic
     relay = relay_for(
         pool,
         fresh_database,

@@ -96,16 +96,12 @@ async def test_rename_publishes_workspace_updated_with_a_higher_version(
 
 
 async def test_delete_workspace_by_owner_only(
-    client: httpx.AsyncClient, new_user: Any, new_workspace: Any, core_events: Any
+    client: httpx.AsyncClient, new_user: Any, new_workspace: Any, core_events: Any, add_member: Any
 ) -> None:
     owner, admin_member = await new_user(), await new_user()
     workspace = await new_workspace(owner)
     wid = workspace["id"]
-    await client.post(
-        f"/api/workspaces/{wid}/members",
-        json={"email": admin_member.email, "role": "admin"},
-        headers=owner.headers,
-    )
+    await add_member(owner, wid, admin_member, "admin")
     refused = await client.delete(f"/api/workspaces/{wid}", headers=admin_member.headers)
     assert refused.status_code == 403
     deleted = await client.delete(f"/api/workspaces/{wid}", headers=owner.headers)
@@ -175,15 +171,11 @@ async def test_adding_an_unknown_email_is_404_user(
 
 
 async def test_the_owner_cannot_leave_or_be_removed_or_demoted(
-    client: httpx.AsyncClient, new_user: Any, new_workspace: Any
+    client: httpx.AsyncClient, new_user: Any, new_workspace: Any, add_member: Any
 ) -> None:
     owner, admin_member = await new_user(), await new_user()
     wid = (await new_workspace(owner))["id"]
-    await client.post(
-        f"/api/workspaces/{wid}/members",
-        json={"email": admin_member.email, "role": "admin"},
-        headers=owner.headers,
-    )
+    await add_member(owner, wid, admin_member, "admin")
     leave = await client.delete(f"/api/workspaces/{wid}/members/{owner.id}", headers=owner.headers)
     removed = await client.delete(
         f"/api/workspaces/{wid}/members/{owner.id}", headers=admin_member.headers
@@ -198,13 +190,11 @@ async def test_the_owner_cannot_leave_or_be_removed_or_demoted(
 
 
 async def test_ownership_transfer_demotes_the_previous_owner(
-    client: httpx.AsyncClient, new_user: Any, new_workspace: Any
+    client: httpx.AsyncClient, new_user: Any, new_workspace: Any, add_member: Any
 ) -> None:
     owner, heir = await new_user(), await new_user()
     wid = (await new_workspace(owner))["id"]
-    await client.post(
-        f"/api/workspaces/{wid}/members", json={"email": heir.email}, headers=owner.headers
-    )
+    await add_member(owner, wid, heir)
     moved = await client.patch(
         f"/api/workspaces/{wid}/members/{heir.id}", json={"role": "owner"}, headers=owner.headers
     )
@@ -224,15 +214,11 @@ async def test_ownership_transfer_demotes_the_previous_owner(
 
 
 async def test_an_admin_member_cannot_take_ownership(
-    client: httpx.AsyncClient, new_user: Any, new_workspace: Any
+    client: httpx.AsyncClient, new_user: Any, new_workspace: Any, add_member: Any
 ) -> None:
     owner, admin_member = await new_user(), await new_user()
     wid = (await new_workspace(owner))["id"]
-    await client.post(
-        f"/api/workspaces/{wid}/members",
-        json={"email": admin_member.email, "role": "admin"},
-        headers=owner.headers,
-    )
+    await add_member(owner, wid, admin_member, "admin")
     response = await client.patch(
         f"/api/workspaces/{wid}/members/{admin_member.id}",
         json={"role": "owner"},
