@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 from faststream.kafka import TestKafkaBroker
+
 from usage_ingestor.app import Ingestor
 from usage_ingestor.settings import IngestorSettings
 from usage_ingestor.testing import create_workspace, usage_event
