@@ -1,6 +1,7 @@
 """Steps 1-5 of the walking skeleton, through the gateway, across real processes:
 login → workspace → conversation → message → AI reply → usage summary."""
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -157,3 +158,58 @@ def test_each_service_serves_its_openapi_document(platform: Any) -> None:
         document = httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=10)
         assert document.status_code == 200
         assert document.json()["openapi"].startswith("3.")
+
+
+def _sse_events(text: str) -> list[tuple[str, dict[str, Any]]]:
+    events = []
+    for block in text.strip().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        events.append((fields["event"], json.loads(fields["data"])))
+    return events
+
+
+def test_a_streamed_reply_crosses_the_gateway_as_events_and_is_metered(
+    gw: httpx.Client, admin_headers: dict[str, str]
+) -> None:
+    workspace_id = gw.post(
+        "/api/workspaces", json={"name": "E2E Streaming"}, headers=admin_headers
+    ).json()["id"]
+
+    def create_conversation() -> str | None:
+        answer = gw.post(
+            f"/api/workspaces/{workspace_id}/conversations", json={}, headers=admin_headers
+        )
+        return str(answer.json()["id"]) if answer.status_code == 201 else None
+
+    conversation_id = eventually(create_conversation, "feature-api knowing the workspace")
+    gw.post(
+        f"/api/conversations/{conversation_id}/messages",
+        json={"content": "Tell me a long story, one word at a time"},
+        headers=admin_headers,
+    )
+    with gw.stream(
+        "POST",
+        f"/api/conversations/{conversation_id}/ai-reply",
+        headers={**admin_headers, "Accept": "text/event-stream"},
+        json={"stream": True},
+    ) as answer:
+        assert answer.is_success
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        assert answer.headers["x-request-id"]
+        events = _sse_events(answer.read().decode())
+    names = [name for name, _ in events]
+    assert names[-1] == "done" and set(names[:-1]) == {"delta"}
+    streamed = "".join(data["content"] for name, data in events if name == "delta")
+    done = events[-1][1]
+    assert done["message"]["content"] == streamed
+    assert not done["usage"]["usage_missing"]
+
+    def summary_with_the_call() -> dict[str, Any] | None:
+        body: dict[str, Any] = gw.get(
+            f"/api/admin/workspaces/{workspace_id}/usage", headers=admin_headers
+        ).json()
+        return body if body["totals"]["calls"] >= 1 else None
+
+    totals = eventually(summary_with_the_call, "the streamed call in the usage summary")["totals"]
+    assert totals["calls"] == 1
+    assert totals["total_tokens"] == done["usage"]["total_tokens"]
