@@ -1,6 +1,6 @@
 """bench-migrate: extract and load N legacy records, beside a raw COPY of the same rows.
 
-    .venv/bin/python bench/migrate.py [--count 100000] [--seed 7] [--fresh-data]
+    .venv/bin/python bench/migrate.py [--count 100000] [--seed 7] [--fresh-data] [--verify]
 
 Starts its own SecantusDB, Tansu and PostgreSQL on free ports. The legacy data
 is generated once per (count, seed) into a SecantusDB data folder under
@@ -22,10 +22,11 @@ from rich.console import Console
 from rich.table import Table
 
 from migrator.extract import run_extract
-from migrator.legacy_fixtures import generate, insert
+from migrator.legacy_fixtures import GENERATOR_VERSION, generate, insert
 from migrator.load import run_load
 from migrator.mapping import TABLES
-from migrator.settings import ExtractSettings, LoadSettings
+from migrator.settings import ExtractSettings, LoadSettings, OperatorSettings
+from migrator.verify import run_verify
 from sendfx_dev import servers
 from sendfx_dev.ports import free_port
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER
@@ -47,6 +48,7 @@ def _parse() -> argparse.Namespace:
     parser.add_argument(
         "--fresh-data", action="store_true", help="regenerate the cached legacy data"
     )
+    parser.add_argument("--verify", action="store_true", help="also time `verify` over the result")
     return parser.parse_args()
 
 
@@ -127,6 +129,14 @@ async def _bench(args: argparse.Namespace, pg_url: str, kafka: str, mongo_url: s
     loaded = await run_load(load_settings)
     load_s, load_cpu = time.perf_counter() - started, time.process_time() - cpu
     copied, copy_s = await _raw_copy(f"{base}/bench_load", f"{base}/bench_load")
+    verify_s: float | None = None
+    if args.verify:
+        started = time.perf_counter()
+        report = await run_verify(
+            OperatorSettings(legacy_mongo_url=legacy_url, postgres_url=f"{base}/bench_load")
+        )
+        verify_s = time.perf_counter() - started
+        assert not report.has_drift, "verify found drift right after a load"
 
     migrated = sum(loaded.outcome.migrated.values())
     table = Table(title=f"bench-migrate: {extracted.published} legacy records")
@@ -138,6 +148,7 @@ async def _bench(args: argparse.Namespace, pg_url: str, kafka: str, mongo_url: s
         ("extract (MongoDB → Kafka)", extracted.published, extract_s, f"{extract_cpu:.2f}"),
         ("load (Kafka → PostgreSQL)", loaded.consumed, load_s, f"{load_cpu:.2f}"),
         ("raw COPY of the same rows", copied, copy_s, ""),
+        *([("verify (both stores)", extracted.published, verify_s, "")] if verify_s else []),
     ):
         rate = f"{records / seconds:,.0f}"
         table.add_row(step, str(records), f"{seconds:.2f}", rate, cpu_s)
@@ -152,7 +163,8 @@ async def _bench(args: argparse.Namespace, pg_url: str, kafka: str, mongo_url: s
 
 def main() -> None:
     args = _parse()
-    cache = ROOT / ".bench-data" / f"migrate-{args.count}-{args.seed}"
+    name = f"migrate-v{GENERATOR_VERSION}-{args.count}-{args.seed}"
+    cache = ROOT / ".bench-data" / name
     if args.fresh_data:
         shutil.rmtree(cache, ignore_errors=True)
     cache.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,10 @@ from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER
 
 Documents = dict[str, list[dict[str, Any]]]
 
+# Bumped whenever the output for a given (count, seed) changes, so caches of
+# generated data (bench/migrate.py) know they are stale.
+GENERATOR_VERSION: Final = 2
+
 _EPOCH: Final = datetime(2021, 1, 4, 9, 30, tzinfo=UTC)
 _COUNTRIES: Final = ("US", "DE", "FR", "GB", "ES", "IT", "NL", "SE", "PL", "BR")
 _BCRYPT_ALPHABET: Final = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
