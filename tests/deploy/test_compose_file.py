@@ -162,3 +162,22 @@ def test_gateway_container_fills_every_template_placeholder(compose: dict[str, A
     assert nginx["environment"]["CORE_API_UPSTREAM"] == "core-api:8001"
     assert nginx["environment"]["FEATURE_API_UPSTREAM"] == "feature-api:8002"
     assert gateway.DEFAULT_CORS_ORIGINS in nginx["environment"]["CORS_ORIGINS"]
+
+
+def test_the_dockerfile_copies_every_workspace_member_and_nothing_missing() -> None:
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    sources = [
+        source
+        for line in dockerfile.splitlines()
+        if line.startswith("COPY ") and "--from=" not in line
+        for source in line.split()[1:-1]
+    ]
+    for source in sources:
+        assert (ROOT / source).exists(), source
+    members = {
+        "shared",
+        "dev",
+        *(str(p.parent.relative_to(ROOT)) for p in ROOT.glob("services/*/pyproject.toml")),
+    }
+    copied = {str(Path(s).parent) for s in sources if s.endswith("pyproject.toml")}
+    assert members <= copied
