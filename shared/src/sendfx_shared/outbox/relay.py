@@ -154,14 +154,18 @@ class RelayLoop(ABC):
         self._stopping.clear()
         self._task = asyncio.create_task(self._run(), name=f"{type(self).__name__}")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
+        """Let the batch in flight finish (for at most ``grace`` seconds), so a
+        normal shutdown republishes nothing; then cancel."""
         self._stopping.set()
         self._wakeup.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        if task is not None:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError, Exception):
+                await asyncio.wait_for(asyncio.shield(task), timeout=grace)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
         await self.on_stop()
         await self._close_producer()
 
