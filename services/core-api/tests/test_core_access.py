@@ -126,6 +126,15 @@ async def test_platform_admin_may_act_on_any_workspace(
         f"/api/workspaces/{wid}/members", json={"email": newcomer.email}, headers=admin.headers
     )
     assert added.status_code == 201
+    listed = await client.get(f"/api/admin/workspaces/{wid}/members", headers=admin.headers)
+    assert {m["user_id"] for m in listed.json()["items"]} == {str(owner.id), str(newcomer.id)}
+    await client.put(
+        f"/api/workspaces/{wid}/billing-account", json={"country": "NL"}, headers=owner.headers
+    )
+    billing = await client.get(
+        f"/api/admin/workspaces/{wid}/billing-account", headers=admin.headers
+    )
+    assert billing.json()["country"] == "NL"
 
 
 async def test_admin_manages_users(client: httpx.AsyncClient, admin: Any, log_in: Any) -> None:

@@ -101,6 +101,7 @@ def create_app(settings: CoreApiSettings | None = None) -> FastAPI:
         model_prices,
     ):
         app.include_router(module.router)
+    app.include_router(members.admin_router)
     return app
 
 

@@ -5,19 +5,20 @@ from fastapi import APIRouter, Response
 from core_api.routes.deps import DbPool
 from core_api.schemas import BillingAccountIn, BillingAccountOut
 from core_api.services import billing
-from sendfx_shared.auth import CurrentPrincipal
+from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal
 
-router = APIRouter(prefix="/api/workspaces/{workspace_id}/billing-account", tags=["billing"])
+router = APIRouter(tags=["billing"])
+_PATH = "/api/workspaces/{workspace_id}/billing-account"
 
 
-@router.get("")
+@router.get(_PATH)
 async def get_billing_account(
     workspace_id: uuid.UUID, principal: CurrentPrincipal, pool: DbPool
 ) -> BillingAccountOut:
     return await billing.get_billing_account(pool, principal, workspace_id)
 
 
-@router.put("", responses={201: {"model": BillingAccountOut}})
+@router.put(_PATH, responses={201: {"model": BillingAccountOut}})
 async def put_billing_account(
     workspace_id: uuid.UUID,
     body: BillingAccountIn,
@@ -29,3 +30,10 @@ async def put_billing_account(
     account, created = await billing.put_billing_account(pool, principal, workspace_id, body)
     response.status_code = 201 if created else 200
     return account
+
+
+@router.get("/api/admin/workspaces/{workspace_id}/billing-account", tags=["admin: workspaces"])
+async def admin_get_billing_account(
+    workspace_id: uuid.UUID, admin: CurrentAdmin, pool: DbPool
+) -> BillingAccountOut:
+    return await billing.get_billing_account(pool, admin, workspace_id)

@@ -5,10 +5,13 @@ from fastapi import APIRouter, Response
 from core_api.routes.deps import DEFAULT_PAGE, Cursor, DbPool, Limit
 from core_api.schemas import MemberIn, MemberOut, MemberRoleIn
 from core_api.services import members
-from sendfx_shared.auth import CurrentPrincipal
+from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal
 from sendfx_shared.pagination import Page
 
 router = APIRouter(prefix="/api/workspaces/{workspace_id}/members", tags=["members"])
+admin_router = APIRouter(
+    prefix="/api/admin/workspaces/{workspace_id}/members", tags=["admin: workspaces"]
+)
 
 
 @router.get("")
@@ -56,3 +59,14 @@ async def remove_member(
     """Removes a member, or leaves (own id); the owner cannot leave (409)."""
     await members.remove_member(pool, principal, workspace_id, user_id)
     return Response(status_code=204)
+
+
+@admin_router.get("")
+async def admin_list_members(
+    workspace_id: uuid.UUID,
+    admin: CurrentAdmin,
+    pool: DbPool,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE,
+) -> Page[MemberOut]:
+    return await members.list_members(pool, admin, workspace_id, cursor, limit)
