@@ -376,8 +376,8 @@ async def proxied_broker(sendfx_infra: TestInfra) -> AsyncIterator[ProxiedBroker
 
 
 @pytest.fixture
-async def fresh_database(sendfx_infra: TestInfra) -> AsyncIterator[str]:
-    """An empty database, migrated; dropped after the test."""
+async def empty_database(sendfx_infra: TestInfra) -> AsyncIterator[str]:
+    """A database of this test's own with nothing in it; dropped after the test."""
     name = f"core_fresh_{uuid.uuid4().hex[:10]}"
     admin = await connect(sendfx_infra.postgres_admin_url)
     try:
@@ -385,20 +385,25 @@ async def fresh_database(sendfx_infra: TestInfra) -> AsyncIterator[str]:
     finally:
         await admin.close()
     base, _, _ = sendfx_infra.postgres_admin_url.rpartition("/")
-    url = f"{base}/{name}"
-    connection = await connect(url)
     try:
-        await apply_migrations(connection)
-    finally:
-        await connection.close()
-    try:
-        yield url
+        yield f"{base}/{name}"
     finally:
         admin = await connect(sendfx_infra.postgres_admin_url)
         try:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+@pytest.fixture
+async def fresh_database(empty_database: str) -> str:
+    """An empty database, migrated."""
+    connection = await connect(empty_database)
+    try:
+        await apply_migrations(connection)
+    finally:
+        await connection.close()
+    return empty_database
 
 
 # -- core-api as a real process --------------------------------------------------

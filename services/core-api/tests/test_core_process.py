@@ -53,6 +53,26 @@ async def test_migrations_from_empty_create_the_whole_schema(fresh_database: str
     assert {"topic", "message_key", "event_type", "event", "sent_at"} <= columns
 
 
+async def test_core_api_migrates_an_empty_database_before_serving(
+    empty_database: str, spawn_core: Any
+) -> None:
+    server = spawn_core(empty_database)
+    await asyncio.to_thread(server.start)  # healthy only once the pool is up
+    conn = await connect(empty_database)
+    try:
+        applied = await conn.fetchval("SELECT count(*) FROM public.sendfx_schema_migrations")
+        admins = await conn.fetchval("SELECT count(*) FROM core.users WHERE role = 'admin'")
+    finally:
+        await conn.close()
+    assert applied == len(bundled_migrations())
+    assert admins == 1
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        login = await client.post(
+            "/api/auth/login", json={"email": "admin@sendfx.ai", "password": "sendfx-admin"}
+        )
+    assert login.status_code == 200
+
+
 def test_the_process_serves_health_and_openapi(core_server: Any) -> None:
     health = httpx.get(f"{core_server.url}/healthz", timeout=10)
     assert health.json() == {"status": "ok", "database": "ok"}
