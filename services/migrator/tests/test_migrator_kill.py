@@ -1,0 +1,56 @@
+"""A real crash: `migrator extract` killed with SIGKILL mid-run, then run again."""
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from migrator.load import run_load
+from migrator.settings import CHECKPOINT_COLLECTION
+from migrator.testing import Scenario
+from migrator.verify import run_verify
+
+MIGRATOR = str(Path(sys.executable).parent / "migrator")
+
+
+@pytest.mark.slow
+async def test_extract_killed_mid_run_resumes_from_its_checkpoint(scenario: Scenario) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.endswith(("_URL", "_SERVERS"))}
+    env.update(
+        LEGACY_MONGO_URL=scenario.legacy_url,
+        KAFKA_BOOTSTRAP_SERVERS=scenario.kafka,
+        KAFKA_TOPIC_PREFIX=scenario.prefix,
+        EXTRACT_BATCH_SIZE="2",  # many checkpoints, so the kill lands between two
+        COLUMNS="200",
+    )
+    first = await asyncio.create_subprocess_exec(
+        MIGRATOR, "extract", env=env, stdout=asyncio.subprocess.DEVNULL
+    )
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(scenario.legacy_url)
+    checkpoints = client[scenario.legacy_database][CHECKPOINT_COLLECTION]
+    try:
+        for _ in range(1000):
+            progress = await checkpoints.find_one({"_id": "users", "done": False})
+            if progress is not None and int(str(progress["published"])) >= 20:
+                break
+            await asyncio.sleep(0.02)
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+        stopped_at = await checkpoints.find_one({"_id": "users"})
+    finally:
+        await client.close()
+    assert stopped_at is not None and not stopped_at["done"]
+
+    second = await asyncio.create_subprocess_exec(
+        MIGRATOR, "extract", env=env, stdout=asyncio.subprocess.PIPE
+    )
+    output, _ = await asyncio.wait_for(second.communicate(), 120)
+    assert second.returncode == 0
+    assert "(resumed)" in output.decode()
+
+    await run_load(scenario.load_settings())
+    assert not (await run_verify(scenario.operator_settings())).has_drift
