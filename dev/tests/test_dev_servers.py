@@ -32,3 +32,21 @@ def test_an_untied_server_outlives_the_command_that_started_it(tmp_path: Path) -
     finally:
         stop_pid(pid)
     assert not pid_alive(pid)
+
+
+def test_a_test_sessions_postgres_stops_when_the_session_is_killed(tmp_path: Path) -> None:
+    code = f"""
+import os, signal
+from pathlib import Path
+from sendfx_dev import servers
+from sendfx_dev.ports import free_port
+state = Path({str(tmp_path)!r})
+pg = servers.start_postgres(state / "pg", free_port(), state / "pg.log")
+servers.stop_postgres_after(os.getpid(), state / "pg", state / "watcher.log")
+print(pg.pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    postmaster = int(run.stdout.split()[0])
+    assert wait_until(lambda: not pid_alive(postmaster), 30)
+    assert not (tmp_path / "pg" / "postmaster.pid").exists()

