@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sendfx_shared.events.envelope import CloudEvent
 from sendfx_shared.kafka import DLQ_REASON_HEADER
 from sendfx_shared.topics import dlq_of
-from usage_ingestor.ingest import REJECTED_BY_DATABASE, Backoff, BatchIngestor
+from usage_ingestor.ingest import REJECTED_BY_DATABASE, Backoff, BatchIngestor, is_data_error
 from usage_ingestor.settings import IngestorSettings
 from usage_ingestor.testing import create_workspace, eventually, usage_event
 from usage_ingestor.topics import ensure_topics
@@ -154,3 +154,28 @@ async def test_a_poison_message_too_big_to_dead_letter_whole_is_cut_not_stuck(
     await eventually(dead_lettered)
     reason = dict(dead[0].headers)[DLQ_REASON_HEADER].decode()
     assert reason.startswith("not valid JSON") and "cut to its first" in reason
+
+
+@pytest.mark.parametrize(
+    ("error", "set_aside"),
+    [
+        (asyncpg.NumericValueOutOfRangeError("numeric field overflow"), True),
+        (asyncpg.ForeignKeyViolationError("no such workspace"), True),
+        (asyncpg.AdminShutdownError("terminating connection"), False),
+        (asyncpg.DeadlockDetectedError("deadlock"), False),
+        (asyncpg.ConnectionDoesNotExistError("closed"), False),
+        (ConnectionRefusedError(), False),
+        (TimeoutError(), False),
+    ],
+)
+def test_only_errors_caused_by_the_rows_set_messages_aside(
+    error: Exception, set_aside: bool
+) -> None:
+    assert is_data_error(error) is set_aside
+
+
+async def test_a_value_the_driver_cannot_encode_is_set_aside(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        with pytest.raises(Exception) as raised:
+            await conn.fetchval("SELECT $1::int4", "not a number")
+    assert is_data_error(raised.value)

@@ -69,11 +69,13 @@ class IngestStats:
 
 
 def is_data_error(error: BaseException) -> bool:
-    """A database refusal caused by the rows themselves (SQLSTATE classes 22 and
-    23): retrying cannot help, the offending message must be set aside."""
+    """A refusal caused by the rows themselves: the server's SQLSTATE classes 22
+    and 23, or asyncpg failing to encode a value. Retrying cannot help; the
+    offending message must be set aside."""
     if isinstance(error, asyncpg.PostgresError):
         return (error.sqlstate or "").startswith(("22", "23"))
-    return False
+    # asyncpg's client-side DataError is an InterfaceError and a ValueError.
+    return isinstance(error, asyncpg.InterfaceError) and isinstance(error, ValueError)
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,7 @@ class BatchIngestor:
 
         try:
             result = await self._retrying("batch write", write)
-        except asyncpg.PostgresError as error:
+        except Exception as error:  # _retrying lets data errors only through
             await self._isolate(accepted, error)
             return
         self.stats.seconds_writing += time.perf_counter() - started
@@ -245,14 +247,13 @@ class BatchIngestor:
         self.stats.duplicates += len(columns) - result.inserted
         self.stats.thresholds += len(result.thresholds)
 
-    async def _isolate(
-        self, accepted: list[tuple[Record, UsageEvent]], error: asyncpg.PostgresError
-    ) -> None:
+    async def _isolate(self, accepted: list[tuple[Record, UsageEvent]], error: Exception) -> None:
         """Halve a batch the database refused until the refused messages stand
         alone; they go to the dead-letter topic, the rest is written."""
         if len(accepted) == 1:
             record, _ = accepted[0]
-            reason = f"{REJECTED_BY_DATABASE}: {error.sqlstate} {error}"
+            code = getattr(error, "sqlstate", None) or type(error).__name__
+            reason = f"{REJECTED_BY_DATABASE}: {code} {error}"
             await self._dead_letter([(record, reason)])
             return
         middle = len(accepted) // 2
