@@ -46,5 +46,7 @@ async def test_a_changed_legacy_record_updates_its_row_on_the_next_run(
         )
     )[0]
     assert row == {"name": "Free forever", "updated_at": edited_at}
-    report = await run_verify(scenario.operator_settings(), ["tiers"])
+    report = await run_verify(scenario.operator_settings())
     assert not report.has_drift
+    users_report = next(c for c in report.collections if c.collection == "users")
+    assert users_report.invalid_ids == ["'not-an-object-id'"]

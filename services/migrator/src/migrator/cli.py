@@ -283,6 +283,8 @@ def verify(
                 console.print(f"{kind}: {c.collection} {legacy_id}")
         for legacy_id, fields in list(c.differing.items())[:show]:
             console.print(f"differing: {c.collection} {legacy_id}: {', '.join(fields)}")
+        for raw_id in c.invalid_ids[:show]:
+            console.print(f"_id is no ObjectId (sent to the DLQ): {c.collection} {raw_id}")
     if report.has_drift:
         console.print("[red]drift found[/red]")
         raise typer.Exit(1)

@@ -18,6 +18,7 @@ from bson import json_util
 from pymongo import AsyncMongoClient
 
 from migrator.expected import expected_rows
+from migrator.extract.records import NotAnObjectId, legacy_id_of
 from migrator.mapping import TABLES, TableSpec
 from migrator.settings import OperatorSettings
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
@@ -37,6 +38,8 @@ class CollectionDrift:
     # legacy id → names of the fields that differ
     differing: dict[str, list[str]] = field(default_factory=dict)
     unreported: list[str] = field(default_factory=list)
+    # Documents whose _id is no ObjectId: extract reports them to the DLQ.
+    invalid_ids: list[str] = field(default_factory=list)
 
     @property
     def drift(self) -> int:
@@ -66,21 +69,36 @@ def _canonical(value: Any) -> Any:
     return str(value)  # uuid, Decimal (scale fixed by the column and the mapping alike)
 
 
+@dataclass
+class LegacyData:
+    # collection → [(legacy id, extended-JSON document)]
+    documents: dict[str, list[tuple[str, dict[str, Any]]]]
+    # collection → ids that are no ObjectId (extract sends those to the DLQ)
+    invalid_ids: dict[str, list[str]]
+
+
 async def read_legacy(
     settings: OperatorSettings, collections: Sequence[LegacyCollection]
-) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+) -> LegacyData:
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.legacy_url, tz_aware=True)
-    out: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    out = LegacyData({}, {})
     try:
         database = client[settings.legacy_database]
         for collection in collections:
             docs: list[tuple[str, dict[str, Any]]] = []
+            invalid: list[str] = []
             async for doc in database[collection].find({}).sort("_id", 1):
+                try:
+                    legacy_id = legacy_id_of(doc)
+                except NotAnObjectId:
+                    invalid.append(repr(doc.get("_id")))
+                    continue
                 as_json = json.loads(
                     json_util.dumps(doc, json_options=json_util.RELAXED_JSON_OPTIONS)
                 )
-                docs.append((str(doc["_id"]), as_json))
-            out[collection] = docs
+                docs.append((legacy_id, as_json))
+            out.documents[collection] = docs
+            out.invalid_ids[collection] = invalid
     finally:
         await client.close()
     return out
@@ -98,7 +116,7 @@ async def run_verify(
     wanted = [c for c in LEGACY_COLLECTIONS_IN_ORDER if collections is None or c in collections]
     # Parents are always read: whether a child resolves depends on them.
     legacy = await read_legacy(settings, LEGACY_COLLECTIONS_IN_ORDER)
-    expected = expected_rows(legacy)
+    expected = expected_rows(legacy.documents)
     connection = await connect(settings.postgres_url)
     try:
         reported = {
@@ -114,7 +132,8 @@ async def run_verify(
             want = expected.rows[collection]
             drift = CollectionDrift(
                 collection,
-                legacy=len(legacy[collection]),
+                legacy=len(legacy.documents[collection]) + len(legacy.invalid_ids[collection]),
+                invalid_ids=legacy.invalid_ids[collection],
                 expected=len(want),
                 table=len(actual),
                 merged=len(expected.merged) if collection == "users" else 0,
