@@ -153,3 +153,62 @@ def test_rendering_fills_every_placeholder_and_keeps_nginx_variables() -> None:
     assert "$request_id" in rendered and "$http_origin" in rendered
     with pytest.raises(gateway.MissingPlaceholder):
         gateway.render(TEMPLATE, {})
+
+
+def test_the_docker_images_envsubst_step_yields_a_config_nginx_accepts(tmp_path: Path) -> None:
+    """What /docker-entrypoint.d/20-envsubst-on-templates.sh does in the nginx
+    image: envsubst with the name of every defined variable, then nginx -t."""
+    import os
+    import shutil
+    import subprocess
+
+    import yaml
+
+    from sendfx_dev.ports import free_port
+
+    nginx, envsubst = gateway.nginx_binary(), shutil.which("envsubst")
+    if nginx is None or envsubst is None:
+        pytest.skip("nginx and envsubst are installed by make install / gettext-base")
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOSTNAME": "gateway",
+        "HOME": "/root",
+        "NGINX_VERSION": "1.27.5",
+        **{k: str(v) for k, v in compose["services"]["gateway"]["environment"].items()},
+        # compose's service names do not resolve outside Docker
+        "CORE_API_UPSTREAM": "127.0.0.1:1",
+        "FEATURE_API_UPSTREAM": "127.0.0.1:2",
+        "GATEWAY_HOST": "127.0.0.1",
+        "GATEWAY_PORT": str(free_port()),
+        "CORS_ORIGINS": "http://localhost:3000,http://127.0.0.1:3000",
+    }
+    defined = " ".join(f"${{{name}}}" for name in env)
+    conf = subprocess.run(
+        [envsubst, defined], input=TEMPLATE, capture_output=True, text=True, env=env, check=True
+    ).stdout
+    assert "${" not in conf
+    assert "$request_id" in conf and "proxy_pass http://$sendfx_upstream;" in conf
+    assert 'map "http://localhost:3000,http://127.0.0.1:3000|$http_origin"' in conf
+    (tmp_path / "default.conf").write_text(conf)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\n"
+        "events {}\n"
+        f"http {{ include {tmp_path}/default.conf; }}\n"
+    )
+    check = subprocess.run(
+        [
+            nginx,
+            "-t",
+            "-q",
+            "-p",
+            str(tmp_path),
+            "-e",
+            str(tmp_path / "error.log"),
+            "-c",
+            str(tmp_path / "nginx.conf"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stderr
