@@ -40,7 +40,6 @@ def _email(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_storable)]
 Email = Annotated[str, Field(min_length=3, max_length=254), AfterValidator(_email)]
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_storable)]
 Password = Annotated[str, Field(min_length=8, max_length=256), AfterValidator(_storable)]
