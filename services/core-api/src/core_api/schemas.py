@@ -1,6 +1,6 @@
 """Request and response bodies of the core-api HTTP API.
 
-Every text input goes through ``Text`` (no NUL, valid UTF-8: PostgreSQL
+Every text input is checked by ``_storable`` (no NUL, valid UTF-8: PostgreSQL
 refuses both, and that must be a 422 rather than a 500); numbers are bounded
 to what their columns hold.
 """
