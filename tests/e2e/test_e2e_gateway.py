@@ -117,3 +117,41 @@ def test_up_again_reuses_the_running_gateway(gateway_with_stub_upstreams: Any) -
     assert result.outcome == "reused"
     assert stack.read_record("gateway").pid == before.pid
     assert pid_alive(before.pid)
+
+
+def test_up_reloads_a_running_gateway_when_its_settings_change(
+    gateway_with_stub_upstreams: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A new CORS origin (or port) takes effect on the next `up`, same nginx."""
+    from dataclasses import replace
+
+    from sendfx_dev.ports import free_port
+    from sendfx_dev.stack import Stack
+
+    first = replace(
+        gateway_with_stub_upstreams.stack.config,
+        state_dir=tmp_path_factory.mktemp("reload-state"),
+        gateway_port=free_port(),
+    )
+    stack = Stack(first, say=lambda _: None, tied_to_caller=True)
+    stack.up(only=["gateway"])
+    try:
+        record = stack.read_record("gateway")
+        assert record is not None and record.pid is not None
+        pid = record.pid
+        preflight = {"Origin": "https://app.example", "Access-Control-Request-Method": "GET"}
+        before = httpx.options(f"{first.gateway_url}/api/auth/me", headers=preflight)
+        assert "access-control-allow-origin" not in before.headers
+
+        stack.config = replace(first, cors_origins="https://app.example", gateway_port=free_port())
+        (result,) = stack.up(only=["gateway"])
+        assert result.outcome == "reloaded"
+        reloaded = stack.read_record("gateway")
+        assert reloaded is not None and reloaded.pid == pid
+        after = httpx.options(f"{stack.config.gateway_url}/api/auth/me", headers=preflight)
+        assert after.headers["access-control-allow-origin"] == "https://app.example"
+        (again,) = stack.up(only=["gateway"])
+        assert again.outcome == "reused"
+    finally:
+        stack.down()
+    assert not pid_alive(pid)

@@ -88,16 +88,21 @@ class GatewayConfig:
             "NGINX_SERVER_CONF": str(self.server_conf),
         }
 
-    def write(self) -> Path:
-        """Render both files under var/nginx/conf and return the main one."""
+    def write(self) -> bool:
+        """Render both files under var/nginx/conf; True when either changed."""
         self.server_conf.parent.mkdir(parents=True, exist_ok=True)
         (self.nginx_dir / "tmp").mkdir(parents=True, exist_ok=True)
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        server = render((self.root / SERVER_TEMPLATE).read_text(), self.server_values())
-        self.server_conf.write_text(server)
-        main = render((self.root / LOCAL_MAIN_TEMPLATE).read_text(), self.main_values())
-        self.main_conf.write_text(main)
-        return self.main_conf
+        changed = False
+        for path, template, values in (
+            (self.server_conf, SERVER_TEMPLATE, self.server_values()),
+            (self.main_conf, LOCAL_MAIN_TEMPLATE, self.main_values()),
+        ):
+            text = render((self.root / template).read_text(), values)
+            if not path.exists() or path.read_text() != text:
+                path.write_text(text)
+                changed = True
+        return changed
 
     def argv(self, nginx: str) -> list[str]:
         return [nginx, "-p", str(self.nginx_dir), "-e", str(self.log), "-c", str(self.main_conf)]

@@ -215,7 +215,7 @@ class RunRecord(BaseModel):
     data_dir: str | None = None
 
 
-Outcome = Literal["started", "reused", "external", "skipped"]
+Outcome = Literal["started", "reused", "reloaded", "external", "skipped"]
 
 
 @dataclass
@@ -567,25 +567,46 @@ class Stack:
         cfg = self.config
         url = cfg.gateway_url
         health = f"{url}/healthz"
-        reused = self._reuse("gateway", lambda: http_healthy(health), url)
-        if reused:
-            return reused
         log = cfg.log_of("gateway")
         nginx = gateway.nginx_binary()
         if nginx is None:
             raise ComponentFailed(
                 "gateway", "nginx is not installed (apt-get install -y nginx-light)", log
             )
-        self._refuse_foreign_port("gateway", cfg.gateway_port, "set GATEWAY_PORT")
         config = self.gateway_config()
+        running = self.read_record("gateway")
+        if running and running.started_by_us and running.pid and pid_alive(running.pid):
+            if config.write():
+                return self._reload_gateway(nginx, config, running.pid, health)
+            reused = self._reuse("gateway", lambda: http_healthy(health), url)
+            if reused:
+                return reused
+        self.forget("gateway")
+        self._refuse_foreign_port("gateway", cfg.gateway_port, "set GATEWAY_PORT")
         config.write()
-        problem = gateway.check_config(nginx, config)
-        if problem:
-            raise ComponentFailed("gateway", f"nginx rejects {config.main_conf}: {problem}", log)
+        self._check_gateway_config(nginx, config)
         pid = spawn(config.argv(nginx), log, cwd=cfg.root, die_with_parent=self.tied_to_caller)
         self._record("gateway", pid, cfg.gateway_port, url, True)
         self._wait_healthy("gateway", pid, lambda: http_healthy(health), log)
         return Result("gateway", "started", url)
+
+    def _check_gateway_config(self, nginx: str, config: gateway.GatewayConfig) -> None:
+        problem = gateway.check_config(nginx, config)
+        if problem:
+            raise ComponentFailed(
+                "gateway", f"nginx rejects {config.main_conf}: {problem}", config.log
+            )
+
+    def _reload_gateway(
+        self, nginx: str, config: gateway.GatewayConfig, pid: int, health: str
+    ) -> Result:
+        """Ports, origins or the template changed since nginx started: reload it
+        in place (SIGHUP) rather than serve the old routes."""
+        self._check_gateway_config(nginx, config)
+        os.kill(pid, signal.SIGHUP)
+        self._record("gateway", pid, config.port, self.config.gateway_url, True)
+        self._wait_healthy("gateway", pid, lambda: http_healthy(health), config.log)
+        return Result("gateway", "reloaded", self.config.gateway_url, "configuration changed")
 
     # down ---------------------------------------------------------------
 
