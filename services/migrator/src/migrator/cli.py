@@ -6,6 +6,7 @@ and refuses to start when given a store it must not reach.
 
 import asyncio
 import signal
+from collections import Counter
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Annotated, Any, TypeVar, cast
@@ -155,36 +156,49 @@ def extract(
             console.print(f"[yellow]{c.collection}[/yellow] sent to the DLQ: {problem}")
 
 
-def _load_report(summary: Any, title: str) -> None:
+def _load_report(summary: Any, title: str, show: int) -> None:
+    rejected = Counter(collection for collection, _, _ in summary.rejects)
     table = Table(title=title)
-    for column in ("collection", "migrated", "waiting", "rejected", "normalised"):
+    for column in (
+        "collection",
+        "migrated now",
+        "rejected (table)",
+        "of which: no parent",
+        "normalised",
+    ):
         table.add_column(column, justify="left" if column == "collection" else "right")
     outcome = summary.outcome
     for collection in LEGACY_COLLECTIONS_IN_ORDER:
         table.add_row(
             collection,
             str(outcome.migrated[collection]),
-            str(outcome.waiting[collection]),
-            str(outcome.rejected[collection]),
+            str(rejected[collection]),
+            str(summary.waiting.get(collection, 0)),
             str(outcome.normalised[collection]),
         )
     console.print(table)
     console.print(f"messages consumed: {summary.consumed}; malformed: {summary.malformed}")
     if summary.merges:
-        merges = Table(title="accounts merged (emails differing only in case)")
+        count = len(summary.merges)
+        merges = Table(title=f"accounts merged (emails differing only in case): {count}")
         for column in ("merged legacy id", "into legacy id", "email"):
             merges.add_column(column)
-        for merged, kept, email in summary.merges:
+        for merged, kept, email in summary.merges[:show]:
             merges.add_row(merged, kept, email)
         console.print(merges)
     if summary.rejects:
         count = len(summary.rejects)
-        rejects = Table(title=f"rejected records ({count}, in core.migration_rejects)")
+        rejects = Table(title=f"rejected records: {count} (all in core.migration_rejects)")
         for column in ("collection", "legacy id", "reason"):
             rejects.add_column(column)
-        for collection, legacy_id, reason in summary.rejects:
+        for collection, legacy_id, reason in summary.rejects[:show]:
             rejects.add_row(collection, legacy_id, reason)
         console.print(rejects)
+    if max(len(summary.rejects), len(summary.merges)) > show:
+        console.print(f"(first {show} of each listed; --show N for more)")
+
+
+ShowOption = Annotated[int, typer.Option(help="List at most this many merges and rejects.")]
 
 
 @app.command()
@@ -192,6 +206,7 @@ def load(
     follow: Annotated[
         bool, typer.Option(help="Keep consuming until SIGTERM/SIGINT; else stop at the end.")
     ] = False,
+    show: ShowOption = 20,
 ) -> None:
     """Upsert the records of migrator.core-records into the core tables.
 
@@ -212,7 +227,7 @@ def load(
             return await run_load(settings, follow=follow, stop=stop, progress=_Bars(bars))
 
     summary = _run(main)
-    _load_report(summary, f"load ← {summary.topic}")
+    _load_report(summary, f"load ← {summary.topic}", show)
 
 
 @app.command()
@@ -225,6 +240,7 @@ def replay(
         typer.Option(help="Only records published at or after this timestamp."),
     ] = None,
     collections: CollectionsOption = None,
+    show: ShowOption = 20,
 ) -> None:
     """Re-consume migrator.core-records and re-apply it; the rows come out the same.
 
@@ -243,7 +259,7 @@ def replay(
                 settings, since=since_moment, collections=chosen, progress=_Bars(bars)
             )
         )
-    _load_report(summary, f"replay ← {summary.topic}")
+    _load_report(summary, f"replay ← {summary.topic}", show)
 
 
 @app.command()

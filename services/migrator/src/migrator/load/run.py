@@ -31,6 +31,8 @@ class LoadSummary:
     rejects: list[tuple[str, str, str]] = field(default_factory=list)
     # (merged legacy id, surviving legacy id, email) of every email merge.
     merges: list[tuple[str, str, str]] = field(default_factory=list)
+    # Per collection: records still waiting for a parent (also among the rejects).
+    waiting: dict[str, int] = field(default_factory=dict)
 
 
 class _Loader:
@@ -95,6 +97,7 @@ class _Loader:
             await store.reject_pending(self.connection)
         self.summary.rejects = await store.rejects_report(self.connection)
         self.summary.merges = await store.merged_users(self.connection)
+        self.summary.waiting = await store.waiting_counts(self.connection)
         self.progress.finish(_TASK)
 
 

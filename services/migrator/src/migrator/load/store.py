@@ -270,6 +270,13 @@ async def merged_users(connection: asyncpg.Connection) -> list[tuple[str, str, s
     return [(r["merged"], r["kept"], r["email"]) for r in rows]
 
 
+async def waiting_counts(connection: asyncpg.Connection) -> dict[str, int]:
+    rows = await connection.fetch(
+        "SELECT collection, count(*) AS n FROM migrator.pending GROUP BY collection"
+    )
+    return {r["collection"]: r["n"] for r in rows}
+
+
 async def rejects_report(connection: asyncpg.Connection) -> list[tuple[str, str, str]]:
     rows = await connection.fetch(
         "SELECT collection, legacy_id, reason FROM core.migration_rejects "
