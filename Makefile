@@ -12,7 +12,7 @@ FOLLOW ?=
 ARGS ?=
 MYPY_TARGETS := shared/src dev/src $(wildcard services/*/src)
 
-.PHONY: install up down status logs test e2e lint format \
+.PHONY: install up down restart status logs test e2e lint format \
         bench-core bench-ingest bench-feature bench-migrate bench-up clean
 
 ## install: uv (if missing), the locked workspace into .venv, nginx (if missing)
@@ -31,6 +31,10 @@ up: install
 ## down: stop what `make up` started
 down:
 	@if [ -x $(BIN)/sendfx-dev ]; then $(BIN)/sendfx-dev down; fi
+
+## restart: `make restart COMPONENT=core-api` after changing its code
+restart: install
+	$(BIN)/sendfx-dev restart $(or $(COMPONENT),core-api usage-ingestor feature-api)
 
 status:
 	@$(BIN)/sendfx-dev status || true

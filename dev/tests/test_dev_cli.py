@@ -13,7 +13,7 @@ ROOT = find_root(Path(__file__).parent)
 SCRIPT = ROOT / ".venv" / "bin" / "sendfx-dev"
 
 
-@pytest.mark.parametrize("command", ["up", "down", "status", "logs"])
+@pytest.mark.parametrize("command", ["up", "down", "restart", "status", "logs"])
 def test_every_command_has_help(command: str) -> None:
     result = subprocess.run(
         [str(SCRIPT) if SCRIPT.exists() else sys.executable, command, "--help"],

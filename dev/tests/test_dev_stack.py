@@ -72,6 +72,11 @@ def test_down_stops_everything_up_started(
     stack = Stack(_config(tmp_path_factory.mktemp("var")), say=lambda _: None)
     stack.up(only=["kafka", "mongodb"])
     pids = [stack.read_record(c).pid for c in ("kafka", "mongodb")]  # type: ignore[union-attr]
+    assert stack.down(only=["mongodb"]) == ["mongodb"]
+    assert pids[0] and pid_alive(pids[0])
+    (restarted,) = stack.up(only=["mongodb"])
+    assert restarted.outcome == "started"
+    pids.append(stack.read_record("mongodb").pid)  # type: ignore[union-attr]
     assert stack.down() == ["mongodb", "kafka"]
     assert not any(pid_alive(pid) for pid in pids if pid)
     assert not list((stack.config.state_dir / "run").glob("*.json"))

@@ -2,6 +2,7 @@
 
     sendfx-dev up        start (or reuse) everything, wait for health, print URLs
     sendfx-dev down      stop what `up` started, nothing else
+    sendfx-dev restart COMPONENT...   stop those, then `up`
     sendfx-dev status    one line per component
     sendfx-dev logs [COMPONENT] [-f]
 
@@ -54,12 +55,24 @@ def cmd_up(args: argparse.Namespace) -> int:
 def cmd_down(args: argparse.Namespace) -> int:
     stack = _stack()
     try:
-        stopped = stack.down()
+        stopped = stack.down(only=args.only or None)
     except ComponentFailed as failure:
         print(f"FAILED {failure}", file=sys.stderr)
         return 1
     print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
     return 0
+
+
+def cmd_restart(args: argparse.Namespace) -> int:
+    """Stop the named components (new code, new settings), then bring all up."""
+    stack = _stack()
+    try:
+        stack.down(only=args.components)
+    except ComponentFailed as failure:
+        print(f"FAILED {failure}", file=sys.stderr)
+        return 1
+    args.only = None
+    return cmd_up(args)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -137,7 +150,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop what `up` started",
         description="Stop every component `up` started (from var/run/*.json), last first.",
     )
+    down.add_argument(
+        "--only",
+        action="append",
+        choices=COMPONENTS,
+        help="stop only this component (repeatable); default: all",
+    )
     down.set_defaults(func=cmd_down)
+
+    restart = sub.add_parser(
+        "restart",
+        help="stop some components, then `up` (e.g. after changing a service's code)",
+        description="Stop the named components, then start everything that is not running.",
+    )
+    restart.add_argument("components", nargs="+", choices=COMPONENTS, metavar="COMPONENT")
+    restart.set_defaults(func=cmd_restart)
 
     status = sub.add_parser(
         "status",

@@ -610,10 +610,12 @@ class Stack:
 
     # down ---------------------------------------------------------------
 
-    def down(self) -> list[str]:
+    def down(self, only: list[str] | None = None) -> list[str]:
         """Stop what ``up`` started, last first; returns the components stopped."""
         stopped: list[str] = []
         for component in reversed(COMPONENTS):
+            if only is not None and component not in only:
+                continue
             record = self.read_record(component)
             if record is None:
                 continue
