@@ -57,6 +57,7 @@ class Result:
     seconds: float
     p50_ms: float
     p99_ms: float
+    failures: dict[str, int]
 
     @property
     def rps(self) -> float:
@@ -77,6 +78,7 @@ async def _load(spec: dict[str, Any]) -> dict[str, Any]:
     cycling through ``urls`` so that writes spread over several documents."""
     latencies: list[float] = []
     errors = 0
+    statuses: dict[str, int] = {}
     urls: list[str] = spec["urls"]
     limits = httpx.Limits(max_connections=spec["concurrency"])
     async with httpx.AsyncClient(limits=limits, timeout=60, headers=spec["headers"]) as client:
@@ -92,8 +94,11 @@ async def _load(spec: dict[str, Any]) -> dict[str, Any]:
                 try:
                     response = await client.request(spec["method"], url, json=spec["body"])
                     failed = response.status_code >= 400
-                except httpx.HTTPError:
-                    failed = True
+                    status = str(response.status_code)
+                except httpx.HTTPError as exc:
+                    failed, status = True, type(exc).__name__
+                if failed:
+                    statuses[status] = statuses.get(status, 0) + 1
                 latencies.append(time.perf_counter() - started)
                 errors += failed
 
@@ -107,6 +112,7 @@ async def _load(spec: dict[str, Any]) -> dict[str, Any]:
         "seconds": elapsed,
         "p50_ms": _quantile(latencies, 0.50) * 1000,
         "p99_ms": _quantile(latencies, 0.99) * 1000,
+        "failures": statuses,
     }
 
 
@@ -299,6 +305,9 @@ def main() -> None:
             f"{r.route:<26} {r.concurrency:>4} {r.requests:>8} {r.errors:>6} "
             f"{r.rps:>5.1f} {r.p50_ms:>6.1f} {r.p99_ms:>6.1f}"
         )
+    for r in results:
+        if r.failures:
+            print(f"{r.route}: failures by status {r.failures}")
     print(f"\nopenai.call.completed relayed to Kafka: {relayed}/{total}")
 
 

@@ -68,6 +68,7 @@ def feature_settings(
         openai_max_retries=1,
         outbox_poll_interval=0.2,
         projection_group_id=f"{topic_prefix}feature-api",
+        ai_history_messages=4,
     )
 
 

@@ -275,3 +275,16 @@ async def test_ai_routes_are_closed_to_other_workspaces(
         f"{base}/chat", json={"messages": [{"role": "user", "content": "x"}]}, headers=h
     )
     assert chat.status_code == 404
+
+
+async def test_a_question_older_than_the_history_window_is_still_answered(
+    http: httpx.AsyncClient, workspace: Any
+) -> None:
+    conversation_id = await _conversation(http, workspace, "regenerate this answer")
+    for _ in range(6):  # the window holds 4 messages (test settings)
+        again = await http.post(
+            f"/api/conversations/{conversation_id}/ai-reply", headers=workspace.owner.headers
+        )
+        assert again.status_code == 201, again.text
+    assert again.json()["message"]["content"] == "Echo: regenerate this answer"
+    assert again.json()["message"]["seq"] == 7

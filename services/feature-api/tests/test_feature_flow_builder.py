@@ -59,6 +59,14 @@ async def test_publish_creates_a_template_then_versions_it(
     assert second.json()["template"]["version"] == 2
     assert len(second.json()["template"]["nodes"]) == 3
 
+    # an edit that does not mention the template keeps the draft bound to it
+    edited = await http.put(
+        f"/api/admin/flow-drafts/{draft['id']}",
+        json={"name": "Onboarding v3", **changed},
+        headers=admin.headers,
+    )
+    assert edited.json()["templateId"] == template["id"]
+
     # a draft bound to an existing template publishes a new version of it
     other = await _draft(http, admin, templateId=template["id"])
     third = await http.post(f"/api/admin/flow-drafts/{other['id']}/publish", headers=admin.headers)

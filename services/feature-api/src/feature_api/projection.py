@@ -43,11 +43,27 @@ from sendfx_shared.kafka import make_producer, publish_to_dlq
 log = logging.getLogger(__name__)
 
 RawEvent = CloudEvent[dict[str, Any]]
+KEPT_TYPES = frozenset(
+    {
+        WORKSPACE_CREATED,
+        WORKSPACE_UPDATED,
+        WORKSPACE_DELETED,
+        WORKSPACE_MEMBER_ADDED,
+        WORKSPACE_MEMBER_ROLE_CHANGED,
+        WORKSPACE_MEMBER_REMOVED,
+        SUBSCRIPTION_CREATED,
+        SUBSCRIPTION_CHANGED,
+        SUBSCRIPTION_CANCELED,
+        USAGE_THRESHOLD_CROSSED,
+    }
+)
 
 
 async def apply_core_event(db: AsyncDatabase[Document], event: RawEvent) -> bool:
     """Apply one event to the read model; False when it had no effect
     (already seen, stale, or of a type feature-api does not keep)."""
+    if event.type not in KEPT_TYPES:
+        return False
     key = f"{event.source}|{event.id}"
     if await read_model.already_processed(db, key):
         return False

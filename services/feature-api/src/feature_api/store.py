@@ -76,9 +76,11 @@ def open_store(mongo_url: str, database: str) -> Store:
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     await ensure_outbox_indexes(db)
-    await db[FLOWS].create_index([("workspace_id", ASCENDING), ("created_at", ASCENDING)])
-    await db[FLOW_DRAFTS].create_index([("workspace_id", ASCENDING), ("created_at", ASCENDING)])
-    await db[FLOW_TEMPLATES].create_index([("workspace_id", ASCENDING), ("created_at", ASCENDING)])
+    # Lists page on (created_at, _id) within a workspace: with _id in the
+    # index a real MongoDB walks it in order and never sorts in memory.
+    by_workspace = [("workspace_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)]
+    for listed in (FLOWS, FLOW_DRAFTS, FLOW_TEMPLATES, CONVERSATIONS, KNOWLEDGE_DOCUMENTS):
+        await db[listed].create_index(by_workspace, name="workspace_pages")
     # One template per draft, whatever races: the key behind "publish twice,
     # one template".
     await db[FLOW_TEMPLATES].create_index(
@@ -87,12 +89,8 @@ async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     await db[FLOW_TEMPLATE_VERSIONS].create_index(
         [("template_id", ASCENDING), ("version", ASCENDING)], unique=True
     )
-    await db[CONVERSATIONS].create_index([("workspace_id", ASCENDING), ("created_at", ASCENDING)])
     await db[MESSAGES].create_index(
         [("conversation_id", ASCENDING), ("seq", ASCENDING)], unique=True
-    )
-    await db[KNOWLEDGE_DOCUMENTS].create_index(
-        [("workspace_id", ASCENDING), ("created_at", ASCENDING)]
     )
     await db[KNOWLEDGE_CHUNKS].create_index([("workspace_id", ASCENDING), ("terms", ASCENDING)])
     await db[KNOWLEDGE_CHUNKS].create_index([("document_id", ASCENDING)])

@@ -66,3 +66,11 @@ async def recent_messages(
         .to_list()
     )
     return list(reversed(found))
+
+
+async def last_message_by(
+    db: AsyncDatabase[Document], conversation_id: str, role: str
+) -> Document | None:
+    return await db[MESSAGES].find_one(
+        {"conversation_id": conversation_id, "role": role}, sort=[("seq", -1)]
+    )

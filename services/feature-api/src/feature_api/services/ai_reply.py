@@ -41,15 +41,19 @@ async def ai_reply(
     history = await conversations_repo.recent_messages(
         store.db, conversation_id, ctx.settings.ai_history_messages
     )
-    questions = [m for m in history if m["role"] == "user"]
-    if not questions:
-        raise ProblemError(
-            409, "the conversation has no user message to answer", kind="nothing-to-answer"
-        )
+    question = next((m for m in reversed(history) if m["role"] == "user"), None)
+    if question is None:
+        # Answered many times over (regenerated): the question is further back.
+        question = await conversations_repo.last_message_by(store.db, conversation_id, "user")
+        if question is None:
+            raise ProblemError(
+                409, "the conversation has no user message to answer", kind="nothing-to-answer"
+            )
+        history = [question, *history]
     sources = await retrieve_knowledge(
         store.db,
         conversation["workspace_id"],
-        questions[-1]["content"],
+        question["content"],
         ctx.settings.knowledge_context_chunks,
     )
     messages: Messages = [{"role": "system", "content": knowledge_prompt(SYSTEM_PROMPT, sources)}]

@@ -115,13 +115,14 @@ async def update_draft(store: Store, scope: Scope, draft_id: str, body: FlowDraf
     check_graph(body.nodes, body.edges, require_start=False)
     await _check_template_ref(store, scope, body.template_id)
 
+    values = body.model_dump(mode="json")
+    if "template_id" not in body.model_fields_set:
+        # An edit that does not mention the template keeps the draft bound.
+        del values["template_id"]
+
     async def write(session: Session) -> Document:
         draft = await repo.update_draft(
-            store.db,
-            scope,
-            draft_id,
-            {**body.model_dump(mode="json"), "updated_at": now()},
-            session,
+            store.db, scope, draft_id, {**values, "updated_at": now()}, session
         )
         if draft is None:
             raise NotFound("flow draft")
@@ -178,7 +179,7 @@ async def _publish(store: Store, scope: Scope, draft_id: str, session: Session) 
         template_id = existing["_id"] if existing else None
     created = template_id is None
     if template_id is None:
-        template: Document | None = {
+        template: Document = {
             "_id": new_id(),
             "workspace_id": scope,
             **graph,
@@ -186,12 +187,12 @@ async def _publish(store: Store, scope: Scope, draft_id: str, session: Session) 
             "origin_draft_id": draft_id,
             "created_at": moment,
         }
-        assert template is not None
         await repo.insert_template(store.db, template, session)
     else:
-        template = await repo.next_template_version(store.db, scope, template_id, graph, session)
-        if template is None:
+        versioned = await repo.next_template_version(store.db, scope, template_id, graph, session)
+        if versioned is None:
             raise Conflict("the template this draft is bound to no longer exists")
+        template = versioned
     await repo.insert_template_version(
         store.db,
         {
