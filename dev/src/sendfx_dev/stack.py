@@ -28,6 +28,7 @@ from sendfx_dev import gateway, servers
 from sendfx_dev.ports import port_is_open, wait_until
 from sendfx_dev.servers import ComponentFailed, pid_alive, spawn, stop_pid
 from sendfx_shared.settings import (
+    DEFAULT_KAFKA,
     DEFAULT_MONGO_URL,
     DEFAULT_POSTGRES_URL,
     DEV_JWT_SECRET,
@@ -96,7 +97,7 @@ class StackConfig:
     state_dir: Path
     postgres_url: str = DEFAULT_POSTGRES_URL
     postgres_external: bool = False
-    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_bootstrap_servers: str = DEFAULT_KAFKA
     kafka_external: bool = False
     mongo_url: str = DEFAULT_MONGO_URL
     mongo_external: bool = False
@@ -113,7 +114,6 @@ class StackConfig:
     kafka_topic_prefix: str = ""
     cors_origins: str = gateway.DEFAULT_CORS_ORIGINS
     bin_dir: Path = field(default_factory=lambda: Path(".venv/bin"))
-    extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, root: Path, env: Mapping[str, str] | None = None) -> "StackConfig":
@@ -130,7 +130,7 @@ class StackConfig:
             else root / "var",
             postgres_url=postgres_url or DEFAULT_POSTGRES_URL,
             postgres_external=bool(postgres_url),
-            kafka_bootstrap_servers=kafka or "127.0.0.1:9092",
+            kafka_bootstrap_servers=kafka or DEFAULT_KAFKA,
             kafka_external=bool(kafka),
             mongo_url=mongo or DEFAULT_MONGO_URL,
             mongo_external=bool(mongo),
@@ -197,7 +197,6 @@ class StackConfig:
     def service_env(self, component: str) -> dict[str, str]:
         """The complete environment of a service process (the caller's, scrubbed)."""
         env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
-        env.update(self.extra_env)
         env.update(self.own_env(component))
         return env
 
