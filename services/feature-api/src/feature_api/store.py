@@ -34,6 +34,7 @@ RM_WORKSPACES: Final = "rm_workspaces"
 RM_MEMBERS: Final = "rm_members"
 RM_QUOTAS: Final = "rm_quotas"
 RM_PROCESSED: Final = "rm_processed_events"
+PROCESSED_EVENTS_KEPT_SECONDS: Final = 30 * 24 * 3600
 
 
 def new_id() -> str:
@@ -98,3 +99,8 @@ async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
         [("workspace_id", ASCENDING), ("created_at", DESCENDING)]
     )
     await db[AGENT_RUNS].create_index([("workspace_id", ASCENDING), ("created_at", DESCENDING)])
+    # Event ids only need remembering through any redelivery; past that the
+    # per-aggregate versions keep a replay from having an effect.
+    await db[RM_PROCESSED].create_index(
+        [("at", ASCENDING)], expireAfterSeconds=PROCESSED_EVENTS_KEPT_SECONDS
+    )
