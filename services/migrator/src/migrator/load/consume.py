@@ -109,7 +109,11 @@ class RecordReader:
                 break
             messages.extend((tp, m) for tp, batch in fetched.items() for m in batch)
             wait = 50
-        for tp, message in messages:
+        for index, (tp, message) in enumerate(messages):
+            if index % 256 == 255:
+                # Parsing and mapping a batch is CPU work: let the batch being
+                # written meanwhile hear back from PostgreSQL without waiting for it.
+                await asyncio.sleep(0)
             polled.seen += 1
             polled.next_offsets[tp.partition] = message.offset + 1
             if since_ms is not None and message.timestamp < since_ms:
