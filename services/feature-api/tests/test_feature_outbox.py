@@ -150,3 +150,37 @@ async def test_only_one_relay_works_a_database_at_a_time(
     await first.stop()  # releases the lease
     assert not (await second.relay_batch()).not_leader
     await second.stop()
+
+
+@pytest.mark.slow
+async def test_a_refused_event_dies_alone_and_its_key_moves_on(
+    outbox_db: Db, feature_settings: Any, topic_prefix: str, read_topic: Any
+) -> None:
+    kafka = KafkaSettings(
+        kafka_bootstrap_servers=feature_settings.kafka_bootstrap_servers,
+        kafka_topic_prefix=f"{topic_prefix}refused.",
+    )
+    key = str(uuid.uuid4())
+    huge = new_event(
+        source="/sendfx/feature-api", type="flow.updated", data={"blob": "x" * 2_000_000}
+    )
+    await enqueue(outbox_db, None, topic="feature.events", key=key, event=huge)
+    after = new_event(source="/sendfx/feature-api", type="flow.updated", data={"n": 1})
+    await enqueue(outbox_db, None, topic="feature.events", key=key, event=after)
+    relay = MongoOutboxRelay(
+        outbox_db, kafka, MongoRelayConfig(max_attempts=2, backoff_base=0.01, lease_seconds=5)
+    )
+    try:
+        first = await relay.relay_batch()
+        assert (first.sent, first.failed) == (0, 1)  # the later event waits behind it
+        await asyncio.sleep(0.05)
+        second = await relay.relay_batch()
+        assert second.dead == 1
+        await _drain(relay)
+    finally:
+        await relay.stop()
+    dead = await outbox_db["outbox_dead"].find().to_list()
+    assert [d["event_id"] for d in dead] == [huge.id]
+    assert "MessageSizeTooLarge" in dead[0]["last_error"]
+    events = await read_topic("refused.feature.events")
+    assert [e["id"] for e in events] == [after.id]

@@ -18,9 +18,11 @@ vanish together. Document shape:
 ``sent_at``         ``None`` until the broker acknowledged it
 ==================  ==========================================================
 
-The relay publishes unsent documents in ``_id`` order and marks them sent
-after the broker's ack: delivery is at-least-once, and a crash between the
-ack and the mark republishes the same event id, which consumers dedupe by
+The loop, the outage handling and in-order publishing are
+``relay.RelayLoop``'s; this module adds the Mongo side. The relay publishes
+unsent documents in ``_id`` order and marks them sent after the broker's
+ack: delivery is at-least-once, and a crash between the ack and the mark
+republishes the same event id, which consumers dedupe by
 (source, id). Only one relay per database works at a time (a lease document
 renewed while it runs), so two processes never interleave one key's events.
 A broker outage backs the whole relay off and costs no row anything; a row
@@ -28,17 +30,15 @@ the broker rejects on its merits is retried with backoff, holds back the
 later rows of its key, and after ``max_attempts`` moves to ``outbox_dead``.
 """
 
-import asyncio
 import contextlib
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 from bson import ObjectId
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -46,13 +46,16 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from sendfx_shared.events.envelope import (
-    CLOUDEVENTS_CONTENT_TYPE,
-    CONTENT_TYPE_HEADER,
-    CloudEvent,
-    utc_now,
+from sendfx_shared.events.envelope import CloudEvent, utc_now
+from sendfx_shared.outbox.relay import (
+    BatchResult,
+    OutgoingMessage,
+    RelayConfig,
+    RelayLoop,
+    backoff_seconds,
+    is_outage,
+    publish_in_order,
 )
-from sendfx_shared.kafka import make_producer
 from sendfx_shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -60,7 +63,6 @@ log = logging.getLogger(__name__)
 OUTBOX: Final = "outbox"
 OUTBOX_DEAD: Final = "outbox_dead"
 LEASES: Final = "outbox_leases"
-_HEADERS: Final = [(CONTENT_TYPE_HEADER, CLOUDEVENTS_CONTENT_TYPE.encode())]
 
 Document = dict[str, Any]
 
@@ -101,39 +103,18 @@ async def ensure_outbox_indexes(database: AsyncDatabase[Document]) -> None:
 
 
 @dataclass(frozen=True)
-class MongoRelayConfig:
+class MongoRelayConfig(RelayConfig):
     batch_size: int = 200
     poll_interval: float = 0.5
-    max_attempts: int = 8
-    backoff_base: float = 0.2
-    backoff_max: float = 30.0
-    outage_backoff_max: float = 5.0
     lease_seconds: float = 15.0
-    retention: timedelta = timedelta(hours=24)
-    purge_every: float = 300.0
-    producer_overrides: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
-class RelayBatch:
-    sent: int = 0
-    failed: int = 0
-    dead: int = 0
-    outage: BaseException | None = None
+class RelayBatch(BatchResult):
     not_leader: bool = False
 
 
-def is_outage(error: BaseException) -> bool:
-    if isinstance(error, KafkaConnectionError | KafkaTimeoutError | OSError | TimeoutError):
-        return True
-    return isinstance(error, KafkaError) and bool(getattr(error, "retriable", False))
-
-
-def backoff_seconds(attempts: int, base: float, ceiling: float) -> float:
-    return float(min(ceiling, base * (2 ** max(0, attempts - 1))))
-
-
-class MongoOutboxRelay:
+class MongoOutboxRelay(RelayLoop):
     """Publishes the ``outbox`` collection of one database to Kafka."""
 
     def __init__(
@@ -144,79 +125,11 @@ class MongoOutboxRelay:
         producer_factory: Callable[[], AIOKafkaProducer] | None = None,
         holder: str | None = None,
     ) -> None:
+        self._mongo_config = config or MongoRelayConfig()
+        super().__init__(kafka, self._mongo_config, producer_factory)
         self._database = database
         self._outbox: AsyncCollection[Document] = database[OUTBOX]
-        self._kafka = kafka
-        self._config = config or MongoRelayConfig()
-        self._producer_factory = producer_factory or (
-            lambda: make_producer(self._kafka, **self._config.producer_overrides)
-        )
-        self._producer: AIOKafkaProducer | None = None
         self._holder = holder or uuid.uuid4().hex
-        self._wakeup = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self.published_total = 0
-
-    # -- lifecycle -------------------------------------------------------
-
-    async def start(self) -> None:
-        self._stopping.clear()
-        self._task = asyncio.create_task(self._run(), name="mongo-outbox-relay")
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        self._wakeup.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        await self._release_lease()
-        await self._close_producer()
-
-    def wake(self) -> None:
-        """Call after committing a transaction that enqueued events."""
-        self._wakeup.set()
-
-    # -- the loop --------------------------------------------------------
-
-    async def _run(self) -> None:
-        outage_attempts = 0
-        loop = asyncio.get_running_loop()
-        last_purge = loop.time()
-        while not self._stopping.is_set():
-            self._wakeup.clear()
-            try:
-                result = await self.relay_batch()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # a database hiccup must not end the relay
-                log.warning("mongo outbox relay: batch failed: %s", exc)
-                result = RelayBatch(outage=exc)
-            if result.outage is not None:
-                outage_attempts += 1
-                delay = backoff_seconds(
-                    outage_attempts, self._config.backoff_base, self._config.outage_backoff_max
-                )
-                log.warning(
-                    "mongo outbox relay: unavailable (%s); retry in %.1fs", result.outage, delay
-                )
-                await self._close_producer()
-                await self._sleep(delay, wake_early=False)
-                continue
-            outage_attempts = 0
-            if loop.time() - last_purge > self._config.purge_every:
-                last_purge = loop.time()
-                await self._purge_sent()
-            if result.sent + result.failed + result.dead >= self._config.batch_size:
-                continue
-            await self._sleep(self._config.poll_interval, wake_early=not result.not_leader)
-
-    async def _sleep(self, seconds: float, *, wake_early: bool) -> None:
-        waiter = self._wakeup if wake_early else self._stopping
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(waiter.wait(), timeout=seconds)
 
     # -- leadership ------------------------------------------------------
 
@@ -231,7 +144,7 @@ class MongoOutboxRelay:
                 {
                     "$set": {
                         "holder": self._holder,
-                        "expires_at": now + timedelta(seconds=self._config.lease_seconds),
+                        "expires_at": now + timedelta(seconds=self._mongo_config.lease_seconds),
                     }
                 },
                 upsert=True,
@@ -241,7 +154,7 @@ class MongoOutboxRelay:
             return False  # another live relay holds it
         return True
 
-    async def _release_lease(self) -> None:
+    async def on_stop(self) -> None:
         with contextlib.suppress(Exception):
             await self._database[LEASES].delete_one({"_id": OUTBOX, "holder": self._holder})
 
@@ -256,10 +169,7 @@ class MongoOutboxRelay:
         rows = await self._outbox.find(
             {"sent_at": None}, sort=[("_id", ASCENDING)], limit=self._config.batch_size
         ).to_list()
-        if not rows:
-            return result
-        now = utc_now()
-        ready = _ready_in_key_order(rows, now)
+        ready = _ready_in_key_order(rows, utc_now())
         if not ready:
             return result
         try:
@@ -267,43 +177,13 @@ class MongoOutboxRelay:
         except Exception as exc:
             result.outage = exc
             return result
-        errors = await self._publish(producer, ready)
+        errors = await publish_in_order(
+            producer,
+            self._kafka,
+            [OutgoingMessage(row["topic"], row["key"], row["event"].encode()) for row in ready],
+        )
         await self._record(ready, errors, result)
-        self.published_total += result.sent
         return result
-
-    async def _publish(
-        self, producer: AIOKafkaProducer, rows: Sequence[Document]
-    ) -> list[BaseException | None]:
-        # send() only enqueues: queue the whole batch so the producer batches
-        # it, in _id order (aiokafka keeps the order per partition).
-        pending: list[asyncio.Future[Any] | BaseException] = []
-        for row in rows:
-            try:
-                pending.append(
-                    await producer.send(
-                        self._kafka.topic(row["topic"]),
-                        value=row["event"].encode(),
-                        key=row["key"].encode(),
-                        headers=_HEADERS,
-                    )
-                )
-            except Exception as exc:
-                pending.append(exc)
-                if is_outage(exc):
-                    pending.extend(exc for _ in range(len(rows) - len(pending)))
-                    break
-        outcomes: list[BaseException | None] = []
-        for item in pending:
-            if isinstance(item, BaseException):
-                outcomes.append(item)
-                continue
-            try:
-                await item
-                outcomes.append(None)
-            except Exception as exc:
-                outcomes.append(exc)
-        return outcomes
 
     async def _record(
         self, rows: Sequence[Document], errors: Sequence[BaseException | None], result: RelayBatch
@@ -332,9 +212,7 @@ class MongoOutboxRelay:
             dead = {**row, "attempts": attempts, "last_error": message, "died_at": utc_now()}
             await self._database[OUTBOX_DEAD].replace_one({"_id": row["_id"]}, dead, upsert=True)
             await self._outbox.delete_one({"_id": row["_id"]})
-            log.error(
-                "mongo outbox relay: %s moved to %s: %s", row["event_id"], OUTBOX_DEAD, message
-            )
+            log.error("mongo outbox relay: %s is dead: %s", row["event_id"], message)
             result.dead += 1
             return
         delay = backoff_seconds(attempts, self._config.backoff_base, self._config.backoff_max)
@@ -350,33 +228,10 @@ class MongoOutboxRelay:
         )
         result.failed += 1
 
-    async def _purge_sent(self) -> None:
-        try:
-            await self._outbox.delete_many(
-                {"sent_at": {"$ne": None, "$lt": utc_now() - self._config.retention}}
-            )
-        except Exception as exc:
-            log.warning("mongo outbox relay: purge failed: %s", exc)
-
-    # -- producer --------------------------------------------------------
-
-    async def _ensure_producer(self) -> AIOKafkaProducer:
-        if self._producer is None:
-            producer = self._producer_factory()
-            try:
-                await producer.start()
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    await producer.stop()
-                raise
-            self._producer = producer
-        return self._producer
-
-    async def _close_producer(self) -> None:
-        producer, self._producer = self._producer, None
-        if producer is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(producer.stop(), timeout=5)
+    async def purge_sent(self) -> None:
+        await self._outbox.delete_many(
+            {"sent_at": {"$ne": None, "$lt": utc_now() - self._config.retention}}
+        )
 
 
 def _ready_in_key_order(rows: Sequence[Document], now: datetime) -> list[Document]:
