@@ -16,6 +16,7 @@ import asyncpg
 from migrator.mapping import TABLES, TableSpec
 
 Key = tuple[str, str]
+_ALIAS_STAGE = "migrator_stage_user_aliases"
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,10 @@ async def prepare_staging(connection: asyncpg.Connection) -> None:
         await connection.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {stage_of(spec)} ({columns}) ON COMMIT DELETE ROWS"
         )
+    await connection.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {_ALIAS_STAGE} (legacy_id text, user_id uuid, "
+        "email text, created_at timestamptz) ON COMMIT DELETE ROWS"
+    )
 
 
 @cache
@@ -102,21 +107,20 @@ async def upsert_aliases(
 ) -> None:
     if not aliases:
         return
-    legacy_ids, user_ids, emails, created = (list(c) for c in zip(*aliases, strict=True))
+    await connection.copy_records_to_table(
+        _ALIAS_STAGE, records=aliases, columns=["legacy_id", "user_id", "email", "created_at"]
+    )
     await connection.execute(
-        """
+        f"""
         INSERT INTO migrator.user_aliases AS a (legacy_id, user_id, email, created_at)
-        SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[])
+        SELECT legacy_id, user_id, email, created_at FROM {_ALIAS_STAGE}
         ON CONFLICT (legacy_id) DO UPDATE
             SET user_id = EXCLUDED.user_id, email = EXCLUDED.email,
                 created_at = EXCLUDED.created_at
             WHERE (a.user_id, a.email, a.created_at)
-                  IS DISTINCT FROM (EXCLUDED.user_id, EXCLUDED.email, EXCLUDED.created_at)
-        """,
-        legacy_ids,
-        user_ids,
-        emails,
-        created,
+                  IS DISTINCT FROM (EXCLUDED.user_id, EXCLUDED.email, EXCLUDED.created_at);
+        DELETE FROM {_ALIAS_STAGE}
+        """
     )
 
 
