@@ -155,6 +155,25 @@ async def test_quota_stop_until_the_tier_changes(
     assert (await _reply_status(http, workspace)).status_code == 201
 
 
+async def test_a_block_without_a_tier_holds_through_a_same_tier_renewal(
+    http: httpx.AsyncClient, db: Db, workspace: Any
+) -> None:
+    crossed = _crossed(workspace, 100, period_of(now())).model_copy(update={"tier_code": None})
+    await apply_core_event(db, event(USAGE_THRESHOLD_CROSSED, crossed))
+    stopped = await _reply_status(http, workspace)
+    assert stopped.status_code == 402 and stopped.json()["tier"] == "starter"
+    renewal = SubscriptionChanged(
+        subscription_id=uuid.uuid4(),
+        workspace_id=workspace.id,
+        tier_code="starter",
+        status="active",
+        cancel_at_period_end=True,
+        version=2,
+    )
+    await apply_core_event(db, event(SUBSCRIPTION_CHANGED, renewal))
+    assert (await _reply_status(http, workspace)).status_code == 402
+
+
 async def test_quota_stop_ends_with_the_period(
     http: httpx.AsyncClient, db: Db, workspace: Any
 ) -> None:

@@ -149,6 +149,8 @@ async def _apply_threshold(
     current_tier = (current or {}).get("tier_code")
     if crossed.tier_code and current_tier and current_tier != crossed.tier_code:
         return False  # reached under a tier the workspace has already left
+    # The block holds until the tier changes: remember which tier that is.
+    detail["tier_code"] = crossed.tier_code or current_tier
     return await read_model.put_block(db, wid, detail)
 
 
