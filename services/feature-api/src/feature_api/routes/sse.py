@@ -12,6 +12,7 @@ Events: ``delta`` ({"content": text}) as the model writes, then ``done``
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any, Final
 
@@ -22,6 +23,8 @@ from pydantic import BaseModel
 from feature_api.openai_gateway import OnDelta
 from sendfx_shared.problems import PROBLEM_TYPE_BASE, ProblemError
 
+log = logging.getLogger(__name__)
+
 EVENT_STREAM: Final = "text/event-stream"
 _running: set[asyncio.Task[Any]] = set()
 
@@ -31,6 +34,17 @@ SSE_RESPONSE: Final[dict[int | str, dict[str, Any]]] = {
         "content": {EVENT_STREAM: {"schema": {"type": "string"}}},
     }
 }
+
+
+def _finished(task: asyncio.Task[BaseModel]) -> None:
+    _running.discard(task)
+    if task.cancelled():
+        return
+    error = task.exception()
+    # Whoever listened may be gone; a failure that is not a plain problem is
+    # still worth a line in the log.
+    if error is not None and not isinstance(error, ProblemError):
+        log.error("AI call behind an event stream failed", exc_info=error)
 
 
 def wants_events(request: Request) -> bool:
@@ -57,7 +71,7 @@ async def event_stream(
     pieces: asyncio.Queue[str | None] = asyncio.Queue()
     task: asyncio.Task[BaseModel] = asyncio.create_task(work(pieces.put_nowait))
     _running.add(task)
-    task.add_done_callback(_running.discard)
+    task.add_done_callback(_finished)
     task.add_done_callback(lambda _: pieces.put_nowait(None))
     first = await pieces.get()
     if first is None:
@@ -72,5 +86,7 @@ async def event_stream(
             yield _event("done", task.result().model_dump(mode="json"))
         except ProblemError as error:
             yield _event("error", _problem(error))
+        except Exception:
+            yield _event("error", _problem(ProblemError(500, "an unexpected error occurred")))
 
     return StreamingResponse(body(), media_type=EVENT_STREAM)
