@@ -1,6 +1,7 @@
 """Redelivery across consumer restarts: the in-process one and a SIGKILL of the
 real ``usage-ingestor`` console script mid-stream."""
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -20,7 +21,14 @@ from sendfx_dev.ports import free_port
 from sendfx_shared.topics import OPENAI_CALL_COMPLETED
 from usage_ingestor.app import running
 from usage_ingestor.settings import IngestorSettings
-from usage_ingestor.testing import create_workspace, eventually, publish, usage_event
+from usage_ingestor.testing import (
+    TcpProxy,
+    create_workspace,
+    eventually,
+    host_port,
+    publish,
+    usage_event,
+)
 
 Counts = Callable[[uuid.UUID], Awaitable[dict[str, Any]]]
 CONSOLE_SCRIPT = Path(sys.executable).parent / "usage-ingestor"
@@ -175,3 +183,68 @@ async def _all_stored(pool: asyncpg.Pool, event_ids: list[str]) -> bool:
             "SELECT count(*) FROM core.openai_usage WHERE event_id = ANY($1::text[])", event_ids
         )
     return found == len(event_ids)
+
+
+@pytest.mark.slow
+async def test_sigterm_during_a_database_outage_stops_promptly_and_loses_nothing(
+    sendfx_infra: pytest_plugin.TestInfra,
+    producer: AIOKafkaProducer,
+    pool: asyncpg.Pool,
+    usage_counts: Counts,
+    tmp_path: Path,
+) -> None:
+    proxy = TcpProxy(*host_port(sendfx_infra.postgres_url))
+    await proxy.start()
+    host, db_port = host_port(sendfx_infra.postgres_url)
+    prefix = f"{sendfx_infra.topic_prefix}ingest.term."
+    port = free_port()
+    env = {
+        **sendfx_infra.service_env("postgres"),
+        "POSTGRES_URL": sendfx_infra.postgres_url.replace(
+            f"{host}:{db_port}", f"127.0.0.1:{proxy.port}", 1
+        ),
+        "KAFKA_TOPIC_PREFIX": prefix,
+        "USAGE_INGESTOR_PORT": str(port),
+        "USAGE_INGESTOR_GROUP_ID": f"usage-ingestor-term-{uuid.uuid4().hex[:6]}",
+        "USAGE_INGESTOR_SESSION_TIMEOUT_MS": "3000",
+        "USAGE_INGESTOR_SHUTDOWN_GRACE_SECONDS": "2",
+        "USAGE_INGESTOR_RETRY_MAX_SECONDS": "0.5",
+    }
+    workspace = await create_workspace(pool)
+    events = [usage_event(workspace) for _ in range(30)]
+    log = tmp_path / "ingestor.log"
+    process = start_console_script(env, log)
+    try:
+        async with httpx.AsyncClient() as client:
+
+            async def status() -> int:
+                try:
+                    return (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code
+                except httpx.HTTPError:
+                    return 0
+
+            await eventually(lambda: _is(status, 200))
+            proxy.cut()
+            await publish(producer, f"{prefix}{OPENAI_CALL_COMPLETED}", events)
+            await eventually(lambda: _is(status, 503))  # paused, retrying
+        process.send_signal(signal.SIGTERM)
+        # Waited for off the event loop, which also runs the proxy.
+        code = await asyncio.to_thread(process.wait, 60)
+        assert code in (0, -signal.SIGTERM), log.read_text()[-2000:]
+        assert await stored(pool, [workspace]) == 0
+
+        proxy.restore()
+        process = start_console_script(env, log)
+        await eventually(lambda: _stored_is(pool, workspace, len(events)), within=120)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(process.wait, 60)
+        await proxy.stop()
+
+    counts = await usage_counts(workspace)
+    assert counts["rows"] == counts["ai_calls"] == len(events)
+
+
+async def _is(probe: Callable[[], Awaitable[int]], expected: int) -> bool:
+    return await probe() == expected

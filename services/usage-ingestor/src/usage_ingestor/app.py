@@ -6,6 +6,7 @@ and ``/openapi.json`` on ``USAGE_INGESTOR_PORT``.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -120,11 +121,15 @@ class Ingestor:
         await self._batches.refresh_prices()
 
     async def close(self) -> None:
+        await self.finish_writing()
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None
         if self._pool is not None:
-            await self._pool.close()
+            try:
+                await asyncio.wait_for(self._pool.close(), self.settings.shutdown_grace_seconds)
+            except TimeoutError:
+                self._pool.terminate()  # an unreachable server cannot say goodbye
             self._pool = None
 
     async def _consume(self, records: Any) -> None:
@@ -148,6 +153,21 @@ class Ingestor:
         if self._writing is not None:
             await self._writing
             self._writing = None
+
+    async def finish_writing(self) -> None:
+        """At shutdown: let the batch in flight finish, but not forever (the
+        database may be the reason we are stopping); an unfinished batch is
+        simply not committed, and comes back to whoever consumes next."""
+        writing = self._writing
+        if writing is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(writing), self.settings.shutdown_grace_seconds)
+        except TimeoutError:
+            writing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writing
+        self._writing = None
 
     async def _store_and_commit(
         self, prepared: list[tuple[PreparedBatch, dict[TopicPartition, int]]]
@@ -189,7 +209,7 @@ async def running(settings: IngestorSettings) -> AsyncIterator[Ingestor]:
         try:
             yield ingestor
         finally:
-            await ingestor.drain()
+            await ingestor.finish_writing()
             await ingestor.broker.stop()
     finally:
         await ingestor.close()
@@ -235,6 +255,6 @@ def build_app(settings: IngestorSettings) -> AsgiFastStream:
         ingestor.broker,
         asgi_routes=[("/healthz", healthz), ("/openapi.json", openapi)],
         on_startup=[ingestor.open],
-        on_shutdown=[ingestor.drain],
+        on_shutdown=[ingestor.finish_writing],
         after_shutdown=[ingestor.close],
     )

@@ -39,6 +39,9 @@ class IngestorSettings(KafkaSettings, PostgresSettings):
         gt=0,
         validation_alias=AliasChoices("USAGE_INGESTOR_STATEMENT_TIMEOUT_SECONDS"),
     )
+    shutdown_grace_seconds: float = Field(
+        default=15.0, ge=0, validation_alias=AliasChoices("USAGE_INGESTOR_SHUTDOWN_GRACE_SECONDS")
+    )
     retry_initial_seconds: float = Field(
         default=0.2, gt=0, validation_alias=AliasChoices("USAGE_INGESTOR_RETRY_INITIAL_SECONDS")
     )
