@@ -22,6 +22,7 @@ from feature_api.routes import (
     flows,
     health,
     knowledge,
+    sse,
 )
 from feature_api.settings import PROCESS_NAME, FeatureSettings, load_settings
 from feature_api.store import ensure_indexes, open_store
@@ -60,6 +61,7 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
             app.state.projection = projection
             yield
         finally:
+            await sse.finish_running(within_seconds=settings.openai_timeout_seconds)
             if projection is not None:
                 await projection.stop()
             if relay is not None:

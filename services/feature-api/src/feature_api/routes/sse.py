@@ -90,3 +90,10 @@ async def event_stream(
             yield _event("error", _problem(ProblemError(500, "an unexpected error occurred")))
 
     return StreamingResponse(body(), media_type=EVENT_STREAM)
+
+
+async def finish_running(within_seconds: float) -> None:
+    """On shutdown: let AI calls whose clients stream (or left) store their
+    reply and usage before the store closes."""
+    if _running:
+        await asyncio.wait(set(_running), timeout=within_seconds)
