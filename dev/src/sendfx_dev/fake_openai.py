@@ -20,6 +20,8 @@ Faults and knobs, by header or by a marker anywhere in the last user message
 
 - ``x-fake-fault: cut-stream`` / ``[[fault:cut-stream]]``: a stream that stops
   after a few content chunks, before the usage chunk and ``[DONE]``;
+- ``stall-stream`` or ``stall-stream:<seconds>``: a stream that goes silent
+  after a few content chunks (default 30 s), for read timeouts mid-stream;
 - ``error-500``, ``error-503``, ``error-429``, ``error-400``: that HTTP error
   with OpenAI's error body;
 - ``flaky-500`` / ``flaky-429``: the first request carrying that fault and the
@@ -229,8 +231,15 @@ def create_app() -> FastAPI:
         if early is not None:
             return early
         if body.stream:
+            stall = float(fault.partition(":")[2] or DEFAULT_SLOW_SECONDS)
             return StreamingResponse(
-                _stream(body, knobs, cut=fault == "cut-stream"), media_type="text/event-stream"
+                _stream(
+                    body,
+                    knobs,
+                    cut=fault == "cut-stream",
+                    stall=stall if fault.startswith("stall-stream") else 0.0,
+                ),
+                media_type="text/event-stream",
             )
         return JSONResponse(_completion(body, knobs))
 
@@ -286,7 +295,9 @@ def _completion(body: ChatRequest, knobs: Knobs) -> dict[str, Any]:
     }
 
 
-async def _stream(body: ChatRequest, knobs: Knobs, *, cut: bool) -> AsyncIterator[bytes]:
+async def _stream(
+    body: ChatRequest, knobs: Knobs, *, cut: bool, stall: float = 0.0
+) -> AsyncIterator[bytes]:
     ident = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     base = {
         "id": ident,
@@ -318,6 +329,8 @@ async def _stream(body: ChatRequest, knobs: Knobs, *, cut: bool) -> AsyncIterato
             if cut and number == CUT_AFTER_CHUNKS:
                 # Dropping the connection mid-body, as a network cut would.
                 raise ConnectionAbortedError("fake stream cut")
+            if stall and number == CUT_AFTER_CHUNKS:
+                await asyncio.sleep(stall)
             yield chunk({"content": piece if number == 0 else f" {piece}"})
             await asyncio.sleep(0)
         if cut:

@@ -288,3 +288,19 @@ async def test_a_question_older_than_the_history_window_is_still_answered(
         assert again.status_code == 201, again.text
     assert again.json()["message"]["content"] == "Echo: regenerate this answer"
     assert again.json()["message"]["seq"] == 7
+
+
+async def test_a_stream_that_stalls_is_504_and_still_metered(
+    http: httpx.AsyncClient, workspace: Any, read_topic: Any
+) -> None:
+    conversation_id = await _conversation(http, workspace, "a b c d e f [[fault:stall-stream:5]]")
+    response = await http.post(
+        f"/api/conversations/{conversation_id}/ai-reply",
+        json={"stream": True},
+        headers=workspace.owner.headers,
+    )
+    assert response.status_code == 504, response.text
+    events = await read_topic("openai.call.completed", where=_usage_of(workspace))
+    assert [(e["data"]["usage_missing"], e["data"]["completion_tokens"]) for e in events] == [
+        (True, 3)
+    ]

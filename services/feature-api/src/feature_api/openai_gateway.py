@@ -174,11 +174,11 @@ class OpenAIGateway:
                     on_delta(piece)
         except Exception as exc:  # the client wraps a cut connection as APIConnectionError
             # Tokens were (or may have been) spent: the caller records them.
-            raise ModelCallFailed(
-                502,
-                "the model's answer was cut off before it finished",
-                spent=gathered.reply(started),
-            ) from exc
+            if isinstance(exc, openai.APITimeoutError) or "timeout" in type(exc).__name__.lower():
+                status, detail = 504, "the model stopped answering mid-way"
+            else:
+                status, detail = 502, "the model's answer was cut off before it finished"
+            raise ModelCallFailed(status, detail, spent=gathered.reply(started)) from exc
         return gathered.reply(started)
 
 
