@@ -1,6 +1,7 @@
 """``migrator extract``: publish every legacy core document, parents first."""
 
 import asyncio
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -81,7 +82,13 @@ class _Publisher:
                 report.invalid.append(f"{document.get('_id')!r}: {exc}")
                 futures.append(await self._dead_letter(collection, document, str(exc)))
                 continue
-            key, value = encode_record(collection, legacy_id, document, now)
+            try:
+                key, value = encode_record(collection, legacy_id, document, now)
+            except Exception as exc:  # a value extended JSON cannot carry: report, go on
+                reason = f"not encodable as extended JSON: {type(exc).__name__}: {exc}"
+                report.invalid.append(f"{legacy_id}: {reason}")
+                futures.append(await self._dead_letter(collection, document, reason))
+                continue
             futures.append(await self.producer.send(self.topic, value, key, headers=_HEADERS))
             self.sent += 1
             report.published += 1
@@ -95,10 +102,11 @@ class _Publisher:
     ) -> "asyncio.Future[Any]":
         from bson import json_util
 
-        body = json_util.dumps(
-            {"reason": reason, "collection": collection, "document": document},
-            json_options=json_util.RELAXED_JSON_OPTIONS,
-        ).encode()
+        envelope = {"reason": reason, "collection": collection, "document": document}
+        try:
+            body = json_util.dumps(envelope, json_options=json_util.RELAXED_JSON_OPTIONS).encode()
+        except Exception:  # the document itself is what cannot be encoded
+            body = json.dumps({**envelope, "document": repr(document)}).encode()
         key = f"{collection}:{document.get('_id')}".encode()
         future: asyncio.Future[Any] = await self.producer.send(dlq_of(self.topic), body, key)
         return future
