@@ -1,13 +1,20 @@
-"""Liveness and readiness."""
+"""Liveness and readiness: up when the feature database answers."""
 
 from fastapi import APIRouter
+from pymongo.errors import PyMongoError
 
 from feature_api.context import Ctx
+from sendfx_shared.problems import ProblemError
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
 async def healthz(ctx: Ctx) -> dict[str, str]:
-    await ctx.store.db.command("ping")
+    try:
+        await ctx.store.db.command("ping")
+    except PyMongoError as exc:
+        raise ProblemError(
+            503, "the feature database does not answer", kind="store-unavailable"
+        ) from exc
     return {"status": "ok", "service": ctx.settings.service_name}
