@@ -1,28 +1,17 @@
 """`migrator load --follow`, as the runner starts it: consumes until SIGTERM."""
 
 import asyncio
-import os
 import signal
-import sys
-from pathlib import Path
 
 import pytest
 
 from migrator.extract import run_extract
-from migrator.testing import Scenario, fetch
-
-MIGRATOR = str(Path(sys.executable).parent / "migrator")
+from migrator.testing import MIGRATOR, Scenario, fetch
 
 
 @pytest.mark.slow
 async def test_load_follow_stops_cleanly_on_sigterm(scenario: Scenario) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.endswith(("_URL", "_SERVERS"))}
-    env.update(
-        POSTGRES_URL=scenario.postgres_url,
-        KAFKA_BOOTSTRAP_SERVERS=scenario.kafka,
-        KAFKA_TOPIC_PREFIX=scenario.prefix,
-        COLUMNS="200",
-    )
+    env = scenario.command_env("postgres")
     process = await asyncio.create_subprocess_exec(
         MIGRATOR, "load", "--follow", env=env, stdout=asyncio.subprocess.PIPE
     )

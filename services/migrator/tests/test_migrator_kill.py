@@ -1,32 +1,21 @@
 """A real crash: `migrator extract` killed with SIGKILL mid-run, then run again."""
 
 import asyncio
-import os
 import signal
-import sys
-from pathlib import Path
 
 import pytest
 from pymongo import AsyncMongoClient
 
 from migrator.load import run_load
 from migrator.settings import CHECKPOINT_COLLECTION
-from migrator.testing import Scenario
+from migrator.testing import MIGRATOR, Scenario
 from migrator.verify import run_verify
-
-MIGRATOR = str(Path(sys.executable).parent / "migrator")
 
 
 @pytest.mark.slow
 async def test_extract_killed_mid_run_resumes_from_its_checkpoint(scenario: Scenario) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.endswith(("_URL", "_SERVERS"))}
-    env.update(
-        LEGACY_MONGO_URL=scenario.legacy_url,
-        KAFKA_BOOTSTRAP_SERVERS=scenario.kafka,
-        KAFKA_TOPIC_PREFIX=scenario.prefix,
-        EXTRACT_BATCH_SIZE="2",  # many checkpoints, so the kill lands between two
-        COLUMNS="200",
-    )
+    # Many checkpoints, so the kill lands between two.
+    env = scenario.command_env("legacy", EXTRACT_BATCH_SIZE="2")
     first = await asyncio.create_subprocess_exec(
         MIGRATOR, "extract", env=env, stdout=asyncio.subprocess.DEVNULL
     )

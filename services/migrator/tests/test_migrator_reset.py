@@ -1,20 +1,15 @@
 """reset-factory: everything goes but admin@sendfx.ai and adminlogsettings."""
 
 import asyncio
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 from pymongo import AsyncMongoClient
 
 from migrator.extract import run_extract
 from migrator.load import run_load
 from migrator.reset import run_reset
-from migrator.testing import CORE_TABLES, Scenario, fetch
+from migrator.testing import CORE_TABLES, MIGRATOR, Scenario, fetch
 from sendfx_shared.postgres import connect
-
-MIGRATOR = str(Path(sys.executable).parent / "migrator")
 
 
 async def _counts(scenario: Scenario) -> dict[str, int]:
@@ -43,8 +38,7 @@ async def test_reset_factory_keeps_the_admin_and_log_settings(scenario: Scenario
     await feature["flows"].insert_one({"name": "f"})
     before = await _counts(scenario)
     try:
-        env = {k: v for k, v in os.environ.items() if not k.endswith(("_URL", "_SERVERS"))}
-        env.update(POSTGRES_URL=scenario.postgres_url, MONGO_URL=scenario.mongo_url)
+        env = scenario.command_env("postgres", "feature")
         dry = await asyncio.to_thread(
             subprocess.run, [MIGRATOR, "reset-factory"], env=env, capture_output=True, text=True
         )

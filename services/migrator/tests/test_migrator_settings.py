@@ -1,17 +1,13 @@
 """Each command holds one store's credentials only, and refuses the other's."""
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
-MIGRATOR = str(Path(sys.executable).parent / "migrator")
+from migrator.testing import MIGRATOR, cli_env
 
 
 def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.endswith(("_URL", "_SERVERS"))}
     return subprocess.run(
-        [MIGRATOR, *args], env={**clean, **env}, capture_output=True, text=True, timeout=60
+        [MIGRATOR, *args], env=cli_env(**env), capture_output=True, text=True, timeout=60
     )
 
 

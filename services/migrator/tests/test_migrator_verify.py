@@ -1,33 +1,16 @@
 """verify: counts and per-record checksums, and a drift report with ids."""
 
 import asyncio
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 from bson.objectid import ObjectId
 from pymongo import AsyncMongoClient
 
 from migrator.extract import run_extract
 from migrator.load import run_load
-from migrator.testing import Scenario, fetch
+from migrator.testing import MIGRATOR, Scenario, fetch
 from migrator.verify import run_verify
 from sendfx_shared.postgres import connect
-
-MIGRATOR = str(Path(sys.executable).parent / "migrator")
-
-
-def _operator_env(scenario: Scenario) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.endswith(("_URL", "_SERVERS"))}
-    env.update(
-        POSTGRES_URL=scenario.postgres_url,
-        MONGO_URL=scenario.mongo_url,
-        LEGACY_MONGO_URL=scenario.legacy_url,
-        KAFKA_BOOTSTRAP_SERVERS=scenario.kafka,
-        KAFKA_TOPIC_PREFIX=scenario.prefix,
-    )
-    return env
 
 
 async def test_verify_reports_changed_deleted_and_new_records(scenario: Scenario) -> None:
@@ -70,7 +53,7 @@ async def test_verify_reports_changed_deleted_and_new_records(scenario: Scenario
     result = await asyncio.to_thread(
         subprocess.run,
         [MIGRATOR, "verify"],
-        env=_operator_env(scenario),
+        env=scenario.command_env("legacy", "feature", "postgres"),
         capture_output=True,
         text=True,
     )

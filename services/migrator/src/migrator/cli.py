@@ -156,6 +156,17 @@ def extract(
             console.print(f"[yellow]{c.collection}[/yellow] sent to the DLQ: {problem}")
 
 
+def _listing(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    if not rows:
+        return
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
 def _load_report(summary: Any, title: str, show: int) -> None:
     rejected = Counter(collection for collection, _, _ in summary.rejects)
     table = Table(title=title)
@@ -178,22 +189,16 @@ def _load_report(summary: Any, title: str, show: int) -> None:
         )
     console.print(table)
     console.print(f"messages consumed: {summary.consumed}; malformed: {summary.malformed}")
-    if summary.merges:
-        count = len(summary.merges)
-        merges = Table(title=f"accounts merged (emails differing only in case): {count}")
-        for column in ("merged legacy id", "into legacy id", "email"):
-            merges.add_column(column)
-        for merged, kept, email in summary.merges[:show]:
-            merges.add_row(merged, kept, email)
-        console.print(merges)
-    if summary.rejects:
-        count = len(summary.rejects)
-        rejects = Table(title=f"rejected records: {count} (all in core.migration_rejects)")
-        for column in ("collection", "legacy id", "reason"):
-            rejects.add_column(column)
-        for collection, legacy_id, reason in summary.rejects[:show]:
-            rejects.add_row(collection, legacy_id, reason)
-        console.print(rejects)
+    _listing(
+        f"accounts merged (emails differing only in case): {len(summary.merges)}",
+        ("merged legacy id", "into legacy id", "email"),
+        summary.merges[:show],
+    )
+    _listing(
+        f"rejected records: {len(summary.rejects)} (all in core.migration_rejects)",
+        ("collection", "legacy id", "reason"),
+        summary.rejects[:show],
+    )
     if max(len(summary.rejects), len(summary.merges)) > show:
         console.print(f"(first {show} of each listed; --show N for more)")
 

@@ -1,6 +1,9 @@
 """Helpers the migrator's tests share (test modules cannot import each other)."""
 
+import os
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from migrator.legacy_fixtures import Documents
@@ -63,6 +66,19 @@ class Scenario:
     def count(self, collection: str) -> int:
         return len(self.documents[collection])
 
+    def command_env(self, *stores: str, **extra: str) -> dict[str, str]:
+        """Environment for the ``migrator`` command with the URLs of ``stores``
+        ("legacy", "feature", "postgres"), the broker and this scenario's topics."""
+        urls = {
+            "legacy": ("LEGACY_MONGO_URL", self.legacy_url),
+            "feature": ("MONGO_URL", self.mongo_url),
+            "postgres": ("POSTGRES_URL", self.postgres_url),
+        }
+        chosen = dict(urls[store] for store in stores)
+        return cli_env(
+            KAFKA_BOOTSTRAP_SERVERS=self.kafka, KAFKA_TOPIC_PREFIX=self.prefix, **chosen, **extra
+        )
+
 
 async def table_checksums(postgres_url: str) -> dict[str, str]:
     """md5 over every row of every core table, in id order: equal means byte-identical."""
@@ -84,3 +100,13 @@ async def fetch(postgres_url: str, query: str, *args: Any) -> list[dict[str, Any
         return [dict(r) for r in await connection.fetch(query, *args)]
     finally:
         await connection.close()
+
+
+# The installed console script, as operators and the runner start it.
+MIGRATOR = str(Path(sys.executable).parent / "migrator")
+
+
+def cli_env(**variables: str) -> dict[str, str]:
+    """This process's environment without any store or broker URL, plus ``variables``."""
+    clean = {k: v for k, v in os.environ.items() if not k.endswith(("_URL", "_SERVERS"))}
+    return {**clean, "COLUMNS": "200", **variables}
