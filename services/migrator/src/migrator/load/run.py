@@ -11,6 +11,7 @@ from migrator.load import store
 from migrator.load.apply import BatchOutcome, apply_batch
 from migrator.load.consume import Poll, RecordReader, drain, prefetched
 from migrator.progress import NullProgress, Progress
+from migrator.runtime import fewer_collections
 from migrator.settings import LoadSettings
 from sendfx_shared.kafka import make_producer, publish_to_dlq
 from sendfx_shared.postgres import apply_migrations, connect
@@ -116,7 +117,7 @@ async def _total(reader: RecordReader) -> int:
     return sum(max(0, end - positions[p]) for p, end in ends.items())
 
 
-async def run_load(
+async def _load(
     settings: LoadSettings,
     *,
     follow: bool = False,
@@ -161,7 +162,7 @@ async def run_load(
         await connection.close()
 
 
-async def run_replay(
+async def _replay(
     settings: LoadSettings,
     *,
     since: datetime | None = None,
@@ -192,3 +193,29 @@ async def run_replay(
     finally:
         await reader.stop()
         await connection.close()
+
+
+async def run_load(
+    settings: LoadSettings,
+    *,
+    follow: bool = False,
+    stop: asyncio.Event | None = None,
+    progress: Progress | None = None,
+) -> LoadSummary:
+    """Consume from where the last load stopped (offsets kept in PostgreSQL) to
+    the end offsets seen at the start, or, with ``follow``, until ``stop``."""
+    with fewer_collections():
+        return await _load(settings, follow=follow, stop=stop, progress=progress)
+
+
+async def run_replay(
+    settings: LoadSettings,
+    *,
+    since: datetime | None = None,
+    collections: Iterable[str] | None = None,
+    progress: Progress | None = None,
+) -> LoadSummary:
+    """Re-apply the topic from the beginning (or from records published at or
+    after ``since``); idempotent upserts make every replay leave the same rows."""
+    with fewer_collections():
+        return await _replay(settings, since=since, collections=collections, progress=progress)
