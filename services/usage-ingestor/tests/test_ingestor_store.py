@@ -194,3 +194,14 @@ async def test_unlimited_tiers_never_cross(pool: asyncpg.Pool, book: PriceBook) 
     result = await write(pool, book, [usage_event(workspace, prompt=10**9)])
 
     assert result.thresholds == []
+
+
+async def test_a_practically_unlimited_tier_neither_crosses_nor_breaks_metering(
+    pool: asyncpg.Pool, book: PriceBook, usage_counts: Counts
+) -> None:
+    workspace = await create_workspace(pool, ai_tokens_monthly=2**62)
+
+    result = await write(pool, book, [usage_event(workspace)])
+
+    assert (result.inserted, result.thresholds) == (1, [])
+    assert (await usage_counts(workspace))["ai_tokens"] == 1500

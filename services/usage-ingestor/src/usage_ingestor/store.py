@@ -92,7 +92,8 @@ WITH batch AS (
     CROSS JOIN (VALUES (80), (100)) AS t(percent)
     WHERE c.metric = '{METRIC_AI_TOKENS}' AND c.count > 0
       AND tr.ai_tokens_monthly IS NOT NULL
-      AND c.count * 100 >= tr.ai_tokens_monthly * t.percent
+      -- numeric: a huge "practically unlimited" limit must not overflow bigint
+      AND c.count::numeric * 100 >= tr.ai_tokens_monthly::numeric * t.percent
     ORDER BY 1, 2, 3
     ON CONFLICT (workspace_id, period, threshold_percent) DO NOTHING
     RETURNING workspace_id, period, threshold_percent, tokens_used, token_limit
