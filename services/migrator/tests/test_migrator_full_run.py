@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from migrator.extract import run_extract
 from migrator.load import run_load
+from migrator.mapping import map_record
 from migrator.mapping.users import normalise_email
 from migrator.testing import Scenario, fetch
 from migrator.verify import run_verify
@@ -102,17 +103,31 @@ async def test_accounts_differing_in_case_merge_into_the_oldest(scenario: Scenar
     merged = {m[0]: m[1] for m in summary.merges}
     for email, group in duplicated.items():
         kept = rows[email]
-        assert kept["legacy_id"] in {str(u["_id"]) for u in group}
-        others = {str(u["_id"]) for u in group} - {kept["legacy_id"]}
+        ages = {}
+        for user in group:
+            legacy_id = str(user["_id"])
+            ages[legacy_id] = (map_record("users", legacy_id, user).values["created_at"], legacy_id)
+        assert kept["legacy_id"] == min(ages, key=ages.__getitem__)  # the oldest account
+        others = set(ages) - {kept["legacy_id"]}
         # ...and the merge is reported, every other account pointing at the kept one.
         assert all(merged[o] == kept["legacy_id"] for o in others)
-    # Every reference to a merged account now points at the surviving row.
-    members = await fetch(
-        scenario.postgres_url,
-        """
-        SELECT m.user_id, a.legacy_id FROM core.workspace_members m
-        JOIN migrator.user_aliases a ON a.user_id = m.user_id
-        """,
-    )
-    user_ids = {r["id"] for r in rows.values()}
-    assert all(m["user_id"] in user_ids for m in members)
+    # A membership of a merged account now points at the surviving row.
+    kept_of = {m[0]: m[1] for m in summary.merges}
+    user_row = {
+        r["legacy_id"]: r["id"]
+        for r in await fetch(scenario.postgres_url, "SELECT legacy_id, id FROM core.users")
+    }
+    members = {
+        r["legacy_id"]: r["user_id"]
+        for r in await fetch(
+            scenario.postgres_url, "SELECT legacy_id, user_id FROM core.workspace_members"
+        )
+    }
+    repointed = [
+        (str(m["_id"]), kept_of[str(m["userId"])])
+        for m in scenario.documents["workspacemembers"]
+        if str(m.get("userId")) in kept_of and str(m["_id"]) in members
+    ]
+    assert repointed, "the generated data has memberships of merged accounts"
+    for member, kept in repointed:
+        assert members[member] == user_row[kept]
