@@ -134,3 +134,12 @@ def test_a_dangling_reference_is_kept_for_the_loader_to_judge() -> None:
     assert row.values["count"] == 5
     assert timestamp("2024-01-01", "d") == datetime(2024, 1, 1, tzinfo=UTC)
     assert timestamp(None, "d") is None
+
+
+def test_the_legacy_generator_is_deterministic_by_seed() -> None:
+    from migrator.legacy_fixtures import generate
+
+    assert generate(300, seed=3) == generate(300, seed=3)
+    assert generate(300, seed=3) != generate(300, seed=4)
+    documents = generate(300, seed=3)
+    assert abs(sum(len(d) for d in documents.values()) - 300) <= 10
