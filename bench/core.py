@@ -37,6 +37,7 @@ from typing import Any
 import httpx
 
 from sendfx_dev import servers
+from sendfx_dev.loadgen import LoadSpec, run_load_in_subprocess
 from sendfx_dev.ports import free_port, wait_until
 from sendfx_shared.postgres import apply_migrations, connect
 
@@ -76,63 +77,26 @@ class Measured:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
-    return sorted_values[index]
-
-
-async def _httpx_load(spec: dict[str, Any]) -> dict[str, Any]:
-    latencies: list[float] = []
-    errors = 0
-    limits = httpx.Limits(max_connections=spec["concurrency"])
-    async with httpx.AsyncClient(limits=limits, timeout=60, headers=spec["headers"]) as client:
-        deadline = time.perf_counter() + spec["duration"]
-
-        async def worker() -> None:
-            nonlocal errors
-            while time.perf_counter() < deadline:
-                started = time.perf_counter()
-                try:
-                    response = await client.request(spec["method"], spec["url"], json=spec["body"])
-                    ok = response.status_code < 400
-                except httpx.HTTPError:
-                    ok = False
-                latencies.append(time.perf_counter() - started)
-                errors += not ok
-
-        began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(spec["concurrency"])))
-        elapsed = time.perf_counter() - began
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "errors": errors,
-        "seconds": elapsed,
-        "p50_ms": percentile(latencies, 0.50) * 1000,
-        "p99_ms": percentile(latencies, 0.99) * 1000,
-    }
-
-
 def run_httpx(scenario: Scenario, duration: float) -> Measured:
-    """The load runs in a separate Python process, like any other client."""
-    spec = {
-        "method": scenario.method,
-        "url": scenario.url,
-        "headers": scenario.headers,
-        "body": scenario.body,
-        "concurrency": scenario.concurrency,
-        "duration": duration,
-    }
-    out = subprocess.run(
-        [sys.executable, __file__, "--load-worker", json.dumps(spec)],
-        capture_output=True,
-        text=True,
-        check=True,
+    spec = LoadSpec(
+        scenario.method,
+        [scenario.url],
+        scenario.headers,
+        scenario.body,
+        scenario.concurrency,
+        duration,
     )
-    result = json.loads(out.stdout)
-    return Measured(scenario.name, "httpx", scenario.concurrency, **result)
+    result = run_load_in_subprocess(spec)
+    return Measured(
+        scenario.name,
+        "httpx",
+        scenario.concurrency,
+        result.requests,
+        result.errors,
+        result.seconds,
+        result.p50_ms,
+        result.p99_ms,
+    )
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -531,13 +495,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--tool", choices=("auto", "wrk", "httpx"), default="auto")
     parser.add_argument("--postgres-url", help="an admin URL of a PostgreSQL to use")
     parser.add_argument("--kafka", help="bootstrap servers of a broker to use")
-    parser.add_argument("--load-worker", help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
 if __name__ == "__main__":
-    arguments = parse_args()
-    if arguments.load_worker:
-        print(json.dumps(asyncio.run(_httpx_load(json.loads(arguments.load_worker)))))
-    else:
-        main(arguments)
+    main(parse_args())

@@ -13,14 +13,10 @@ figures bound every route that writes; a real MongoDB is much faster.
 """
 
 import argparse
-import asyncio
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +28,7 @@ import httpx
 from pymongo import MongoClient
 
 from sendfx_dev import servers
+from sendfx_dev.loadgen import LoadResult, LoadSpec, run_load_in_subprocess
 from sendfx_dev.ports import free_port, wait_until
 from sendfx_shared.auth import Principal, issue_access_token
 from sendfx_shared.settings import AuthSettings
@@ -52,88 +49,14 @@ GRAPH = {
 class Result:
     route: str
     concurrency: int
-    requests: int
-    errors: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-    failures: dict[str, int]
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
-
-
-# -- the load, in a process of its own ---------------------------------------------
-
-
-def _quantile(ordered: list[float], q: float) -> float:
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
-
-
-async def _load(spec: dict[str, Any]) -> dict[str, Any]:
-    """Each worker sends requests back to back for ``duration`` seconds,
-    cycling through ``urls`` so that writes spread over several documents."""
-    latencies: list[float] = []
-    errors = 0
-    statuses: dict[str, int] = {}
-    urls: list[str] = spec["urls"]
-    limits = httpx.Limits(max_connections=spec["concurrency"])
-    async with httpx.AsyncClient(limits=limits, timeout=60, headers=spec["headers"]) as client:
-        deadline = time.perf_counter() + spec["duration"]
-
-        async def worker(offset: int) -> None:
-            nonlocal errors
-            turn = offset
-            while time.perf_counter() < deadline:
-                url = urls[turn % len(urls)]
-                turn += spec["concurrency"]
-                started = time.perf_counter()
-                try:
-                    response = await client.request(spec["method"], url, json=spec["body"])
-                    failed = response.status_code >= 400
-                    status = str(response.status_code)
-                except httpx.HTTPError as exc:
-                    failed, status = True, type(exc).__name__
-                if failed:
-                    statuses[status] = statuses.get(status, 0) + 1
-                latencies.append(time.perf_counter() - started)
-                errors += failed
-
-        began = time.perf_counter()
-        await asyncio.gather(*(worker(n) for n in range(spec["concurrency"])))
-        elapsed = time.perf_counter() - began
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "errors": errors,
-        "seconds": elapsed,
-        "p50_ms": _quantile(latencies, 0.50) * 1000,
-        "p99_ms": _quantile(latencies, 0.99) * 1000,
-        "failures": statuses,
-    }
+    load: LoadResult
 
 
 def measure(
     route: str, method: str, urls: list[str], body: Any, args: argparse.Namespace
 ) -> Result:
-    spec = {
-        "method": method,
-        "urls": urls,
-        "body": body,
-        "headers": args.headers,
-        "concurrency": args.concurrency,
-        "duration": args.duration,
-    }
-    out = subprocess.run(
-        [sys.executable, __file__, "--load-worker", json.dumps(spec)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return Result(route, args.concurrency, **json.loads(out.stdout))
+    spec = LoadSpec(method, urls, args.headers, body, args.concurrency, args.duration)
+    return Result(route, args.concurrency, run_load_in_subprocess(spec))
 
 
 # -- the processes under test ------------------------------------------------------
@@ -258,11 +181,7 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="20 s per route and 2000 flows")
     parser.add_argument("--mongo-url", help="an existing MongoDB server instead of SecantusDB")
     parser.add_argument("--kafka", help="an existing Kafka bootstrap instead of Tansu")
-    parser.add_argument("--load-worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.load_worker:
-        print(json.dumps(asyncio.run(_load(json.loads(args.load_worker)))))
-        return
     if args.full:
         args.duration, args.flows = max(args.duration, 20.0), max(args.flows, 2000)
     state = Path(tempfile.mkdtemp(prefix="bench-feature-"))
@@ -302,12 +221,12 @@ def main() -> None:
     print(f"{'route':<26} " + " ".join(f"{h:>{max(4, len(h))}}" for h in heads))
     for r in results:
         print(
-            f"{r.route:<26} {r.concurrency:>4} {r.requests:>8} {r.errors:>6} "
-            f"{r.rps:>5.1f} {r.p50_ms:>6.1f} {r.p99_ms:>6.1f}"
+            f"{r.route:<26} {r.concurrency:>4} {r.load.requests:>8} {r.load.errors:>6} "
+            f"{r.load.rps:>5.1f} {r.load.p50_ms:>6.1f} {r.load.p99_ms:>6.1f}"
         )
     for r in results:
-        if r.failures:
-            print(f"{r.route}: failures by status {r.failures}")
+        if r.load.failures:
+            print(f"{r.route}: failures by status {r.load.failures}")
     print(f"\nopenai.call.completed relayed to Kafka: {relayed}/{total}")
 
 
