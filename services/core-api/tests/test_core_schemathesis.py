@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
+
+from sendfx_dev.fuzzing import find_server_errors
 
 PASSWORD = "fuzzing admin password"
 
@@ -35,30 +35,6 @@ def fuzz_headers(core_server: Any) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_no_operation_answers_5xx(core_server: Any, fuzz_headers: dict[str, str]) -> None:
-    schema = schemathesis.openapi.from_url(f"{core_server.url}/openapi.json")
-    failures: list[str] = []
-    operations = 0
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        operations += 1
-
-        @settings(
-            max_examples=8,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=operation.as_strategy())
-        def exercise(case: Any) -> None:
-            response = case.call(headers=fuzz_headers, timeout=30)
-            assert response.status_code < 500, (
-                f"{case.method} {case.formatted_path} -> {response.status_code}: "
-                f"{response.text[:300]} (body={case.body!r}, query={case.query!r})"
-            )
-
-        try:
-            exercise()
-        except AssertionError as exc:
-            failures.append(str(exc))
-    assert operations > 30
-    assert not failures, "\n".join(failures)
+    report = find_server_errors(f"{core_server.url}/openapi.json", fuzz_headers, max_examples=8)
+    assert report.operations > 30
+    assert not report.failures, "\n".join(report.failures)

@@ -7,9 +7,9 @@ import uuid
 from typing import Any
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
 from pymongo import MongoClient
+
+from sendfx_dev.fuzzing import find_server_errors
 
 
 @pytest.mark.slow
@@ -21,29 +21,11 @@ def test_no_operation_answers_5xx(feature_app: Any, feature_settings: Any, admin
         client[feature_settings.mongo_database]["rm_workspaces"].insert_one(
             {"_id": workspace_id, "name": "Fuzz", "slug": "fuzz", "deleted": False, "version": 1}
         )
-    schema = schemathesis.openapi.from_url(f"{feature_app.base_url}/openapi.json")
-    failures: list[str] = []
-    operations = 0
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        operations += 1
-
-        @settings(
-            max_examples=4, deadline=None, database=None, suppress_health_check=list(HealthCheck)
-        )
-        @given(case=operation.as_strategy())
-        def exercise(case: Any) -> None:
-            if "workspace_id" in (case.path_parameters or {}):
-                case.path_parameters["workspace_id"] = workspace_id
-            response = case.call(headers=admin.headers, timeout=30)
-            assert response.status_code < 500, (
-                f"{case.method} {case.formatted_path} -> {response.status_code}: "
-                f"{response.text[:300]} (body={case.body!r}, query={case.query!r})"
-            )
-
-        try:
-            exercise()
-        except AssertionError as exc:
-            failures.append(str(exc))
-    assert operations > 40
-    assert not failures, "\n".join(failures)
+    report = find_server_errors(
+        f"{feature_app.base_url}/openapi.json",
+        admin.headers,
+        max_examples=4,
+        fixed_path_parameters={"workspace_id": workspace_id},
+    )
+    assert report.operations > 40
+    assert not report.failures, "\n".join(report.failures)
