@@ -155,6 +155,40 @@ async def test_usage_counters_are_readable_by_members(
     assert len(everything.json()["items"]) == 2
 
 
+async def test_usage_counters_page_through_every_counter_once(
+    client: httpx.AsyncClient, admin: Any, new_user: Any, new_workspace: Any, postgres_url: str
+) -> None:
+    owner = await new_user()
+    wid = (await new_workspace(owner))["id"]
+    metrics = [f"metric_{n:02d}" for n in range(7)]
+    conn = await connect(postgres_url)
+    try:
+        await conn.executemany(
+            """INSERT INTO core.usage_counters (workspace_id, metric, period, count)
+               VALUES ($1, $2, '2026-11', 1)""",
+            [(uuid.UUID(wid), metric) for metric in metrics],
+        )
+    finally:
+        await conn.close()
+    seen: list[str] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        params = {"limit": 3} | ({"cursor": cursor} if cursor else {})
+        page = await client.get(
+            f"/api/workspaces/{wid}/usage-counters", params=params, headers=owner.headers
+        )
+        assert page.status_code == 200, page.text
+        body = page.json()
+        seen += [c["metric"] for c in body["items"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == metrics
+    assert pages == 3
+
+
 async def test_admin_adds_model_price_versions(client: httpx.AsyncClient, admin: Any) -> None:
     model = f"gpt-test-{uuid.uuid4().hex[:6]}"
     price = {

@@ -4,6 +4,7 @@ from datetime import date
 import asyncpg
 
 from core_api.db import Db
+from core_api.repositories.paging import After, after_args, keyset
 
 _SUMS = """
 coalesce(sum(calls), 0)::bigint AS calls,
@@ -37,12 +38,15 @@ async def usage_summary_rows(
 
 
 async def list_counters(
-    db: Db, workspace_id: uuid.UUID, period: str | None
+    db: Db, workspace_id: uuid.UUID, period: str | None, after: After | None, limit: int
 ) -> list[asyncpg.Record]:
     return await db.fetch(
-        """SELECT workspace_id, metric, period, count, updated_at FROM core.usage_counters
-           WHERE workspace_id = $1 AND ($2::text IS NULL OR period = $2)
-           ORDER BY period DESC, metric LIMIT 1000""",
+        f"""SELECT id, workspace_id, metric, period, count, created_at, updated_at
+            FROM core.usage_counters c
+            WHERE workspace_id = $1 AND ($2::text IS NULL OR period = $2) AND {keyset("c", 3)}
+            ORDER BY c.created_at, c.id LIMIT $5""",
         workspace_id,
         period,
+        *after_args(after),
+        limit + 1,
     )

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from core_api.routes.deps import DbPool
+from core_api.routes.deps import DEFAULT_PAGE, Cursor, DbPool, Limit
 from core_api.schemas import UsageCounterOut, UsageSummary
 from core_api.services import usage
 from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal
@@ -42,13 +42,23 @@ async def usage_summary(
 
 @router.get("/api/workspaces/{workspace_id}/usage-counters")
 async def usage_counters(
-    workspace_id: uuid.UUID, principal: CurrentPrincipal, pool: DbPool, period: Period = None
+    workspace_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    pool: DbPool,
+    period: Period = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE,
 ) -> Page[UsageCounterOut]:
-    return await usage.usage_counters(pool, principal, workspace_id, period)
+    return await usage.usage_counters(pool, principal, workspace_id, period, cursor, limit)
 
 
 @router.get("/api/admin/workspaces/{workspace_id}/usage-counters", tags=["admin: workspaces"])
 async def admin_usage_counters(
-    workspace_id: uuid.UUID, admin: CurrentAdmin, pool: DbPool, period: Period = None
+    workspace_id: uuid.UUID,
+    admin: CurrentAdmin,
+    pool: DbPool,
+    period: Period = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE,
 ) -> Page[UsageCounterOut]:
-    return await usage.usage_counters(pool, admin, workspace_id, period)
+    return await usage.usage_counters(pool, admin, workspace_id, period, cursor, limit)

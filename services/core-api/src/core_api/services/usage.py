@@ -11,6 +11,7 @@ import asyncpg
 from core_api.db import reading
 from core_api.repositories import usage as usage_repo
 from core_api.repositories import workspaces as workspaces_repo
+from core_api.repositories.paging import page_of, parse_cursor
 from core_api.schemas import (
     UsageByDay,
     UsageByModel,
@@ -85,9 +86,19 @@ async def usage_summary(
 
 
 async def usage_counters(
-    pool: asyncpg.Pool, principal: Principal, workspace_id: uuid.UUID, period: str | None
+    pool: asyncpg.Pool,
+    principal: Principal,
+    workspace_id: uuid.UUID,
+    period: str | None,
+    cursor: str | None,
+    limit: int,
 ) -> Page[UsageCounterOut]:
     async with reading(pool) as db:
         await workspace_access(db, principal, workspace_id)
-        rows = await usage_repo.list_counters(db, workspace_id, period)
-    return Page[UsageCounterOut](items=[UsageCounterOut.model_validate(dict(r)) for r in rows])
+        records = await usage_repo.list_counters(
+            db, workspace_id, period, parse_cursor(cursor), limit
+        )
+    rows, next_cursor = page_of(records, limit)
+    return Page[UsageCounterOut](
+        items=[UsageCounterOut.model_validate(r) for r in rows], next_cursor=next_cursor
+    )
