@@ -7,12 +7,15 @@ arrays: the round trips and the planning cost do not grow with the batch.
 """
 
 import json
+import os
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
+
+from asyncpg.pgproto.pgproto import UUID as WireUUID
 
 from sendfx_shared.events.core import USAGE_THRESHOLD_CROSSED, UsageThresholdCrossed
 from sendfx_shared.events.envelope import new_event
@@ -32,14 +35,14 @@ WITH batch AS (
     SELECT * FROM unnest(
         $1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[],
         $8::int8[], $9::int8[], $10::int8[], $11::int8[], $12::int8[], $13::bool[],
-        $14::int4[], $15::timestamptz[], $16::numeric[], $17::uuid[], $18::bool[]
+        $14::int4[], $15::timestamptz[], $16::numeric[], $17::uuid[], $18::bool[], $19::uuid[]
     ) AS b(event_source, event_id, workspace_id, user_id, service, model, request_id,
            prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens, total_tokens,
-           usage_missing, latency_ms, occurred_at, cost_usd, price_id, unpriced)
+           usage_missing, latency_ms, occurred_at, cost_usd, price_id, unpriced, id)
 ), inserted AS (
     INSERT INTO core.openai_usage (event_source, event_id, workspace_id, user_id, service,
         model, request_id, prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens,
-        total_tokens, usage_missing, latency_ms, occurred_at, cost_usd, price_id, unpriced)
+        total_tokens, usage_missing, latency_ms, occurred_at, cost_usd, price_id, unpriced, id)
     SELECT * FROM batch
     ON CONFLICT (event_source, event_id) DO NOTHING
     RETURNING workspace_id, model, service, occurred_at, prompt_tokens, cached_tokens,
@@ -226,7 +229,24 @@ class UsageColumns:
             self.cost,
             self.price_id,
             self.unpriced,
+            random_uuids(len(self.event_id)),
         )
+
+
+_V4_KEEP: Final = b"\xff" * 6 + b"\x0f\xff\x3f" + b"\xff" * 7
+_V4_SET: Final = b"\x00" * 6 + b"\x40\x00\x80" + b"\x00" * 7
+
+
+def random_uuids(count: int) -> list[WireUUID]:
+    """``count`` random (version 4) UUIDs for ``openai_usage.id``, from one read of
+    the OS's random source. The column's default, ``gen_random_uuid()``, opens,
+    reads and closes ``/dev/urandom`` for every row on this PostgreSQL build:
+    that measured at over a tenth of the server's CPU per event."""
+    raw = os.urandom(16 * count)
+    keep = int.from_bytes(_V4_KEEP * count, "big")
+    bits = int.from_bytes(_V4_SET * count, "big")
+    blob = ((int.from_bytes(raw, "big") & keep) | bits).to_bytes(16 * count, "big")
+    return [WireUUID(blob[i : i + 16]) for i in range(0, 16 * count, 16)]
 
 
 def threshold_event_id(crossed: UsageThresholdCrossed) -> str:
