@@ -73,6 +73,41 @@ def test_cost_is_each_token_class_at_its_rate(
     assert abs(cost - exact) <= COST_QUANTUM / 2
 
 
+fine_rates = st.decimals(
+    min_value=0, max_value=100, places=8, allow_nan=False, allow_infinity=False
+)
+
+
+@given(usage(), rates | fine_rates, rates, rates, st.none() | rates)
+def test_the_integer_hot_path_costs_exactly_what_the_decimal_formula_does(
+    counts: tuple[int, int, int, int],
+    input_rate: Decimal,
+    cached_rate: Decimal,
+    output_rate: Decimal,
+    reasoning_rate: Decimal | None,
+) -> None:
+    prompt, cached, completion, reasoning = counts
+    price = PriceVersion(
+        uuid.uuid4(), "m", date(2025, 1, 1), input_rate, cached_rate, output_rate, reasoning_rate
+    )
+    book = PriceBook.of([price])
+    call = usage_event(
+        uuid.uuid4(),
+        model="m",
+        prompt=prompt,
+        cached=cached,
+        completion=completion,
+        reasoning=reasoning,
+        occurred_at=datetime(2025, 6, 1, tzinfo=UTC),
+    ).data
+    units, price_id = book.cost_units(call)
+    expected = book.price_call(call)
+    assert expected.cost_usd is not None
+    assert (units, price_id) == (expected.cost_usd.scaleb(10), expected.price_id)
+    missing = usage_event(uuid.uuid4(), model="m", usage_missing=True).data
+    assert book.cost_units(missing) == (None, None)
+
+
 @given(usage(), rates, rates)
 def test_caching_never_makes_a_call_dearer_when_the_cached_rate_is_lower(
     counts: tuple[int, int, int, int], input_rate: Decimal, discount: Decimal

@@ -22,6 +22,14 @@ PER_MTOK: Final = Decimal(1_000_000)
 # core.openai_usage.cost_usd is numeric(20, 10).
 COST_QUANTUM: Final = Decimal("1e-10")
 
+# A cost in whole units of COST_QUANTUM (1e-10 USD): what the ingestor hands
+# PostgreSQL, computed in integers (see PriceBook.cost_units).
+COST_UNITS_PER_USD: Final = 10**10
+# Rates in table are numeric(12, 6): whole micro-dollars per 1M tokens.
+_RATE_SCALE: Final = Decimal(1_000_000)
+# sum(tokens x micro-dollar rate) is in 1e-12 USD; a cost unit is 1e-10 USD.
+_SUM_PER_UNIT: Final = 100
+
 _MAX_REMEMBERED = 100_000
 _SNAPSHOT_SUFFIX = re.compile(r"-\d{4}-\d{2}-\d{2}$")
 
@@ -82,6 +90,37 @@ def cost_usd(
     return (per_mtok / PER_MTOK).quantize(COST_QUANTUM, rounding=ROUND_HALF_EVEN)
 
 
+def integer_rates(price: PriceVersion) -> tuple[int, int, int, int] | None:
+    """The four rates in whole micro-dollars per 1M tokens (input, cached,
+    output, reasoning), or None when a rate is finer than that (then the
+    ``Decimal`` arithmetic of ``cost_usd`` prices the call)."""
+    reasoning = (
+        price.output_per_mtok if price.reasoning_per_mtok is None else price.reasoning_per_mtok
+    )
+    scaled = [
+        rate * _RATE_SCALE
+        for rate in (
+            price.input_per_mtok,
+            price.cached_input_per_mtok,
+            price.output_per_mtok,
+            reasoning,
+        )
+    ]
+    if any(rate != rate.to_integral_value() for rate in scaled):
+        return None
+    a, b, c, d = (int(rate) for rate in scaled)
+    return a, b, c, d
+
+
+def _half_even_units(total: int) -> int:
+    """``total`` (1e-12 USD, never negative) rounded half-even to 1e-10 USD:
+    ``cost_usd``'s quantization, in integers."""
+    units, rest = divmod(total, _SUM_PER_UNIT)
+    if rest > _SUM_PER_UNIT // 2 or (rest == _SUM_PER_UNIT // 2 and units & 1):
+        units += 1
+    return units
+
+
 @dataclass(slots=True)
 class PriceBook:
     """Every price version, by model, ordered by the date each takes effect."""
@@ -91,6 +130,7 @@ class PriceBook:
     # A book never changes once built (a new one replaces it), so lookups can
     # be remembered: a batch asks about a handful of (model, day) pairs.
     _resolved: dict[tuple[str, date], PriceVersion | None] = field(default_factory=dict)
+    _rates: dict[uuid.UUID, tuple[int, int, int, int] | None] = field(default_factory=dict)
 
     @classmethod
     def of(cls, versions: Iterable[PriceVersion]) -> "PriceBook":
@@ -102,6 +142,8 @@ class PriceBook:
             items.sort(key=lambda v: v.effective_from)
             book._versions[model] = items
             book._dates[model] = [v.effective_from for v in items]
+            for v in items:
+                book._rates[v.id] = integer_rates(v)
         return book
 
     def __len__(self) -> int:
@@ -145,6 +187,31 @@ class PriceBook:
             ),
             price.id,
         )
+
+    def cost_units(self, call: OpenAICallCompleted) -> tuple[int | None, uuid.UUID | None]:
+        """``price_call`` for the hot path: the cost in units of 1e-10 USD (exactly
+        ``cost_usd`` x 10^10), in integer arithmetic instead of ``Decimal``;
+        (None, None) for an unpriced call."""
+        if call.usage_missing:
+            return None, None
+        price = self.price_for(call.model, call.occurred_at)
+        if price is None:
+            return None, None
+        rates = self._rates.get(price.id)
+        if rates is None:
+            cost = self.price_call(call).cost_usd
+            assert cost is not None
+            return int(cost.scaleb(10)), price.id
+        input_rate, cached_rate, output_rate, reasoning_rate = rates
+        cached = call.cached_tokens
+        reasoning = call.reasoning_tokens
+        total = (
+            (call.prompt_tokens - cached) * input_rate
+            + cached * cached_rate
+            + (call.completion_tokens - reasoning) * output_rate
+            + reasoning * reasoning_rate
+        )
+        return _half_even_units(total), price.id
 
 
 def _utc_day(moment: datetime) -> date:
