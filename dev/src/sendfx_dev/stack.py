@@ -16,6 +16,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +49,15 @@ COMPONENTS = (
     "feature-api",
     "gateway",
 )
+
+# `down` stops each tier after the one that depends on it, a tier's members
+# side by side. Together they are COMPONENTS, in start order.
+_STOP_TIERS = (
+    ("postgres", "kafka", "mongodb"),
+    ("fake-openai", "core-api", "usage-ingestor", "feature-api"),
+    ("gateway",),
+)
+assert [c for tier in _STOP_TIERS for c in tier] == list(COMPONENTS)
 
 # Variables that name a store or a secret: a service process gets only the
 # ones that belong to it, never the ones inherited from the caller's shell.
@@ -610,28 +620,37 @@ class Stack:
     # down ---------------------------------------------------------------
 
     def down(self, only: list[str] | None = None) -> list[str]:
-        """Stop what ``up`` started, last first; returns the components stopped."""
+        """Stop what ``up`` started, last first; returns the components stopped.
+
+        The gateway goes first, then the processes that use the servers (side
+        by side: their shutdowns take seconds each), then the servers."""
         stopped: list[str] = []
-        for component in reversed(COMPONENTS):
-            if only is not None and component not in only:
-                continue
-            record = self.read_record(component)
-            if record is None:
-                continue
-            if record.started_by_us and record.pid:
-                if component == "postgres" and record.data_dir:
-                    servers.stop_postgres(Path(record.data_dir))
-                if pid_alive(record.pid):
-                    sig = signal.SIGINT if component == "postgres" else signal.SIGTERM
-                    stop_pid(record.pid, sig, timeout=20)
-                if pid_alive(record.pid):
-                    raise ComponentFailed(
-                        component, f"pid {record.pid} survived SIGKILL", Path(record.log)
-                    )
-                stopped.append(component)
-                self.say(f"  {component:<15} stopped (pid {record.pid})")
-            self.forget(component)
+        for tier in reversed(_STOP_TIERS):
+            wanted = [c for c in reversed(tier) if only is None or c in only]
+            with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
+                outcomes = list(pool.map(self._stop, wanted))
+            for component, pid in zip(wanted, outcomes, strict=True):
+                if pid is not None:
+                    stopped.append(component)
+                    self.say(f"  {component:<15} stopped (pid {pid})")
         return stopped
+
+    def _stop(self, component: str) -> int | None:
+        """Stop one component if we started it; returns the pid stopped."""
+        record = self.read_record(component)
+        if record is None:
+            return None
+        pid = record.pid if record.started_by_us else None
+        if pid:
+            if component == "postgres" and record.data_dir:
+                servers.stop_postgres(Path(record.data_dir))
+            if pid_alive(pid):
+                sig = signal.SIGINT if component == "postgres" else signal.SIGTERM
+                stop_pid(pid, sig, timeout=20)
+            if pid_alive(pid):
+                raise ComponentFailed(component, f"pid {pid} survived SIGKILL", Path(record.log))
+        self.forget(component)
+        return pid
 
     # status -------------------------------------------------------------
 
