@@ -18,7 +18,7 @@ import asyncpg
 
 from migrator.load import store
 from migrator.load.store import Key
-from migrator.mapping import TABLES, MappedRow, Ref, TableSpec, Unmappable, map_record, row_id
+from migrator.mapping import TABLES, MappedRow, Ref, TableSpec, Unmappable, map_record
 from migrator.mapping.rows import missing_parent
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
 
@@ -134,19 +134,19 @@ async def _resolve(
     connection: asyncpg.Connection, rows: list[MappedRow]
 ) -> tuple[list[tuple[MappedRow, dict[str, uuid.UUID | None]]], list[tuple[MappedRow, str, Ref]]]:
     """Parent row ids of each row, or the first parent that is missing."""
-    user_refs = {
-        r.legacy_id for row in rows for r in row.refs.values() if r and r.collection == "users"
-    }
-    users = await store.user_ids_of(connection, user_refs)
-    wanted: dict[LegacyCollection, set[uuid.UUID]] = {}
+    # Looked up by legacy id (text): hashing and joining thousands of uuid
+    # objects cost more than the round trips themselves.
+    wanted: dict[LegacyCollection, set[str]] = {}
     for row in rows:
         for ref in row.refs.values():
-            if ref is not None and ref.collection != "users":
-                wanted.setdefault(ref.collection, set()).add(row_id(ref.collection, ref.legacy_id))
-    present = {
-        parent: await store.existing_ids(connection, TABLES[parent].table, ids)
-        for parent, ids in wanted.items()
-    }
+            if ref is not None:
+                wanted.setdefault(ref.collection, set()).add(ref.legacy_id)
+    present: dict[LegacyCollection, dict[str, uuid.UUID]] = {}
+    for parent, legacy_ids in wanted.items():
+        if parent == "users":  # through the aliases: merged accounts resolve to the survivor
+            present[parent] = await store.user_ids_of(connection, legacy_ids)
+        else:
+            present[parent] = await store.ids_of(connection, TABLES[parent].table, legacy_ids)
     ready: list[tuple[MappedRow, dict[str, uuid.UUID | None]]] = []
     waiting: list[tuple[MappedRow, str, Ref]] = []
     for row in rows:
@@ -156,11 +156,7 @@ async def _resolve(
             if ref is None:
                 resolved[column] = None
                 continue
-            if ref.collection == "users":
-                target = users.get(ref.legacy_id)
-            else:
-                candidate = row_id(ref.collection, ref.legacy_id)
-                target = candidate if candidate in present[ref.collection] else None
+            target = present[ref.collection].get(ref.legacy_id)
             if target is None:
                 missing = (column, ref)
                 break

@@ -86,17 +86,18 @@ async def upsert_rows(
     await connection.execute(upsert_sql(spec))
 
 
-async def existing_ids(
-    connection: asyncpg.Connection, table: str, ids: Iterable[uuid.UUID]
-) -> set[uuid.UUID]:
-    wanted = list(set(ids))
+async def ids_of(
+    connection: asyncpg.Connection, table: str, legacy_ids: Iterable[str]
+) -> dict[str, uuid.UUID]:
+    """The row id of each legacy id migrated into ``table`` so far."""
+    wanted = list(set(legacy_ids))
     if not wanted:
-        return set()
+        return {}
     rows = await connection.fetch(
-        f"SELECT id FROM {table} WHERE id = ANY(string_to_array($1, ',')::uuid[])",
-        _joined(str(i) for i in wanted),
+        f"SELECT legacy_id, id FROM {table} WHERE legacy_id = ANY(string_to_array($1, ','))",
+        _joined(wanted),
     )
-    return {row["id"] for row in rows}
+    return {row["legacy_id"]: row["id"] for row in rows}
 
 
 async def user_ids_of(

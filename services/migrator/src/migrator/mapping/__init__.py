@@ -5,6 +5,7 @@ since both the load side (PostgreSQL) and ``verify`` use them, and both must
 reach the same rows from the same documents.
 """
 
+import operator
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -48,22 +49,23 @@ class TableSpec:
     def row_tuple(
         self, row: MappedRow, resolved: Mapping[str, uuid.UUID | None]
     ) -> tuple[Any, ...]:
-        values = row.values
-        refs = row.refs
-        return tuple(
-            row.id
-            if name == "id"
-            else row.legacy_id
-            if name == "legacy_id"
-            else resolved.get(name)
-            if name in refs
-            else values[name]
-            for name in self.column_names
-        )
+        # ``resolved`` holds every reference column; the rest are values.
+        return (row.id, row.legacy_id, *self._others({**row.values, **resolved}))
 
     @cached_property
     def column_names(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self.columns)
+        names = tuple(name for name, _ in self.columns)
+        assert names[:2] == ("id", "legacy_id"), "row_tuple relies on this order"
+        return names
+
+    @cached_property
+    def _others(self) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+        """The columns after ``id`` and ``legacy_id``, picked in one C call."""
+        names = self.column_names[2:]
+        getter = operator.itemgetter(*names)
+        if len(names) == 1:
+            return lambda values: (getter(values),)
+        return getter
 
 
 _STAMPS: Final = (("created_at", "timestamptz"), ("updated_at", "timestamptz"))
