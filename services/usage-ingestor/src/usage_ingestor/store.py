@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Final
 
 from asyncpg.pgproto.pgproto import UUID as WireUUID
@@ -34,19 +35,22 @@ WITH batch AS (
     SELECT * FROM unnest(
         $1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[],
         $8::int8[], $9::int8[], $10::int8[], $11::int8[], $12::int8[], $13::bool[],
-        $14::int4[], $15::timestamptz[], $16::int8[], $17::uuid[], $18::bool[], $19::uuid[]
+        $14::int4[], $15::timestamptz[], $16::int8[], $17::uuid[], $18::bool[], $19::uuid[],
+        $20::numeric[]
     ) AS b(event_source, event_id, workspace_id, user_id, service, model, request_id,
            prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens, total_tokens,
-           usage_missing, latency_ms, occurred_at, cost_units, price_id, unpriced, id)
+           usage_missing, latency_ms, occurred_at, cost_units, price_id, unpriced, id, big_cost)
 ), inserted AS (
     INSERT INTO core.openai_usage (event_source, event_id, workspace_id, user_id, service,
         model, request_id, prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens,
         total_tokens, usage_missing, latency_ms, occurred_at, cost_usd, price_id, unpriced, id)
     -- The cost travels as an integer count of 1e-10 USD (numeric(20, 10)'s
-    -- quantum): exact, and far cheaper to make and send than a Decimal.
+    -- quantum): exact, and far cheaper to make and send than a Decimal. The
+    -- rare cost beyond int8 (about $922M) comes as a Decimal in big_cost.
     SELECT event_source, event_id, workspace_id, user_id, service, model, request_id,
         prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens, total_tokens,
-        usage_missing, latency_ms, occurred_at, cost_units * 0.0000000001, price_id, unpriced, id
+        usage_missing, latency_ms, occurred_at, coalesce(cost_units * 0.0000000001, big_cost),
+        price_id, unpriced, id
     FROM batch
     ON CONFLICT (event_source, event_id) DO NOTHING
     RETURNING workspace_id, model, service, occurred_at, prompt_tokens, cached_tokens,
@@ -133,6 +137,7 @@ class UsageColumns:
     """The batch as one array per column, the shape ``unnest`` takes."""
 
     __slots__ = (
+        "big_cost",
         "cached",
         "completion",
         "cost",
@@ -174,6 +179,7 @@ class UsageColumns:
         self.cost: list[int | None] = []  # units of 1e-10 USD
         self.price_id: list[uuid.UUID | None] = []
         self.unpriced: list[bool] = []
+        self.big_cost: list[Decimal | None] = []  # only costs beyond int8 units
 
     @classmethod
     def of(cls, events: Iterable[UsageEvent], book: PriceBook) -> "UsageColumns":
@@ -208,9 +214,14 @@ class UsageColumns:
         self.missing.append(call.usage_missing)
         self.latency.append(call.latency_ms)
         self.occurred_at.append(call.occurred_at)
-        self.cost.append(cost)
         self.price_id.append(price_id)
         self.unpriced.append(cost is None)
+        if cost is not None and cost > _MAX_INT8:
+            self.cost.append(None)
+            self.big_cost.append(Decimal(cost).scaleb(-10))
+        else:
+            self.cost.append(cost)
+            self.big_cost.append(None)
         return True
 
     def arguments(self) -> tuple[Sequence[Any], ...]:
@@ -234,9 +245,11 @@ class UsageColumns:
             self.price_id,
             self.unpriced,
             random_uuids(len(self.event_id)),
+            self.big_cost,
         )
 
 
+_MAX_INT8: Final = 2**63 - 1
 _V4_KEEP: Final = b"\xff" * 6 + b"\x0f\xff\x3f" + b"\xff" * 7
 _V4_SET: Final = b"\x00" * 6 + b"\x40\x00\x80" + b"\x00" * 7
 
