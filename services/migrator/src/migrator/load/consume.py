@@ -24,6 +24,8 @@ from sendfx_shared.events.migrator import (
 from sendfx_shared.settings import KafkaSettings
 
 _COLLECTIONS: Final[frozenset[str]] = frozenset(LEGACY_COLLECTIONS_IN_ORDER)
+# Records parsed (or unpacked) between two yields to the event loop.
+_SLICE: Final = 32
 _LEGACY_ID: Final = re.compile(r"[0-9a-f]{24}")  # CoreRecord.legacy_id's pattern
 
 
@@ -122,16 +124,21 @@ class RecordReader:
         wait = timeout_ms
         while len(messages) < max_records:
             fetched = await self._consumer.getmany(
-                timeout_ms=wait, max_records=max_records - len(messages)
+                # Small slices: aiokafka unpacks what it returns in one go,
+                # and the batch being written waits for the loop meanwhile.
+                timeout_ms=wait,
+                max_records=min(_SLICE, max_records - len(messages)),
             )
             if not fetched:
                 break
             messages.extend((tp, m) for tp, batch in fetched.items() for m in batch)
             wait = 50
         for index, (tp, message) in enumerate(messages):
-            if index % 256 == 255:
+            if index % _SLICE == _SLICE - 1:
                 # Parsing and mapping a batch is CPU work: let the batch being
-                # written meanwhile hear back from PostgreSQL without waiting for it.
+                # written meanwhile hear back from PostgreSQL without waiting for
+                # it. Every statement of that batch waits for this yield, so it
+                # comes often (about every millisecond).
                 await asyncio.sleep(0)
             polled.seen += 1
             polled.next_offsets[tp.partition] = message.offset + 1
