@@ -324,6 +324,12 @@ async def write_batch(conn: Connection, columns: UsageColumns) -> BatchResult:
     """Writes the batch and its effects in one transaction."""
     if not len(columns):
         return BatchResult(0, [])
+    # Deliberately NOT ``SET LOCAL synchronous_commit = off``: the Kafka offset
+    # is committed as soon as this commit returns, and an asynchronous commit
+    # can still be lost if PostgreSQL crashes a moment later. The offset would
+    # then be past events that are in no row, and nothing would redeliver them:
+    # a lost event, which the unique key cannot absorb (it only absorbs
+    # redeliveries). Durable commit is what lets the offset move.
     async with conn.transaction():
         await conn.execute(_CREATE_STAGE)
         await conn.copy_records_to_table(
