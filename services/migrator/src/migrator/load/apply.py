@@ -18,7 +18,7 @@ import asyncpg
 
 from migrator.load import store
 from migrator.load.store import Key
-from migrator.mapping import TABLES, MappedRow, Ref, TableSpec, Unmappable, map_record
+from migrator.mapping import TABLES, MappedRow, TableSpec, Unmappable, map_record
 from migrator.mapping.rows import missing_parent
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
 
@@ -130,51 +130,16 @@ def _map(collection: LegacyCollection, legacy_id: str, document: dict[str, Any])
         return str(exc)
 
 
-async def _resolve(
-    connection: asyncpg.Connection, rows: list[MappedRow]
-) -> tuple[list[tuple[MappedRow, dict[str, uuid.UUID | None]]], list[tuple[MappedRow, str, Ref]]]:
-    """Parent row ids of each row, or the first parent that is missing."""
-    # Looked up by legacy id (text): hashing and joining thousands of uuid
-    # objects cost more than the round trips themselves.
-    wanted: dict[LegacyCollection, set[str]] = {}
-    for row in rows:
-        for ref in row.refs.values():
-            if ref is not None:
-                wanted.setdefault(ref.collection, set()).add(ref.legacy_id)
-    present: dict[LegacyCollection, dict[str, uuid.UUID]] = {}
-    for parent, legacy_ids in wanted.items():
-        if parent == "users":  # through the aliases: merged accounts resolve to the survivor
-            present[parent] = await store.user_ids_of(connection, legacy_ids)
-        else:
-            present[parent] = await store.ids_of(connection, TABLES[parent].table, legacy_ids)
-    ready: list[tuple[MappedRow, dict[str, uuid.UUID | None]]] = []
-    waiting: list[tuple[MappedRow, str, Ref]] = []
-    for row in rows:
-        resolved: dict[str, uuid.UUID | None] = {}
-        missing: tuple[str, Ref] | None = None
-        for column, ref in row.refs.items():
-            if ref is None:
-                resolved[column] = None
-                continue
-            target = present[ref.collection].get(ref.legacy_id)
-            if target is None:
-                missing = (column, ref)
-                break
-            resolved[column] = target
-        if missing is None:
-            ready.append((row, resolved))
-        else:
-            waiting.append((row, *missing))
-    return ready, waiting
-
-
 async def _write_collection(
     connection: asyncpg.Connection, spec: TableSpec, rows: list[MappedRow], work: _Work
 ) -> None:
     if not rows:
         return
-    ready, waiting = await _resolve(connection, rows)
-    for row, column, ref in waiting:
+    candidates = _oldest_per_user(rows) if spec.collection == "users" else rows
+    written, waiting = await _upsert(connection, spec, candidates, work)
+    for row, column in waiting:
+        ref = row.refs[column]
+        assert ref is not None, "only a present reference can be missing"
         work.waiting.append(
             store.Waiting(
                 row.collection,
@@ -185,9 +150,7 @@ async def _write_collection(
             )
         )
     if spec.collection == "users":
-        ready = _oldest_per_user(ready)
-    written = await _upsert(connection, spec, ready, work)
-    if spec.collection == "users":
+        # Every account of a written row, merged ones included, is migrated.
         await store.upsert_aliases(
             connection,
             [
@@ -198,58 +161,66 @@ async def _write_collection(
         )
         work.migrated.extend(_key(row) for row in rows if row.id in written)
     else:
-        work.migrated.extend(_key(row) for row, _ in ready if row.id in written)
+        work.migrated.extend(_key(row) for row in candidates if row.id in written)
 
 
-def _oldest_per_user(
-    ready: list[tuple[MappedRow, dict[str, uuid.UUID | None]]],
-) -> list[tuple[MappedRow, dict[str, uuid.UUID | None]]]:
+def _oldest_per_user(rows: list[MappedRow]) -> list[MappedRow]:
     """One candidate per row id (an upsert may touch a row once): the oldest account."""
-    best: dict[uuid.UUID, tuple[MappedRow, dict[str, uuid.UUID | None]]] = {}
-    for item in ready:
-        row = item[0]
+    best: dict[uuid.UUID, MappedRow] = {}
+    for row in rows:
         seen = best.get(row.id)
         if seen is None or (row.values["created_at"], row.legacy_id) < (
-            seen[0].values["created_at"],
-            seen[0].legacy_id,
+            seen.values["created_at"],
+            seen.legacy_id,
         ):
-            best[row.id] = item
+            best[row.id] = row
     return list(best.values())
 
 
+def _staged(spec: TableSpec, row: MappedRow) -> tuple[Any, ...]:
+    """The stage's tuple: references carry the parent's legacy id, which the
+    upsert resolves to a row id (or finds missing)."""
+    refs = {column: None if ref is None else ref.legacy_id for column, ref in row.refs.items()}
+    return spec.row_tuple(row, refs)
+
+
 async def _upsert(
-    connection: asyncpg.Connection,
-    spec: TableSpec,
-    ready: list[tuple[MappedRow, dict[str, uuid.UUID | None]]],
-    work: _Work,
-) -> set[uuid.UUID]:
+    connection: asyncpg.Connection, spec: TableSpec, rows: list[MappedRow], work: _Work
+) -> tuple[set[uuid.UUID], list[tuple[MappedRow, str]]]:
     """Upsert the whole batch at once; when a constraint refuses it, find the
-    offending rows one by one and reject only those."""
-    if not ready:
-        return set()
-    tuples = [spec.row_tuple(row, resolved) for row, resolved in ready]
+    offending rows one by one and reject only those. Returns the ids written
+    and the rows that wait for a parent (with the reference column missing)."""
+    if not rows:
+        return set(), []
+    tuples = [_staged(spec, row) for row in rows]
     try:
         async with connection.transaction():
-            await store.upsert_rows(connection, spec, tuples)
-        return {row.id for row, _ in ready}
+            missing = await store.upsert_rows(connection, spec, tuples)
+        waiting = [(row, missing[row.legacy_id]) for row in rows if row.legacy_id in missing]
+        return {row.id for row in rows if row.legacy_id not in missing}, waiting
     except _REFUSALS:
         pass
     written: set[uuid.UUID] = set()
+    waiting = []
     # Oldest first: of two records claiming one unique value, the older keeps it,
     # whatever order they arrived in.
     pairs = sorted(
-        zip(ready, tuples, strict=True),
-        key=lambda pair: (pair[0][0].values["created_at"], pair[0][0].legacy_id),
+        zip(rows, tuples, strict=True),
+        key=lambda pair: (pair[0].values["created_at"], pair[0].legacy_id),
     )
-    for (row, _), values in pairs:
+    for row, values in pairs:
         try:
             async with connection.transaction():
-                await store.upsert_rows(connection, spec, [values])
-            written.add(row.id)
+                missing = await store.upsert_rows(connection, spec, [values])
         except _REFUSALS as exc:
             reason = f"refused by {spec.table}: {exc.__class__.__name__}: {exc}"
             work.rejects.append((row.collection, row.legacy_id, work.documents[_key(row)], reason))
-    return written
+            continue
+        if row.legacy_id in missing:
+            waiting.append((row, missing[row.legacy_id]))
+        else:
+            written.add(row.id)
+    return written, waiting
 
 
 def _key(row: MappedRow) -> Key:

@@ -43,7 +43,11 @@ async def prepare_staging(connection: asyncpg.Connection) -> None:
     """Session-local tables each batch is COPYed into before the upsert: the
     binary COPY path is several times cheaper per row than array parameters."""
     for spec in TABLES.values():
-        columns = ", ".join(f"{name} {pg_type}" for name, pg_type in spec.columns)
+        # Reference columns carry the parent's legacy id: the upsert resolves it.
+        references = dict(spec.references)
+        columns = ", ".join(
+            f"{name} {'text' if name in references else pg_type}" for name, pg_type in spec.columns
+        )
         await connection.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {stage_of(spec)} ({columns}) ON COMMIT DELETE ROWS"
         )
@@ -67,51 +71,62 @@ def upsert_sql(spec: TableSpec) -> str:
         # Accounts merged by email share the row; the oldest account's fields win.
         guard += " AND (EXCLUDED.created_at, EXCLUDED.legacy_id) <= (t.created_at, t.legacy_id)"
     stage = stage_of(spec)
+    if not spec.references:
+        return (
+            f"INSERT INTO {spec.table} AS t ({columns}) SELECT {columns} FROM {stage} "
+            f"ON CONFLICT (id) DO UPDATE SET {assignments} WHERE {guard}; "
+            f"DELETE FROM {stage}"
+        )
+    # Parents are resolved in the same statement (by legacy id; users through
+    # their aliases, so a merged account resolves to the surviving row). Rows
+    # whose parent is not there are not written: the statement returns them,
+    # with the first missing reference column, and the stage is emptied.
+    joins: list[str] = []
+    picked: list[str] = []
+    for index, (column, parent) in enumerate(spec.references):
+        alias = f"p{index}"
+        if parent == "users":
+            joins.append(
+                f"LEFT JOIN migrator.user_aliases {alias} ON {alias}.legacy_id = s.{column}"
+            )
+            picked.append(f"{alias}.user_id AS {column}")
+        else:
+            parent_table = TABLES[parent].table
+            joins.append(f"LEFT JOIN {parent_table} {alias} ON {alias}.legacy_id = s.{column}")
+            picked.append(f"{alias}.id AS {column}")
+    references = dict(spec.references)
+    plain = [f"s.{n}" for n in names if n not in references]
+    missing = " ".join(
+        f"WHEN s.{column} IS NOT NULL AND {f'p{i}'}.{'user_id' if parent == 'users' else 'id'} "
+        f"IS NULL THEN '{column}'"
+        for i, (column, parent) in enumerate(spec.references)
+    )
     return (
-        f"INSERT INTO {spec.table} AS t ({columns}) SELECT {columns} FROM {stage} "
-        f"ON CONFLICT (id) DO UPDATE SET {assignments} WHERE {guard}; "
-        f"DELETE FROM {stage}"
+        f"WITH src AS (SELECT {', '.join(plain + picked)}, CASE {missing} END AS missing "
+        f"FROM {stage} s {' '.join(joins)}), "
+        f"written AS (INSERT INTO {spec.table} AS t ({columns}) "
+        f"SELECT {columns} FROM src WHERE missing IS NULL "
+        f"ON CONFLICT (id) DO UPDATE SET {assignments} WHERE {guard}), "
+        f"emptied AS (DELETE FROM {stage}) "
+        "SELECT legacy_id, missing FROM src WHERE missing IS NOT NULL"
     )
 
 
 async def upsert_rows(
     connection: asyncpg.Connection, spec: TableSpec, rows: Sequence[tuple[Any, ...]]
-) -> None:
-    """Needs :func:`prepare_staging` on the connection first."""
+) -> dict[str, str]:
+    """Upsert ``rows`` (reference columns holding the parents' legacy ids);
+    returns the legacy id → first reference column whose parent is missing of
+    the rows not written for that reason. Needs :func:`prepare_staging` first."""
     if not rows:
-        return
+        return {}
     await connection.copy_records_to_table(
         stage_of(spec), records=rows, columns=list(spec.column_names)
     )
-    await connection.execute(upsert_sql(spec))
-
-
-async def ids_of(
-    connection: asyncpg.Connection, table: str, legacy_ids: Iterable[str]
-) -> dict[str, uuid.UUID]:
-    """The row id of each legacy id migrated into ``table`` so far."""
-    wanted = list(set(legacy_ids))
-    if not wanted:
+    if not spec.references:
+        await connection.execute(upsert_sql(spec))
         return {}
-    rows = await connection.fetch(
-        f"SELECT legacy_id, id FROM {table} WHERE legacy_id = ANY(string_to_array($1, ','))",
-        _joined(wanted),
-    )
-    return {row["legacy_id"]: row["id"] for row in rows}
-
-
-async def user_ids_of(
-    connection: asyncpg.Connection, legacy_ids: Iterable[str]
-) -> dict[str, uuid.UUID]:
-    wanted = list(set(legacy_ids))
-    if not wanted:
-        return {}
-    rows = await connection.fetch(
-        "SELECT legacy_id, user_id FROM migrator.user_aliases "
-        "WHERE legacy_id = ANY(string_to_array($1, ','))",
-        _joined(wanted),
-    )
-    return {row["legacy_id"]: row["user_id"] for row in rows}
+    return {r["legacy_id"]: r["missing"] for r in await connection.fetch(upsert_sql(spec))}
 
 
 async def upsert_aliases(

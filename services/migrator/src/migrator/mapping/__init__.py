@@ -6,7 +6,6 @@ reach the same rows from the same documents.
 """
 
 import operator
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -43,12 +42,16 @@ class TableSpec:
     # Every column the migrator writes, in order, with its PostgreSQL type.
     columns: tuple[tuple[str, str], ...]
     mapper: Callable[[str, dict[str, Any]], MappedRow]
-    # The legacy collections this one references.
-    parents: tuple[LegacyCollection, ...] = ()
+    # The reference columns and the legacy collection each points at, in the
+    # order the mapper lists them (the first missing one is the reason to wait).
+    references: tuple[tuple[str, LegacyCollection], ...] = ()
 
-    def row_tuple(
-        self, row: MappedRow, resolved: Mapping[str, uuid.UUID | None]
-    ) -> tuple[Any, ...]:
+    @property
+    def parents(self) -> tuple[LegacyCollection, ...]:
+        """The legacy collections this one references."""
+        return tuple(dict.fromkeys(parent for _, parent in self.references))
+
+    def row_tuple(self, row: MappedRow, resolved: Mapping[str, Any]) -> tuple[Any, ...]:
         # ``resolved`` holds every reference column; the rest are values.
         return (row.id, row.legacy_id, *self._others({**row.values, **resolved}))
 
@@ -116,7 +119,7 @@ TABLES: Final[dict[LegacyCollection, TableSpec]] = {
             *_STAMPS,
         ),
         map_workspace,
-        ("users", "tiers"),
+        (("owner_id", "users"), ("tier_id", "tiers")),
     ),
     "workspacemembers": TableSpec(
         "workspacemembers",
@@ -130,7 +133,7 @@ TABLES: Final[dict[LegacyCollection, TableSpec]] = {
             *_STAMPS,
         ),
         map_workspace_member,
-        ("workspaces", "users"),
+        (("workspace_id", "workspaces"), ("user_id", "users")),
     ),
     "billingaccounts": TableSpec(
         "billingaccounts",
@@ -145,7 +148,7 @@ TABLES: Final[dict[LegacyCollection, TableSpec]] = {
             *_STAMPS,
         ),
         map_billing_account,
-        ("workspaces",),
+        (("workspace_id", "workspaces"),),
     ),
     "subscriptions": TableSpec(
         "subscriptions",
@@ -163,7 +166,7 @@ TABLES: Final[dict[LegacyCollection, TableSpec]] = {
             *_STAMPS,
         ),
         map_subscription,
-        ("workspaces", "tiers"),
+        (("workspace_id", "workspaces"), ("tier_id", "tiers")),
     ),
     "usagecounters": TableSpec(
         "usagecounters",
@@ -178,7 +181,7 @@ TABLES: Final[dict[LegacyCollection, TableSpec]] = {
             *_STAMPS,
         ),
         map_usage_counter,
-        ("workspaces",),
+        (("workspace_id", "workspaces"),),
     ),
 }
 
