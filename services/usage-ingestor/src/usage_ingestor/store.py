@@ -10,9 +10,8 @@ grow with the batch.
 import json
 import os
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
@@ -163,52 +162,14 @@ class BatchResult:
 
 
 class UsageColumns:
-    """The batch as one list per column (zipped into rows for COPY)."""
+    """The batch as the rows COPY takes (in ``_STAGE_COLUMNS`` order, but for
+    ``id``, drawn when the batch is written, and ``big_cost``, kept last)."""
 
-    __slots__ = (
-        "big_cost",
-        "cached",
-        "completion",
-        "cost",
-        "event_id",
-        "event_source",
-        "keys",
-        "latency",
-        "missing",
-        "model",
-        "occurred_at",
-        "price_id",
-        "prompt",
-        "reasoning",
-        "request_id",
-        "service",
-        "total",
-        "unpriced",
-        "user_id",
-        "workspace_id",
-    )
+    __slots__ = ("keys", "rows")
 
     def __init__(self) -> None:
         self.keys: set[tuple[str, str]] = set()
-        self.event_source: list[str] = []
-        self.event_id: list[str] = []
-        self.workspace_id: list[uuid.UUID] = []
-        self.user_id: list[uuid.UUID | None] = []
-        self.service: list[str] = []
-        self.model: list[str] = []
-        self.request_id: list[str | None] = []
-        self.prompt: list[int] = []
-        self.cached: list[int] = []
-        self.completion: list[int] = []
-        self.reasoning: list[int] = []
-        self.total: list[int] = []
-        self.missing: list[bool] = []
-        self.latency: list[int | None] = []
-        self.occurred_at: list[datetime] = []
-        self.cost: list[int | None] = []  # units of 1e-10 USD
-        self.price_id: list[uuid.UUID | None] = []
-        self.unpriced: list[bool] = []
-        self.big_cost: list[Decimal | None] = []  # only costs beyond int8 units
+        self.rows: list[tuple[Any, ...]] = []
 
     @classmethod
     def of(cls, events: Iterable[UsageEvent], book: PriceBook) -> "UsageColumns":
@@ -218,7 +179,7 @@ class UsageColumns:
         return columns
 
     def __len__(self) -> int:
-        return len(self.event_id)
+        return len(self.rows)
 
     def add(self, event: UsageEvent, book: PriceBook) -> bool:
         """False when the batch already holds this event (a duplicate)."""
@@ -227,55 +188,41 @@ class UsageColumns:
             return False
         call = event.data
         cost, price_id = book.cost_units(call)
-        self.keys.add(key)
-        self.event_source.append(event.source)
-        self.event_id.append(event.id)
-        self.workspace_id.append(call.workspace_id)
-        self.user_id.append(call.user_id)
-        self.service.append(call.service)
-        self.model.append(call.model)
-        self.request_id.append(call.request_id)
-        self.prompt.append(call.prompt_tokens)
-        self.cached.append(call.cached_tokens)
-        self.completion.append(call.completion_tokens)
-        self.reasoning.append(call.reasoning_tokens)
-        self.total.append(call.effective_total_tokens)
-        self.missing.append(call.usage_missing)
-        self.latency.append(call.latency_ms)
-        self.occurred_at.append(call.occurred_at)
-        self.price_id.append(price_id)
-        self.unpriced.append(cost is None)
+        unpriced = cost is None
+        big_cost = None
         if cost is not None and cost > _MAX_INT8:
-            self.cost.append(None)
-            self.big_cost.append(Decimal(cost).scaleb(-10))
-        else:
-            self.cost.append(cost)
-            self.big_cost.append(None)
+            big_cost = Decimal(cost).scaleb(-10)
+            cost = None
+        self.keys.add(key)
+        self.rows.append(
+            (
+                event.source,
+                event.id,
+                call.workspace_id,
+                call.user_id,
+                call.service,
+                call.model,
+                call.request_id,
+                call.prompt_tokens,
+                call.cached_tokens,
+                call.completion_tokens,
+                call.reasoning_tokens,
+                call.effective_total_tokens,
+                call.usage_missing,
+                call.latency_ms,
+                call.occurred_at,
+                cost,
+                price_id,
+                unpriced,
+                big_cost,
+            )
+        )
         return True
 
-    def arguments(self) -> tuple[Sequence[Any], ...]:
-        return (
-            self.event_source,
-            self.event_id,
-            self.workspace_id,
-            self.user_id,
-            self.service,
-            self.model,
-            self.request_id,
-            self.prompt,
-            self.cached,
-            self.completion,
-            self.reasoning,
-            self.total,
-            self.missing,
-            self.latency,
-            self.occurred_at,
-            self.cost,
-            self.price_id,
-            self.unpriced,
-            random_uuids(len(self.event_id)),
-            self.big_cost,
-        )
+    def records(self) -> list[tuple[Any, ...]]:
+        """The rows with a fresh ``id`` each, in ``_STAGE_COLUMNS`` order."""
+        ids = random_uuids(len(self.rows))
+        return [(*row[:-1], uid, row[-1]) for row, uid in zip(self.rows, ids, strict=True)]
 
 
 _MAX_INT8: Final = 2**63 - 1
@@ -335,7 +282,7 @@ async def write_batch(conn: Connection, columns: UsageColumns) -> BatchResult:
         await conn.copy_records_to_table(
             _STAGE,
             schema_name="pg_temp",
-            records=zip(*columns.arguments(), strict=True),
+            records=columns.records(),
             columns=[name for name, _ in _STAGE_COLUMNS],
         )
         row = await conn.fetchrow(_WRITE_BATCH)
