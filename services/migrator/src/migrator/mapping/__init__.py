@@ -46,7 +46,7 @@ class TableSpec:
     # order the mapper lists them (the first missing one is the reason to wait).
     references: tuple[tuple[str, LegacyCollection], ...] = ()
 
-    @property
+    @cached_property
     def parents(self) -> tuple[LegacyCollection, ...]:
         """The legacy collections this one references."""
         return tuple(dict.fromkeys(parent for _, parent in self.references))

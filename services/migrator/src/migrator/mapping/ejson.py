@@ -92,6 +92,13 @@ def timestamp(value: Any, field: str) -> datetime | None:
 def _from_epoch(number_like: Any, raw: Any, field: str) -> datetime:
     """Epoch seconds or milliseconds (told apart by size), in exact arithmetic:
     a float would drift by a millisecond on some values."""
+    if type(number_like) is int or (type(number_like) is str and "." not in number_like):
+        # Whole numbers (nearly all of them) need no Decimal: int is exact too.
+        whole = int(number_like)
+        if abs(whole) > _EPOCH_MS_THRESHOLD * 10_000:
+            raise Unmappable(f"{field}: not a date: {raw!r}")
+        whole_ms = whole if abs(whole) >= _EPOCH_MS_THRESHOLD else whole * 1000
+        return _UNIX_EPOCH + timedelta(milliseconds=whole_ms)
     try:
         number = Decimal(str(number_like).strip())
     except InvalidOperation as exc:

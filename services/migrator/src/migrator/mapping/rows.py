@@ -3,7 +3,7 @@
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
+from hashlib import sha1
 from typing import Any, Final
 
 from migrator.mapping.ejson import Unmappable, text, timestamp
@@ -13,15 +13,30 @@ from sendfx_shared.events.migrator import LegacyCollection
 ID_NAMESPACE: Final = uuid.UUID("5b0c7e2a-9d1f-5e3c-8a4b-6f2d1c0e9b7a")
 
 
-@lru_cache(maxsize=1 << 18)  # parents are referenced many times over
+_NAMESPACE_BYTES: Final = ID_NAMESPACE.bytes
+_VERSION_5_CLEAR: Final = ~(0xF000 << 64 | 0xC000 << 48)
+_VERSION_5_SET: Final = 0x5000 << 64 | 0x8000 << 48
+
+
+def _uuid5(name: str) -> uuid.UUID:
+    """``uuid.uuid5(ID_NAMESPACE, name)``, bit for bit, without the checks of
+    ``UUID.__init__``: a row id per record made it a tenth of the load's CPU."""
+    digest = sha1(_NAMESPACE_BYTES + name.encode(), usedforsecurity=False).digest()
+    value = int.from_bytes(digest[:16]) & _VERSION_5_CLEAR | _VERSION_5_SET
+    result = object.__new__(uuid.UUID)
+    object.__setattr__(result, "int", value)
+    object.__setattr__(result, "is_safe", uuid.SafeUUID.unknown)
+    return result
+
+
 def row_id(collection: LegacyCollection, legacy_id: str) -> uuid.UUID:
-    return uuid.uuid5(ID_NAMESPACE, f"{collection}:{legacy_id}")
+    return _uuid5(f"{collection}:{legacy_id}")
 
 
 def user_id_for_email(email: str) -> uuid.UUID:
     """Users are identified by their normalised email, so that legacy accounts
     differing only in case converge on one row whatever order they arrive in."""
-    return uuid.uuid5(ID_NAMESPACE, f"users:email:{email}")
+    return _uuid5(f"users:email:{email}")
 
 
 @dataclass(frozen=True, slots=True)
