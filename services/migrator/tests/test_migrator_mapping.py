@@ -1,5 +1,6 @@
 """Property tests of the mapping rules (pure functions, no servers)."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from migrator.mapping import TABLES, Unmappable, map_record
 from migrator.mapping.ejson import decimal, integer, timestamp
+from migrator.mapping.rows import ID_NAMESPACE, row_id, user_id_for_email
 from migrator.mapping.usage_counters import normalise_period
 from migrator.mapping.users import normalise_email
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER
@@ -143,3 +145,22 @@ def test_the_legacy_generator_is_deterministic_by_seed() -> None:
     assert generate(300, seed=3) != generate(300, seed=4)
     documents = generate(300, seed=3)
     assert abs(sum(len(d) for d in documents.values()) - 300) <= 10
+
+
+@given(st.sampled_from(LEGACY_COLLECTIONS_IN_ORDER), st.text(max_size=40))
+def test_row_ids_are_the_uuid5_of_earlier_runs(collection: Any, legacy_id: str) -> None:
+    # Ids must never change between versions: rows migrated before stay the same rows.
+    expected = uuid.uuid5(ID_NAMESPACE, f"{collection}:{legacy_id}")
+    got = row_id(collection, legacy_id)
+    assert (got, str(got), hash(got), got.version) == (expected, str(expected), hash(expected), 5)
+    assert user_id_for_email(legacy_id) == uuid.uuid5(ID_NAMESPACE, f"users:email:{legacy_id}")
+
+
+@given(st.integers(-(10**14), 10**14), st.sampled_from(["{}", " {} ", "{}.0"]))
+def test_epoch_numbers_read_the_same_as_exact_decimals(number: int, spelling: str) -> None:
+    millis = number if abs(number) >= 10**10 else number * 1000
+    if not 0 <= millis < 4_102_444_800_000:  # 1970 to 2100: others are refused
+        return
+    expected = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=millis)
+    assert timestamp(spelling.format(number), "d") == expected
+    assert timestamp(number, "d") == expected
