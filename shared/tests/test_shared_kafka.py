@@ -5,6 +5,7 @@ import json
 import uuid
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from sendfx_shared.events import new_event
 from sendfx_shared.kafka import DLQ_REASON_HEADER, make_producer, publish_event, publish_to_dlq
@@ -17,16 +18,25 @@ async def read_one(
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        # The topic may have been auto-created with several partitions.
-        await consumer.topics()  # refreshes the cluster metadata
-        ids = consumer.partitions_for_topic(topic) or {0}
-        partitions = [TopicPartition(topic, p) for p in sorted(ids)]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
+        partition = TopicPartition(topic, 0)
+        consumer.assign([partition])
+        await consumer.seek_to_beginning(partition)
         message = await asyncio.wait_for(consumer.getone(), timeout=30)
         return message.key, message.value, dict(message.headers)
     finally:
         await consumer.stop()
+
+
+async def create_topics(bootstrap: str, *names: str) -> None:
+    """One partition each, so a reader of partition 0 sees every message."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics(
+            [NewTopic(n, num_partitions=1, replication_factor=1) for n in names]
+        )
+    finally:
+        await admin.close()
 
 
 async def test_an_event_is_published_in_structured_mode(
@@ -36,6 +46,7 @@ async def test_an_event_is_published_in_structured_mode(
         kafka_bootstrap_servers=kafka_bootstrap_servers, kafka_topic_prefix=topic_prefix
     )
     topic = settings.topic(f"shared-test-{uuid.uuid4().hex[:6]}")
+    await create_topics(kafka_bootstrap_servers, topic)
     producer = make_producer(settings)
     await producer.start()
     try:
@@ -57,6 +68,7 @@ async def test_a_rejected_message_reaches_the_dlq_with_its_reason(
         kafka_bootstrap_servers=kafka_bootstrap_servers, kafka_topic_prefix=topic_prefix
     )
     topic = settings.topic(f"shared-test-{uuid.uuid4().hex[:6]}")
+    await create_topics(kafka_bootstrap_servers, topic, f"{topic}.dlq")
     producer = make_producer(settings)
     await producer.start()
     try:
