@@ -4,17 +4,14 @@ from datetime import UTC, datetime, timedelta
 
 from migrator.extract import run_extract
 from migrator.load import run_load, run_replay
-from migrator.testing import CORE_TABLES, Scenario, fetch, table_checksums
+from migrator.testing import WIPE_LOADED, Scenario, fetch, table_checksums
 from sendfx_shared.postgres import connect
 
 
 async def _wipe(postgres_url: str) -> None:
     connection = await connect(postgres_url)
     try:
-        await connection.execute(
-            f"TRUNCATE {', '.join(CORE_TABLES)}, core.migration_rejects, "
-            "migrator.pending, migrator.user_aliases CASCADE"
-        )
+        await connection.execute(WIPE_LOADED)
     finally:
         await connection.close()
 

@@ -2,8 +2,8 @@
 
 The same mapping the loader applies, plus the two things the loader learns
 from PostgreSQL: which parents exist (here: which parent documents map and
-resolve) and which legacy users merge (here: grouped by normalised email,
-the oldest account kept). ``verify`` compares this with the tables.
+resolve) and which legacy users and tiers merge (here: grouped by normalised
+email or code, the oldest record kept). ``verify`` compares this with the tables.
 """
 
 import uuid
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from migrator.mapping import TABLES, MappedRow, Unmappable, map_record, row_id
-from migrator.mapping.rows import missing_parent
+from migrator.mapping.rows import merged_tier, missing_parent
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
 
 
@@ -28,7 +28,8 @@ class Expected:
 def expected_rows(documents: dict[str, list[tuple[str, dict[str, Any]]]]) -> Expected:
     """``documents``: collection → [(legacy id, extended-JSON document)]."""
     out = Expected()
-    user_ids: dict[str, uuid.UUID] = {}
+    # users and tiers: every legacy id → its row (the merged ones' included)
+    aliases: dict[str, dict[str, uuid.UUID]] = {"users": {}, "tiers": {}}
     present: dict[str, set[uuid.UUID]] = {}
     for collection in LEGACY_COLLECTIONS_IN_ORDER:
         spec = TABLES[collection]
@@ -39,7 +40,8 @@ def expected_rows(documents: dict[str, list[tuple[str, dict[str, Any]]]]) -> Exp
             except Unmappable as exc:
                 out.rejected[(collection, legacy_id)] = str(exc)
         rows: dict[str, tuple[Any, ...]] = {}
-        if collection == "users":
+        if collection in ("users", "tiers"):
+            # One row per email (users) or code (tiers): the oldest record's.
             oldest: dict[uuid.UUID, MappedRow] = {}
             for row in mapped:
                 seen = oldest.get(row.id)
@@ -49,28 +51,35 @@ def expected_rows(documents: dict[str, list[tuple[str, dict[str, Any]]]]) -> Exp
                 ):
                     oldest[row.id] = row
             for row in mapped:
-                user_ids[row.legacy_id] = row.id
+                aliases[collection][row.legacy_id] = row.id
                 kept = oldest[row.id]
-                if kept.legacy_id != row.legacy_id:
+                if kept.legacy_id == row.legacy_id:
+                    continue
+                if collection == "users":
                     out.merged[row.legacy_id] = kept.legacy_id
+                else:
+                    reason = merged_tier(kept.values["code"], kept.legacy_id)
+                    out.rejected[(collection, row.legacy_id)] = reason
             for row in oldest.values():
                 rows[row.legacy_id] = spec.row_tuple(row, {})
         else:
             for row in mapped:
-                resolved, missing = _resolve(row, user_ids, present)
+                resolved, missing = _resolve(row, aliases, present)
                 if missing is not None:
                     out.rejected[(collection, row.legacy_id)] = missing
                 else:
                     rows[row.legacy_id] = spec.row_tuple(row, resolved)
         present[collection] = {row_id(collection, legacy_id) for legacy_id in rows}
-        if collection == "users":
-            present[collection] = set(user_ids.values())
+        if collection in aliases:
+            present[collection] = set(aliases[collection].values())
         out.rows[collection] = rows
     return out
 
 
 def _resolve(
-    row: MappedRow, user_ids: dict[str, uuid.UUID], present: dict[str, set[uuid.UUID]]
+    row: MappedRow,
+    aliases: dict[str, dict[str, uuid.UUID]],
+    present: dict[str, set[uuid.UUID]],
 ) -> tuple[dict[str, uuid.UUID | None], str | None]:
     resolved: dict[str, uuid.UUID | None] = {}
     for column, ref in row.refs.items():
@@ -78,8 +87,8 @@ def _resolve(
             resolved[column] = None
             continue
         target: uuid.UUID | None
-        if ref.collection == "users":
-            target = user_ids.get(ref.legacy_id)
+        if ref.collection in aliases:
+            target = aliases[ref.collection].get(ref.legacy_id)
         else:
             candidate = row_id(ref.collection, ref.legacy_id)
             target = candidate if candidate in present.get(ref.collection, set()) else None

@@ -22,7 +22,7 @@ from sendfx_shared.postgres import apply_migrations, connect
 ADMIN_EMAIL: Final = "admin@sendfx.ai"
 KEPT_FEATURE_COLLECTIONS: Final = frozenset({"adminlogsettings"})
 KEPT_CORE_TABLES: Final = frozenset({"users", "model_prices"})
-MIGRATOR_STATE: Final = ("migrator.pending", "migrator.user_aliases")
+MIGRATOR_STATE: Final = ("migrator.pending", "migrator.user_aliases", "migrator.tier_aliases")
 
 
 @dataclass

@@ -21,6 +21,12 @@ CORE_TABLES = (
     "core.usage_counters",
 )
 
+# Empties every table a load writes, the migrator's bookkeeping included.
+WIPE_LOADED = (
+    f"TRUNCATE {', '.join(CORE_TABLES)}, core.migration_rejects, "
+    "migrator.pending, migrator.user_aliases, migrator.tier_aliases CASCADE"
+)
+
 
 @dataclass
 class Scenario:

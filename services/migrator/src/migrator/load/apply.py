@@ -19,7 +19,7 @@ import asyncpg
 from migrator.load import store
 from migrator.load.store import Key
 from migrator.mapping import TABLES, MappedRow, TableSpec, Unmappable, map_record
-from migrator.mapping.rows import missing_parent
+from migrator.mapping.rows import merged_tier, missing_parent
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
 
 # What a row can be refused for: the row's own fault, so it is rejected (the
@@ -138,7 +138,7 @@ async def _write_collection(
 ) -> None:
     if not rows:
         return
-    candidates = _oldest_per_user(rows) if spec.collection == "users" else rows
+    candidates = _oldest_per_row(rows) if spec.collection in store.ALIASES else rows
     written, waiting = await _upsert(connection, spec, candidates, work)
     for row, column in waiting:
         ref = row.refs[column]
@@ -163,12 +163,47 @@ async def _write_collection(
             ],
         )
         work.migrated.extend(_key(row) for row in rows if row.id in written)
+    elif spec.collection == "tiers":
+        await _settle_tiers(connection, rows, written, work)
     else:
         work.migrated.extend(_key(row) for row in candidates if row.id in written)
 
 
-def _oldest_per_user(rows: list[MappedRow]) -> list[MappedRow]:
-    """One candidate per row id (an upsert may touch a row once): the oldest account."""
+async def _settle_tiers(
+    connection: asyncpg.Connection, rows: list[MappedRow], written: set[uuid.UUID], work: _Work
+) -> None:
+    """Tiers coded alike share one row, the oldest one's: that one is migrated,
+    the others are rejected naming it (their references resolve to its row).
+    A holder from an earlier batch that an older tier displaces becomes a
+    reject here too, so the outcome does not depend on the arrival order."""
+    await store.upsert_tier_aliases(
+        connection,
+        [
+            (
+                row.legacy_id,
+                row.id,
+                row.values["code"],
+                row.values["created_at"],
+                work.documents[_key(row)],
+            )
+            for row in rows
+            if row.id in written
+        ],
+    )
+    arrived = {row.legacy_id for row in rows}
+    for alias in await store.tier_holders(connection, sorted(written)):
+        if alias.legacy_id == alias.kept:
+            if alias.legacy_id in arrived:
+                work.migrated.append(("tiers", alias.legacy_id))
+            continue
+        reason = merged_tier(alias.code, alias.kept)
+        if alias.legacy_id in arrived or alias.reported != reason:
+            work.rejects.append(("tiers", alias.legacy_id, alias.document, reason))
+
+
+def _oldest_per_row(rows: list[MappedRow]) -> list[MappedRow]:
+    """One candidate per row id (an upsert may touch a row once): the oldest
+    record (accounts sharing an email, tiers sharing a code)."""
     best: dict[uuid.UUID, MappedRow] = {}
     for row in rows:
         seen = best.get(row.id)

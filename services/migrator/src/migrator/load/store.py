@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Final
 
 import asyncpg
 
@@ -17,6 +17,12 @@ from migrator.mapping import TABLES, TableSpec
 
 Key = tuple[str, str]
 _ALIAS_STAGE = "migrator_stage_user_aliases"
+# Collections whose rows are identified by a value (email, code) rather than
+# the legacy id: every legacy id → the row, in (table, row id column).
+ALIASES: Final[dict[str, tuple[str, str]]] = {
+    "users": ("migrator.user_aliases", "user_id"),
+    "tiers": ("migrator.tier_aliases", "tier_id"),
+}
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,15 @@ class Waiting:
     document: dict[str, Any]
     reason: str
     parent: Key
+
+
+@dataclass(frozen=True)
+class TierAlias:
+    legacy_id: str
+    kept: str  # the legacy id of the tier holding the row (the oldest)
+    code: str
+    document: dict[str, Any]
+    reported: str | None  # its reason in core.migration_rejects, if there
 
 
 def _joined(values: Iterable[str]) -> str:
@@ -67,8 +82,9 @@ def upsert_sql(spec: TableSpec) -> str:
     incoming = ", ".join(f"EXCLUDED.{n}" for n in updatable)
     # Untouched rows stay untouched: a replay writes nothing, and the bytes stay.
     guard = f"({current}) IS DISTINCT FROM ({incoming})"
-    if spec.collection == "users":
-        # Accounts merged by email share the row; the oldest account's fields win.
+    if spec.collection in ALIASES:
+        # Records merged by email (users) or code (tiers) share the row; the
+        # oldest record's fields win, whatever order they arrive in.
         guard += " AND (EXCLUDED.created_at, EXCLUDED.legacy_id) <= (t.created_at, t.legacy_id)"
     stage = stage_of(spec)
     if not spec.references:
@@ -77,19 +93,18 @@ def upsert_sql(spec: TableSpec) -> str:
             f"ON CONFLICT (id) DO UPDATE SET {assignments} WHERE {guard}; "
             f"DELETE FROM {stage}"
         )
-    # Parents are resolved in the same statement (by legacy id; users through
-    # their aliases, so a merged account resolves to the surviving row). Rows
+    # Parents are resolved in the same statement (by legacy id; users and tiers
+    # through their aliases, so a merged record resolves to the surviving row). Rows
     # whose parent is not there are not written: the statement returns them,
     # with the first missing reference column, and the stage is emptied.
     joins: list[str] = []
     picked: list[str] = []
     for index, (column, parent) in enumerate(spec.references):
         alias = f"p{index}"
-        if parent == "users":
-            joins.append(
-                f"LEFT JOIN migrator.user_aliases {alias} ON {alias}.legacy_id = s.{column}"
-            )
-            picked.append(f"{alias}.user_id AS {column}")
+        if parent in ALIASES:
+            aliases, target = ALIASES[parent]
+            joins.append(f"LEFT JOIN {aliases} {alias} ON {alias}.legacy_id = s.{column}")
+            picked.append(f"{alias}.{target} AS {column}")
         else:
             parent_table = TABLES[parent].table
             joins.append(f"LEFT JOIN {parent_table} {alias} ON {alias}.legacy_id = s.{column}")
@@ -97,7 +112,7 @@ def upsert_sql(spec: TableSpec) -> str:
     references = dict(spec.references)
     plain = [f"s.{n}" for n in names if n not in references]
     missing = " ".join(
-        f"WHEN s.{column} IS NOT NULL AND {f'p{i}'}.{'user_id' if parent == 'users' else 'id'} "
+        f"WHEN s.{column} IS NOT NULL AND p{i}.{ALIASES[parent][1] if parent in ALIASES else 'id'} "
         f"IS NULL THEN '{column}'"
         for i, (column, parent) in enumerate(spec.references)
     )
@@ -149,6 +164,57 @@ async def upsert_aliases(
         DELETE FROM {_ALIAS_STAGE}
         """
     )
+
+
+async def upsert_tier_aliases(
+    connection: asyncpg.Connection,
+    aliases: Sequence[tuple[str, uuid.UUID, str, Any, dict[str, Any]]],
+) -> None:
+    """(legacy id, tier row id, code, created_at, document) of every tier written."""
+    if not aliases:
+        return
+    await connection.execute(
+        """
+        INSERT INTO migrator.tier_aliases AS a (legacy_id, tier_id, code, created_at, document)
+        SELECT l, t, c, ca, d::jsonb
+        FROM unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[])
+            AS x(l, t, c, ca, d)
+        ON CONFLICT (legacy_id) DO UPDATE
+            SET tier_id = EXCLUDED.tier_id, code = EXCLUDED.code,
+                created_at = EXCLUDED.created_at, document = EXCLUDED.document
+            WHERE (a.tier_id, a.code, a.created_at, a.document)
+                  IS DISTINCT FROM (EXCLUDED.tier_id, EXCLUDED.code,
+                                    EXCLUDED.created_at, EXCLUDED.document)
+        """,
+        [a[0] for a in aliases],
+        [a[1] for a in aliases],
+        [a[2] for a in aliases],
+        [a[3] for a in aliases],
+        [json.dumps(a[4]) for a in aliases],
+    )
+
+
+async def tier_holders(
+    connection: asyncpg.Connection, tier_ids: Sequence[uuid.UUID]
+) -> list["TierAlias"]:
+    """Every legacy tier merged into one of ``tier_ids`` (the holders included)."""
+    if not tier_ids:
+        return []
+    rows = await connection.fetch(
+        """
+        SELECT a.legacy_id, t.legacy_id AS kept, t.code, a.document::text AS document,
+               r.reason AS reported
+        FROM migrator.tier_aliases a JOIN core.tiers t ON t.id = a.tier_id
+        LEFT JOIN core.migration_rejects r ON r.collection = 'tiers' AND r.legacy_id = a.legacy_id
+        WHERE a.tier_id = ANY($1::uuid[])
+        ORDER BY a.legacy_id
+        """,
+        list(tier_ids),
+    )
+    return [
+        TierAlias(r["legacy_id"], r["kept"], r["code"], json.loads(r["document"]), r["reported"])
+        for r in rows
+    ]
 
 
 async def read_pending(

@@ -39,6 +39,12 @@ def user_id_for_email(email: str) -> uuid.UUID:
     return _uuid5(f"users:email:{email}")
 
 
+def tier_id_for_code(code: str) -> uuid.UUID:
+    """Tiers are identified by their normalised code, for the same reason:
+    two legacy tiers coded alike converge on one row, the oldest one's."""
+    return _uuid5(f"tiers:code:{code}")
+
+
 @dataclass(frozen=True, slots=True)
 class Ref:
     """A reference to a parent legacy record, resolved to a row id at load time."""
@@ -91,3 +97,11 @@ def missing_parent(column: str, ref: Ref) -> str:
     """The reason a record waits (and, at the end, is rejected)."""
     where = f"{ref.collection} {ref.legacy_id}"
     return f"{column}: {where} is missing (never arrived or not migratable)"
+
+
+def merged_tier(code: str, kept: str) -> str:
+    """The reason a tier is rejected when an older one has the same code."""
+    return (
+        f"code {code!r} belongs to the older tier {kept} (oldest createdAt, then id): "
+        f"merged into it, references to this tier resolve to {kept}"
+    )

@@ -3,7 +3,8 @@
 ``code`` is lower-cased (spaces become dashes) and must then be a valid code;
 ``priceMonthly`` is USD rounded to cents; ``limits`` counts are whole,
 non-negative numbers or absent (unlimited). Negative prices or limits are
-rejected rather than guessed.
+rejected rather than guessed. The row id comes from the code: tiers coded
+alike merge into the oldest (see ``tier_id_for_code``).
 """
 
 import re
@@ -11,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
 from migrator.mapping.ejson import Unmappable, boolean, decimal, integer, text
-from migrator.mapping.rows import MappedRow, created_and_updated, row_id
+from migrator.mapping.rows import MappedRow, created_and_updated, tier_id_for_code
 
 _CODE: Final = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _CENT: Final = Decimal("0.01")
@@ -43,7 +44,7 @@ def map_tier(legacy_id: str, document: dict[str, Any]) -> MappedRow:
     return MappedRow(
         collection="tiers",
         legacy_id=legacy_id,
-        id=row_id("tiers", legacy_id),
+        id=tier_id_for_code(code),
         values={
             "code": code,
             "name": text(document.get("name"), "name") or code,
