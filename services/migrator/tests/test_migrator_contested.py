@@ -1,10 +1,12 @@
-"""Two legacy tiers claiming one code: the oldest wins, whatever order they
-arrive in, and the tables come out byte-identical either way."""
+"""Two legacy records claiming one unique value (a tier code, a slug, a
+Stripe id): the oldest wins, whatever order they arrive in, and the tables
+come out byte-identical either way."""
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
-from bson import json_util
+from bson import ObjectId, json_util
 
 from migrator.legacy_fixtures import Documents
 from migrator.load import store
@@ -81,3 +83,56 @@ async def test_the_oldest_of_two_tiers_coded_alike_wins_in_any_order(scenario: S
     assert ("tiers", original.legacy_id) not in reasons
     # Nothing referenced the original was rejected for want of its tier.
     assert not any(original.legacy_id in r["reason"] for r in older_first["rejects"] if r != lost)
+
+
+def _younger_copy(doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    copy = {**doc, "_id": ObjectId(), "createdAt": datetime.now(UTC), **changes}
+    copy.pop("updatedAt", None)
+    return copy
+
+
+async def test_the_oldest_claimant_of_a_slug_or_stripe_id_wins_in_any_order(
+    scenario: Scenario,
+) -> None:
+    loaded = await _load(
+        scenario.postgres_url,
+        [[_incoming(c, d) for c, ds in scenario.documents.items() for d in ds]],
+    )
+    rejected = {(r["collection"], r["legacy_id"]) for r in loaded["rejects"]}
+    docs = scenario.documents
+    migrated = {c: [d for d in ds if (c, str(d["_id"])) not in rejected] for c, ds in docs.items()}
+    member = migrated["workspacemembers"][0]
+    workspace = next(w for w in migrated["workspaces"] if w["_id"] == member["workspaceId"])
+    account = migrated["billingaccounts"][0]
+    # A younger workspace with the same slug, and a member of it; a younger
+    # billing account with the same workspace and Stripe customer.
+    rival = _younger_copy(workspace, name="Rival")
+    rival_member = _younger_copy(member, workspaceId=rival["_id"], role="member")
+    rival_account = _younger_copy(account)
+    rivals = [
+        _incoming("workspaces", rival),
+        _incoming("workspacemembers", rival_member),
+        _incoming("billingaccounts", rival_account),
+    ]
+    everything = [_incoming(c, d) for c, ds in docs.items() for d in ds]
+    younger_first = await _load(scenario.postgres_url, [rivals, everything])
+    older_first = await _load(scenario.postgres_url, [everything, rivals])
+
+    assert younger_first["tables"] == older_first["tables"]
+    for result in (younger_first, older_first):
+        reasons = {(r["collection"], r["legacy_id"]): r["reason"] for r in result["rejects"]}
+        assert {key for key in reasons} == {
+            *rejected,
+            *((r.collection, r.legacy_id) for r in rivals),
+        }
+        assert str(workspace["_id"]) in reasons[("workspaces", str(rival["_id"]))]
+        assert "slug" in reasons[("workspaces", str(rival["_id"]))]
+        assert str(rival["_id"]) in reasons[("workspacemembers", str(rival_member["_id"]))]
+        assert str(account["_id"]) in reasons[("billingaccounts", str(rival_account["_id"]))]
+    held = await fetch(
+        scenario.postgres_url,
+        "SELECT legacy_id FROM core.workspaces WHERE slug = (SELECT slug FROM core.workspaces "
+        "WHERE legacy_id = $1)",
+        str(workspace["_id"]),
+    )
+    assert held == [{"legacy_id": str(workspace["_id"])}]

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import asyncpg
 
-from migrator.load import store
+from migrator.load import contested, store
 from migrator.load.store import Key
 from migrator.mapping import TABLES, MappedRow, TableSpec, Unmappable, map_record
 from migrator.mapping.rows import merged_tier, missing_parent
@@ -251,14 +251,51 @@ async def _upsert(
             async with connection.transaction():
                 missing = await store.upsert_rows(connection, spec, [values])
         except _REFUSALS as exc:
-            reason = f"refused by {spec.table}: {exc.__class__.__name__}: {exc}"
-            work.rejects.append((row.collection, row.legacy_id, work.documents[_key(row)], reason))
-            continue
+            contest = (
+                await _contest(connection, spec, row, values, work)
+                if isinstance(exc, asyncpg.UniqueViolationError)
+                else None
+            )
+            if not isinstance(contest, dict):
+                reason = contest or f"refused by {spec.table}: {exc.__class__.__name__}: {exc}"
+                work.rejects.append(
+                    (row.collection, row.legacy_id, work.documents[_key(row)], reason)
+                )
+                continue
+            missing = contest
         if row.legacy_id in missing:
             waiting.append((row, missing[row.legacy_id]))
         else:
             written.add(row.id)
     return written, waiting
+
+
+async def _contest(
+    connection: asyncpg.Connection,
+    spec: TableSpec,
+    row: MappedRow,
+    values: tuple[Any, ...],
+    work: _Work,
+) -> dict[str, str] | str | None:
+    """A unique value of ``row`` is taken: the oldest claimant keeps it. Returns
+    what the upsert returns once ``row`` has evicted younger holders, or the
+    reason it is rejected (None: no rival found, the plain refusal applies)."""
+    rivals = await contested.holders(connection, spec, values)
+    if not rivals:
+        return None
+    oldest = rivals[0]
+    if (oldest.created_at, oldest.legacy_id) < (row.values["created_at"], row.legacy_id):
+        return contested.claimed(oldest.value, oldest.legacy_id, spec.collection)
+    rejects: list[contested.Reject] = []
+    try:
+        async with connection.transaction():
+            for rival in rivals:
+                rejects += await contested.evict(connection, spec, rival, row)
+            missing = await store.upsert_rows(connection, spec, [values])
+    except _REFUSALS:
+        return None
+    work.rejects.extend(rejects)
+    return missing
 
 
 def _key(row: MappedRow) -> Key:

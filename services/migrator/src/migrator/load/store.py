@@ -93,10 +93,26 @@ def upsert_sql(spec: TableSpec) -> str:
             f"ON CONFLICT (id) DO UPDATE SET {assignments} WHERE {guard}; "
             f"DELETE FROM {stage}"
         )
-    # Parents are resolved in the same statement (by legacy id; users and tiers
-    # through their aliases, so a merged record resolves to the surviving row). Rows
-    # whose parent is not there are not written: the statement returns them,
-    # with the first missing reference column, and the stage is emptied.
+    # Parents are resolved in the same statement (see source_sql). Rows whose
+    # parent is not there are not written: the statement returns them, with
+    # the first missing reference column, and the stage is emptied.
+    return (
+        f"WITH src AS ({source_sql(spec)}), "
+        f"written AS (INSERT INTO {spec.table} AS t ({columns}) "
+        f"SELECT {columns} FROM src WHERE missing IS NULL "
+        f"ON CONFLICT (id) DO UPDATE SET {assignments} WHERE {guard}), "
+        f"emptied AS (DELETE FROM {stage}) "
+        "SELECT legacy_id, missing FROM src WHERE missing IS NOT NULL"
+    )
+
+
+@cache
+def source_sql(spec: TableSpec) -> str:
+    """The staged rows with their parents resolved (by legacy id; users and
+    tiers through their aliases, so a merged record resolves to the surviving
+    row), and ``missing``: the first reference column whose parent is not there."""
+    names = spec.column_names
+    stage = stage_of(spec)
     joins: list[str] = []
     picked: list[str] = []
     for index, (column, parent) in enumerate(spec.references):
@@ -117,13 +133,8 @@ def upsert_sql(spec: TableSpec) -> str:
         for i, (column, parent) in enumerate(spec.references)
     )
     return (
-        f"WITH src AS (SELECT {', '.join(plain + picked)}, CASE {missing} END AS missing "
-        f"FROM {stage} s {' '.join(joins)}), "
-        f"written AS (INSERT INTO {spec.table} AS t ({columns}) "
-        f"SELECT {columns} FROM src WHERE missing IS NULL "
-        f"ON CONFLICT (id) DO UPDATE SET {assignments} WHERE {guard}), "
-        f"emptied AS (DELETE FROM {stage}) "
-        "SELECT legacy_id, missing FROM src WHERE missing IS NOT NULL"
+        f"SELECT {', '.join(plain + picked)}, CASE {missing} END AS missing "
+        f"FROM {stage} s {' '.join(joins)}"
     )
 
 

@@ -1,0 +1,116 @@
+"""Two records claiming one unique value (a workspace slug, a Stripe id, one
+owner per workspace…): the oldest (``createdAt``, then legacy id) keeps it,
+whatever order they arrive in.
+
+Only consulted when an upsert is refused: the row's rivals are looked up by
+each unique value of its table. An older newcomer evicts the rows holding its
+values (reported as rejects naming it); their children go with them, reported
+as waiting for the evicted parent, as they would have been had the newcomer
+arrived first.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any, Final
+
+import asyncpg
+
+from migrator.load import store
+from migrator.mapping import TABLES, MappedRow, Ref, TableSpec
+from migrator.mapping.rows import missing_parent
+
+Reject = tuple[str, str, dict[str, Any] | None, str]
+
+# Per collection: the unique values besides the id and the legacy id, as
+# (columns, condition of a partial index with ``{}`` for the row's alias).
+UNIQUE_VALUES: Final[dict[str, tuple[tuple[tuple[str, ...], str], ...]]] = {
+    "workspaces": ((("slug",), ""),),
+    "workspacemembers": (
+        (("workspace_id", "user_id"), ""),
+        (("workspace_id",), "{}.role = 'owner'"),
+    ),
+    "billingaccounts": ((("workspace_id",), ""), (("stripe_customer_id",), "")),
+    "subscriptions": (
+        (("stripe_subscription_id",), ""),
+        (("workspace_id",), "{}.status <> 'canceled'"),
+    ),
+    "usagecounters": ((("workspace_id", "metric", "period"), ""),),
+}
+
+
+@dataclass(frozen=True)
+class Holder:
+    id: uuid.UUID
+    legacy_id: str
+    created_at: datetime
+    value: str  # what the two claim, for the report
+
+
+def claimed(value: str, kept: str, collection: str) -> str:
+    """The reason the younger of two records claiming one value is rejected."""
+    return f"{value} belongs to the older {collection} {kept} (oldest createdAt, then id)"
+
+
+@cache
+def _holders_sql(spec: TableSpec) -> str:
+    selects = []
+    for columns, condition in UNIQUE_VALUES[spec.collection]:
+        on = " AND ".join(f"t.{c} = src.{c}" for c in columns)
+        if condition:
+            on += f" AND {condition.format('t')} AND {condition.format('src')}"
+        described = " || ', ' || ".join(f"'{c} ' || quote_nullable(src.{c}::text)" for c in columns)
+        selects.append(
+            f"SELECT t.id, t.legacy_id, t.created_at, {described} AS value "
+            # Only migrated rows are rivals: a row created in the new platform is
+            # never evicted (the record is refused with the plain reason).
+            f"FROM src JOIN {spec.table} t ON {on} AND t.id <> src.id "
+            "AND t.legacy_id IS NOT NULL"
+        )
+    return (
+        f"WITH src AS ({store.source_sql(spec)}), emptied AS (DELETE FROM {store.stage_of(spec)}) "
+        + " UNION ".join(selects)
+    )
+
+
+async def holders(
+    connection: asyncpg.Connection, spec: TableSpec, staged: tuple[Any, ...]
+) -> list[Holder]:
+    """The rows holding one of the unique values of ``staged`` (a stage tuple)."""
+    if spec.collection not in UNIQUE_VALUES:
+        return []
+    await connection.copy_records_to_table(
+        store.stage_of(spec), records=[staged], columns=list(spec.column_names)
+    )
+    rows = await connection.fetch(_holders_sql(spec))
+    found = [Holder(r["id"], r["legacy_id"], r["created_at"], r["value"]) for r in rows]
+    return sorted(found, key=lambda h: (h.created_at, h.legacy_id))
+
+
+async def evict(
+    connection: asyncpg.Connection, spec: TableSpec, holder: Holder, winner: MappedRow
+) -> list[Reject]:
+    """Delete ``holder`` (and, by cascade, its children); returns the rejects
+    that say so."""
+    rejects: list[Reject] = [
+        (
+            spec.collection,
+            holder.legacy_id,
+            None,
+            claimed(holder.value, winner.legacy_id, spec.collection),
+        )
+    ]
+    for child, child_spec in TABLES.items():
+        for column, parent in child_spec.references:
+            if parent != spec.collection:
+                continue
+            rows = await connection.fetch(
+                f"SELECT legacy_id FROM {child_spec.table} "
+                f"WHERE {column} = $1 AND legacy_id IS NOT NULL",
+                holder.id,
+            )
+            reason = missing_parent(column, Ref(spec.collection, holder.legacy_id))
+            rejects.extend((child, r["legacy_id"], None, reason) for r in rows)
+    await connection.execute(f"DELETE FROM {spec.table} WHERE id = $1", holder.id)
+    return rejects
