@@ -1,13 +1,15 @@
 """Operators re-run parts of the migration: changed legacy records update their rows."""
 
+import json
 from datetime import UTC, datetime
 
 from pymongo import AsyncMongoClient
 
 from migrator.extract import run_extract
 from migrator.load import run_load
-from migrator.testing import Scenario, fetch
+from migrator.testing import Scenario, dead_letters, fetch
 from migrator.verify import run_verify
+from sendfx_shared.kafka import DLQ_REASON_HEADER
 
 
 async def test_a_changed_legacy_record_updates_its_row_on_the_next_run(
@@ -35,6 +37,12 @@ async def test_a_changed_legacy_record_updates_its_row_on_the_next_run(
     # A document whose _id is no ObjectId cannot name a row: reported, sent to the DLQ.
     users = next(c for c in summary.collections if c.collection == "users")
     assert len(users.invalid) == 1 and "not-an-object-id" in users.invalid[0]
+    [dead] = await dead_letters(scenario, expected=1)
+    assert dead.key == b"users:not-an-object-id"
+    reason = "_id is not an ObjectId: 'not-an-object-id'"
+    assert dict(dead.headers)[DLQ_REASON_HEADER].decode() == reason
+    assert json.loads(dead.value)["reason"] == reason
+    assert json.loads(dead.value)["original"]["document"]["email"] == "x@y.z"
 
     loaded = await run_load(scenario.load_settings())
     assert loaded.outcome.migrated["tiers"] == 1

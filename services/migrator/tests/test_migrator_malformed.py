@@ -2,11 +2,11 @@
 
 import json
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
 from migrator.extract import run_extract
 from migrator.load import run_load
-from migrator.testing import Scenario, fetch
+from migrator.testing import Scenario, dead_letters, fetch
 from sendfx_shared.kafka import DLQ_REASON_HEADER
 
 
@@ -38,23 +38,6 @@ async def test_malformed_messages_go_to_the_dlq_and_the_rejects(scenario: Scenar
     assert rejects[("users", "65a0f0c2e4b0a1b2c3d4e5f6")].startswith("malformed message: not JSON")
     assert "not a migrator.core-record" in rejects[("tiers", "75a0f0c2e4b0a1b2c3d4e5f6")]
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=scenario.kafka, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        dlq_topic = f"{scenario.topic}.dlq"
-        await consumer.topics()
-        partitions = [
-            TopicPartition(dlq_topic, p) for p in consumer.partitions_for_topic(dlq_topic) or ()
-        ]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        messages = []
-        for _ in range(50):
-            batches = await consumer.getmany(timeout_ms=200)
-            messages.extend(m for batch in batches.values() for m in batch)
-            if len(messages) >= 2:
-                break
-    finally:
-        await consumer.stop()
+    messages = await dead_letters(scenario, expected=2)
     assert len(messages) == 2
     assert all(dict(m.headers).get(DLQ_REASON_HEADER) for m in messages)

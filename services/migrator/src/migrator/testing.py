@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
 from migrator.legacy_fixtures import Documents
 from migrator.settings import ExtractSettings, LoadSettings, OperatorSettings
 from sendfx_shared.postgres import connect
-from sendfx_shared.topics import MIGRATOR_CORE_RECORDS
+from sendfx_shared.topics import MIGRATOR_CORE_RECORDS, dlq_of
 
 CORE_TABLES = (
     "core.tiers",
@@ -116,3 +118,27 @@ def cli_env(**variables: str) -> dict[str, str]:
     """This process's environment without any store or broker URL, plus ``variables``."""
     clean = {k: v for k, v in os.environ.items() if not k.endswith(("_URL", "_SERVERS"))}
     return {**clean, "COLUMNS": "200", **variables}
+
+
+async def dead_letters(scenario: Scenario, expected: int) -> list[ConsumerRecord[bytes, bytes]]:
+    """The messages of the scenario's ``<topic>.dlq``, waiting (10 s at most)
+    until ``expected`` have arrived."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=scenario.kafka, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        dlq_topic = dlq_of(scenario.topic)
+        await consumer.topics()
+        partitions = [
+            TopicPartition(dlq_topic, p) for p in consumer.partitions_for_topic(dlq_topic) or ()
+        ]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        messages: list[ConsumerRecord[bytes, bytes]] = []
+        for _ in range(50):
+            batches = await consumer.getmany(timeout_ms=200)
+            messages.extend(m for batch in batches.values() for m in batch)
+            if len(messages) >= expected:
+                break
+    finally:
+        await consumer.stop()
+    return messages

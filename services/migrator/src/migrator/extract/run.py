@@ -18,8 +18,8 @@ from migrator.runtime import fewer_collections
 from migrator.settings import ExtractSettings
 from sendfx_shared.events.envelope import CLOUDEVENTS_CONTENT_TYPE, CONTENT_TYPE_HEADER
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
-from sendfx_shared.kafka import make_producer
-from sendfx_shared.topics import MIGRATOR_CORE_RECORDS, dlq_of
+from sendfx_shared.kafka import make_producer, publish_to_dlq
+from sendfx_shared.topics import MIGRATOR_CORE_RECORDS
 
 _HEADERS = [(CONTENT_TYPE_HEADER, CLOUDEVENTS_CONTENT_TYPE.encode())]
 
@@ -81,14 +81,14 @@ class _Publisher:
                 legacy_id = legacy_id_of(document)
             except NotAnObjectId as exc:
                 report.invalid.append(f"{document.get('_id')!r}: {exc}")
-                futures.append(await self._dead_letter(collection, document, str(exc)))
+                await self._dead_letter(collection, document, str(exc))
                 continue
             try:
                 key, value = encode_record(collection, legacy_id, document, now)
             except Exception as exc:  # a value extended JSON cannot carry: report, go on
                 reason = f"not encodable as extended JSON: {type(exc).__name__}: {exc}"
                 report.invalid.append(f"{legacy_id}: {reason}")
-                futures.append(await self._dead_letter(collection, document, reason))
+                await self._dead_letter(collection, document, reason)
                 continue
             futures.append(await self.producer.send(self.topic, value, key, headers=_HEADERS))
             self.sent += 1
@@ -98,19 +98,24 @@ class _Publisher:
                 raise SimulatedCrash(f"crashed after {self.sent} records")
         await asyncio.gather(*futures)
 
-    async def _dead_letter(
-        self, collection: str, document: dict[str, Any], reason: str
-    ) -> "asyncio.Future[Any]":
+    async def _dead_letter(self, collection: str, document: dict[str, Any], reason: str) -> None:
+        """The document that could not become a record goes to ``<topic>.dlq``
+        the way every rejected message does: reason in a header and the body."""
         from bson import json_util
 
-        envelope = {"reason": reason, "collection": collection, "document": document}
+        would_be = {"collection": collection, "document": document}
         try:
-            body = json_util.dumps(envelope, json_options=json_util.RELAXED_JSON_OPTIONS).encode()
+            value = json_util.dumps(would_be, json_options=json_util.RELAXED_JSON_OPTIONS)
         except Exception:  # the document itself is what cannot be encoded
-            body = json.dumps({**envelope, "document": repr(document)}).encode()
-        key = f"{collection}:{document.get('_id')}".encode()
-        future: asyncio.Future[Any] = await self.producer.send(dlq_of(self.topic), body, key)
-        return future
+            value = json.dumps({**would_be, "document": repr(document)})
+        await publish_to_dlq(
+            self.producer,
+            self.topic,
+            key=f"{collection}:{document.get('_id')}".encode(),
+            value=value.encode(),
+            headers=[],
+            reason=reason,
+        )
 
 
 async def run_extract(
