@@ -8,7 +8,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from sendfx_shared.events import new_event
-from sendfx_shared.kafka import DLQ_REASON_HEADER, make_producer, publish_event, publish_to_dlq
+from sendfx_shared.kafka import DLQ_REASON_HEADER, make_producer, publish_to_dlq
 from sendfx_shared.settings import KafkaSettings
 
 
@@ -51,7 +51,9 @@ async def test_an_event_is_published_in_structured_mode(
     await producer.start()
     try:
         event = new_event(source="/sendfx/test", type="thing.happened", data={"n": 1})
-        await publish_event(producer, topic, event, key="agg-1")
+        await producer.send_and_wait(
+            topic, value=event.to_json_bytes(), key=b"agg-1", headers=event.kafka_headers()
+        )
     finally:
         await producer.stop()
     key, value, headers = await read_one(kafka_bootstrap_servers, topic)

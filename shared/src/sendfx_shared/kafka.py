@@ -13,7 +13,7 @@ from typing import Any, Final
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 
-from sendfx_shared.events.envelope import CONTENT_TYPE_HEADER, CloudEvent
+from sendfx_shared.events.envelope import CONTENT_TYPE_HEADER
 from sendfx_shared.settings import KafkaSettings
 from sendfx_shared.topics import dlq_of
 
@@ -38,17 +38,6 @@ def make_broker(settings: KafkaSettings, **overrides: Any) -> KafkaBroker:
     options: dict[str, Any] = {"acks": "all", "enable_idempotence": False}
     options.update(overrides)
     return KafkaBroker(settings.kafka_bootstrap_servers, **options)
-
-
-async def publish_event(
-    producer: AIOKafkaProducer, topic: str, event: CloudEvent[Any], key: str | None
-) -> None:
-    await producer.send_and_wait(
-        topic,
-        value=event.to_json_bytes(),
-        key=key.encode() if key is not None else None,
-        headers=event.kafka_headers(),
-    )
 
 
 def dlq_body(original_value: bytes | None, reason: str) -> bytes:
