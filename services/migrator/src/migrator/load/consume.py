@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from pydantic_core import from_json
 
 from migrator.load.apply import Incoming
+from migrator.load.merge import DependencyMerge
 from sendfx_shared.events.migrator import (
     LEGACY_COLLECTIONS_IN_ORDER,
     MIGRATOR_CORE_RECORD_TYPE,
@@ -77,6 +78,7 @@ class RecordReader:
             fetch_max_bytes=32 * 1024 * 1024,
         )
         self.partitions: list[TopicPartition] = []
+        self._merge: DependencyMerge | None = None  # drains only
 
     async def start(self) -> None:
         await self._consumer.start()
@@ -106,6 +108,37 @@ class RecordReader:
     async def positions(self) -> dict[int, int]:
         return {tp.partition: await self._consumer.position(tp) for tp in self.partitions}
 
+    def merge_up_to(self, ends: dict[int, int], positions: dict[int, int]) -> None:
+        """From now on, release records in dependency order across partitions
+        (see :mod:`migrator.load.merge`) until the partitions reach ``ends``."""
+        self._merge = DependencyMerge(ends, positions)
+
+    async def _fetch(
+        self, limit: int, timeout_ms: int
+    ) -> list[tuple[TopicPartition, ConsumerRecord[bytes, bytes]]]:
+        # Small slices: aiokafka unpacks what it returns in one go, and the
+        # batch being written waits for the loop meanwhile.
+        limit = min(_SLICE, limit)
+        merge = self._merge
+        if merge is None:
+            fetched = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=limit)
+            return [(tp, m) for tp, batch in fetched.items() for m in batch]
+        holding = merge.holding()
+        for tp in self.partitions:
+            if tp.partition in holding:
+                self._consumer.pause(tp)
+            else:
+                self._consumer.resume(tp)
+        released = merge.release(limit)
+        if not released:
+            fetched = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=limit)
+            for tp, batch in fetched.items():
+                merge.add(tp.partition, batch)
+            # Nothing new and nothing to release: never wait on the merge.
+            released = merge.release(limit, everything=not fetched)
+        by_number = {tp.partition: tp for tp in self.partitions}
+        return [(by_number[partition], message) for partition, message in released]
+
     async def poll(
         self,
         max_records: int,
@@ -123,15 +156,10 @@ class RecordReader:
         messages: list[tuple[TopicPartition, ConsumerRecord[bytes, bytes]]] = []
         wait = timeout_ms
         while len(messages) < max_records:
-            fetched = await self._consumer.getmany(
-                # Small slices: aiokafka unpacks what it returns in one go,
-                # and the batch being written waits for the loop meanwhile.
-                timeout_ms=wait,
-                max_records=min(_SLICE, max_records - len(messages)),
-            )
+            fetched = await self._fetch(max_records - len(messages), wait)
             if not fetched:
                 break
-            messages.extend((tp, m) for tp, batch in fetched.items() for m in batch)
+            messages.extend(fetched)
             wait = 50
         for index, (tp, message) in enumerate(messages):
             if index % _SLICE == _SLICE - 1:
@@ -163,6 +191,7 @@ async def drain(reader: RecordReader, **kwargs: Any) -> AsyncIterator[Poll]:
     brokers (Tansu) report the last batch's base offset as the end, so what
     decides is an empty poll once past them."""
     ends = await reader.end_offsets()
+    reader.merge_up_to(ends, await reader.positions())
     timeout_ms = kwargs.pop("timeout_ms", 1000)
     while True:
         positions = await reader.positions()
