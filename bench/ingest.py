@@ -20,7 +20,6 @@ Servers: started on free ports under a temporary folder unless ``--kafka`` /
 import argparse
 import asyncio
 import gc
-import os
 import random
 import shutil
 import tempfile
@@ -35,6 +34,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from sendfx_dev import servers
+from sendfx_dev.cpu import process_cpu_seconds
 from sendfx_dev.ports import free_port
 from sendfx_shared.postgres import apply_migrations, connect
 from sendfx_shared.topics import OPENAI_CALL_COMPLETED
@@ -328,22 +328,6 @@ def table(rows: list[tuple[str, str]]) -> str:
     lines = [f"{'metric'.ljust(width)} | value", f"{'-' * width}-|-{'-' * 20}"]
     lines += [f"{name.ljust(width)} | {value}" for name, value in rows]
     return "\n".join(lines)
-
-
-def process_cpu_seconds(root_pids: list[int]) -> float:
-    """CPU time (user + system) of these processes and their direct children
-    (PostgreSQL's backends), from /proc; 0 where /proc is not available."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid, ppid = int(stat.parent.name), int(fields[1])
-        if pid in root_pids or ppid in root_pids:
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
 
 
 async def bench(
