@@ -27,6 +27,8 @@ from sendfx_shared.settings import KafkaSettings
 _COLLECTIONS: Final[frozenset[str]] = frozenset(LEGACY_COLLECTIONS_IN_ORDER)
 # Records parsed (or unpacked) between two yields to the event loop.
 _SLICE: Final = 32
+# How long the merge may wait for a silent partition before it lets go.
+_STARVED_MS: Final = 1000
 _LEGACY_ID: Final = re.compile(r"[0-9a-f]{24}")  # CoreRecord.legacy_id's pattern
 
 
@@ -79,6 +81,7 @@ class RecordReader:
         )
         self.partitions: list[TopicPartition] = []
         self._merge: DependencyMerge | None = None  # drains only
+        self._starved_ms = 0
 
     async def start(self) -> None:
         await self._consumer.start()
@@ -123,19 +126,23 @@ class RecordReader:
         if merge is None:
             fetched = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=limit)
             return [(tp, m) for tp, batch in fetched.items() for m in batch]
-        holding = merge.holding()
-        for tp in self.partitions:
-            if tp.partition in holding:
-                self._consumer.pause(tp)
-            else:
-                self._consumer.resume(tp)
         released = merge.release(limit)
-        if not released:
+        while not released:
+            holding = merge.holding()
+            for tp in self.partitions:
+                if tp.partition in holding:
+                    self._consumer.pause(tp)
+                else:
+                    self._consumer.resume(tp)
             fetched = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=limit)
             for tp, batch in fetched.items():
                 merge.add(tp.partition, batch)
-            # Nothing new and nothing to release: never wait on the merge.
-            released = merge.release(limit, everything=not fetched)
+            self._starved_ms = 0 if fetched else self._starved_ms + timeout_ms
+            # A partition the merge waits for stays silent: it is only an
+            # optimisation, so stop waiting for it rather than stall.
+            released = merge.release(limit, everything=self._starved_ms >= _STARVED_MS)
+            if not fetched and not merge.held():
+                break  # nothing held, nothing came: the end, for now
         by_number = {tp.partition: tp for tp in self.partitions}
         return [(by_number[partition], message) for partition, message in released]
 
