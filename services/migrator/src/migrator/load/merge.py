@@ -48,7 +48,8 @@ class DependencyMerge:
                 break
 
     def holding(self) -> set[int]:
-        """The partitions to pause: they are ahead of another one."""
+        """The partitions to pause: each holds records that wait for another
+        partition to catch up, and fetching more of it would only hold more."""
         return {partition for partition, held in self._held.items() if held}
 
     def held(self) -> int:
