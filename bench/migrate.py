@@ -198,15 +198,13 @@ async def _bench(
         kafka_bootstrap_servers=kafka,
         load_batch_size=args.batch_size,
     )
-    started, cpu = time.perf_counter(), time.process_time()
+    stop = meter.start()
     extracted = await run_extract(extract_settings)
-    extract_s, extract_cpu = time.perf_counter() - started, time.process_time() - cpu
+    extract = stop()
     stop = meter.start()
     loaded = await run_load(load_settings)
     load = stop()
-    load_s, load_cpu = load.seconds, load.client
     copied, copy = await _raw_copy(f"{base}/bench_load", f"{base}/bench_load", meter)
-    copy_s = copy.seconds
     verify_s: float | None = None
     if args.verify:
         started = time.perf_counter()
@@ -220,12 +218,17 @@ async def _bench(
     table = Table(title=f"bench-migrate: {extracted.published} legacy records")
     for column in ("step", "records", "seconds", "records/s", "client CPU s"):
         table.add_column(column, justify="left" if column == "step" else "right")
-    rate_load = loaded.consumed / load_s
-    rate_copy = copied / copy_s
+    rate_load = loaded.consumed / load.seconds
+    rate_copy = copied / copy.seconds
     for step, records, seconds, cpu_s in (
-        ("extract (MongoDB → Kafka)", extracted.published, extract_s, f"{extract_cpu:.2f}"),
-        ("load (Kafka → PostgreSQL)", loaded.consumed, load_s, f"{load_cpu:.2f}"),
-        ("raw COPY of the same rows", copied, copy_s, ""),
+        (
+            "extract (MongoDB → Kafka)",
+            extracted.published,
+            extract.seconds,
+            f"{extract.client:.2f}",
+        ),
+        ("load (Kafka → PostgreSQL)", loaded.consumed, load.seconds, f"{load.client:.2f}"),
+        ("raw COPY of the same rows", copied, copy.seconds, ""),
         *([("verify (both stores)", extracted.published, verify_s, "")] if verify_s else []),
     ):
         rate = f"{records / seconds:,.0f}"
