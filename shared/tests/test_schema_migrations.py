@@ -1,7 +1,12 @@
+"""The migration runner on the session's database, each set applied by its owner."""
+
 import asyncpg
 import pytest
 
-from sendfx_shared.postgres import Migration, apply_migrations, bundled_migrations, connect
+from core_api.migrations import CORE_API_MIGRATIONS
+from sendfx_dev.pytest_plugin import TestInfra
+from sendfx_shared.migrations import Migration, apply_migrations
+from sendfx_shared.postgres import connect
 
 
 async def test_session_database_has_every_core_table(postgres_url: str) -> None:
@@ -26,26 +31,29 @@ async def test_session_database_has_every_core_table(postgres_url: str) -> None:
         "openai_usage",
         "usage_daily",
         "outbox",
+        "usage_outbox",
     } <= tables
 
 
-async def test_applying_again_applies_nothing(postgres_url: str) -> None:
-    conn = await connect(postgres_url)
+async def test_applying_again_applies_nothing(sendfx_infra: TestInfra) -> None:
+    conn = await connect(sendfx_infra.postgres_url_for("core-api"))
     try:
-        assert await apply_migrations(conn) == []
+        assert await apply_migrations(conn, CORE_API_MIGRATIONS) == []
     finally:
         await conn.close()
 
 
-async def test_a_failing_migration_leaves_the_schema_as_it_was(postgres_url: str) -> None:
-    conn = await connect(postgres_url)
+async def test_a_failing_migration_leaves_the_schema_as_it_was(sendfx_infra: TestInfra) -> None:
+    conn = await connect(sendfx_infra.postgres_url_for("core-api"))
     broken = Migration("9999_broken", "CREATE TABLE core.half_done (id int); SELECT 1/0;")
     try:
         with pytest.raises(asyncpg.DivisionByZeroError):
-            await apply_migrations(conn, [*bundled_migrations(), broken])
+            await apply_migrations(
+                conn, CORE_API_MIGRATIONS, [*CORE_API_MIGRATIONS.migrations(), broken]
+            )
         assert await conn.fetchval("SELECT to_regclass('core.half_done')") is None
         assert not await conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM public.sendfx_schema_migrations WHERE version = $1)",
+            "SELECT EXISTS (SELECT 1 FROM core.core_api_schema_history WHERE version = $1)",
             broken.version,
         )
     finally:

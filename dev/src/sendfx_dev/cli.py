@@ -5,6 +5,8 @@
     sendfx-dev restart COMPONENT...   stop those, then `up`
     sendfx-dev status    one line per component
     sendfx-dev logs [COMPONENT] [-f]
+    sendfx-dev check-ownership   compare the stores' grants and users with the declaration
+    sendfx-dev roles-sql         print deploy/postgres/roles.sql (for a DBA)
 
 State lives under var/ in the repository root (git-ignored): var/run/*.json
 (what was started), var/log/*.log, var/postgres/, var/mongo/, var/nginx/.
@@ -119,6 +121,26 @@ def cmd_logs(args: argparse.Namespace) -> int:
         return 0
 
 
+def cmd_check_ownership(args: argparse.Namespace) -> int:
+    from sendfx_dev.ownership_check import check_stack
+
+    drift = check_stack(StackConfig.from_env(find_root()))
+    for line in drift:
+        print(f"DRIFT {line}")
+    if drift:
+        print(f"\n{len(drift)} difference(s) from the declared ownership", file=sys.stderr)
+        return 1
+    print("the stores enforce the declared ownership (README: Ownership)")
+    return 0
+
+
+def cmd_roles_sql(args: argparse.Namespace) -> int:
+    from sendfx_dev.ownership import roles_sql
+
+    print(roles_sql(args.database), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sendfx-dev",
@@ -183,6 +205,25 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
     logs.add_argument("-n", "--lines", type=int, default=50, help="lines of history (50)")
     logs.set_defaults(func=cmd_logs)
+
+    check = sub.add_parser(
+        "check-ownership",
+        help="compare the live grants, owners and MongoDB users with the declaration",
+        description=(
+            "Connects as the admin (POSTGRES_URL / MONGO_URL, default: the local servers) and "
+            "reports every table owner, grant, role attribute or MongoDB user role that "
+            "differs from the declared ownership table; exit code 1 on drift."
+        ),
+    )
+    check.set_defaults(func=cmd_check_ownership)
+
+    roles = sub.add_parser(
+        "roles-sql",
+        help="print the SQL a DBA runs to create the roles (deploy/postgres/roles.sql)",
+        description="The login roles, database grants and schemas, for psql with -v passwords.",
+    )
+    roles.add_argument("--database", default="sendfx", help="database name (sendfx)")
+    roles.set_defaults(func=cmd_roles_sql)
     return parser
 
 

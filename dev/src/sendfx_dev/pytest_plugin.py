@@ -3,9 +3,14 @@
 One PostgreSQL, one Kafka-protocol broker and one MongoDB-wire server are
 started per pytest run on free ports under a temporary folder (or reused
 from ``SENDFX_TEST_POSTGRES_URL`` / ``SENDFX_TEST_KAFKA`` /
-``SENDFX_TEST_MONGO_URL``). The session then gets its own Postgres database
-(migrated), its own Mongo database and its own topic prefix, so sessions
-sharing servers never see each other's data.
+``SENDFX_TEST_MONGO_URL``, which name an admin user). The session then gets its
+own Postgres database (provisioned and migrated by each process's own role),
+its own Mongo database with its own users, and its own topic prefix, so
+sessions sharing servers never see each other's data.
+
+``postgres_url`` and ``mongo_url`` carry admin credentials, for setting up and
+inspecting data; ``postgres_url_for(process)`` and ``mongo_url_for(user)`` are
+what a process itself gets (``service_env`` hands them to subprocesses).
 """
 
 import asyncio
@@ -20,9 +25,17 @@ from pathlib import Path
 
 import pytest
 
-from sendfx_dev import servers
+from sendfx_dev import ownership, servers
 from sendfx_dev.containers import Containers
+from sendfx_dev.databases import (
+    database_url,
+    drop_database,
+    mongo_user_url,
+    platform_database,
+    role_url,
+)
 from sendfx_dev.ports import free_port
+from sendfx_shared.settings import dev_password
 
 
 @dataclass(frozen=True)
@@ -43,29 +56,48 @@ class TestInfra:
 
     @property
     def postgres_url(self) -> str:
-        base, _, _ = self.postgres_admin_url.rpartition("/")
-        return f"{base}/{self.postgres_database}"
+        """The session's database, as the admin."""
+        return database_url(self.postgres_admin_url, self.postgres_database)
+
+    def postgres_url_for(self, process: str) -> str:
+        """The session's database as ``process``'s own role (``core-api``, …)."""
+        return role_url(self.postgres_url, ownership.PROCESS_ROLES[process])
+
+    def mongo_database_url(self, database: str, user: str | None = None) -> str:
+        """``database`` on the session's server, as the root user or ``user``."""
+        if user is None:
+            head, _, query = self.mongo_server_url.partition("?")
+            scheme, _, rest = head.partition("://")
+            url = f"{scheme}://{rest.split('/', 1)[0]}/{database}"
+            return url + (f"?{query}" if query else "")
+        return mongo_user_url(
+            self.mongo_server_url, database, f"{user}-{self.run_id}", dev_password(user)
+        )
 
     @property
     def mongo_url(self) -> str:
-        host_part, _, query = self.mongo_server_url.partition("?")
-        host_part = host_part.split("://", 1)[1].split("/", 1)[0]
-        return f"mongodb://{host_part}/{self.mongo_database}" + (f"?{query}" if query else "")
+        """The session's database, as the root user."""
+        return self.mongo_database_url(self.mongo_database)
+
+    def mongo_url_for(self, user: str) -> str:
+        """The session's database as ``user`` (``feature-api``, …): users of this
+        session, with the roles ``ownership.mongo_roles`` declares on it."""
+        return self.mongo_database_url(self.mongo_database, user)
 
     @property
     def topic_prefix(self) -> str:
         return f"t{self.run_id}."
 
-    def service_env(self, store: str) -> dict[str, str]:
-        """Environment for a service subprocess that owns ``store``."""
+    def service_env(self, process: str) -> dict[str, str]:
+        """Environment for a service subprocess: its own store, as its own principal."""
         env = {
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
             "KAFKA_TOPIC_PREFIX": self.topic_prefix,
         }
-        if store == "postgres":
-            env["POSTGRES_URL"] = self.postgres_url
-        elif store == "mongo":
-            env["MONGO_URL"] = self.mongo_url
+        if process == "feature-api":
+            env["MONGO_URL"] = self.mongo_url_for(ownership.FEATURE_API_USER)
+        else:
+            env["POSTGRES_URL"] = self.postgres_url_for(process)
         return env
 
 
@@ -111,31 +143,17 @@ def _stop_local(started: list[servers.Server]) -> None:
             server.stop()
 
 
-async def _create_database(admin_url: str, name: str) -> None:
-    from sendfx_shared.postgres import apply_migrations, connect
+async def _prepare_stores(infra: "TestInfra") -> None:
+    from pymongo import AsyncMongoClient
 
-    admin = await connect(admin_url)
+    await platform_database(infra.postgres_admin_url, infra.postgres_database)
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(infra.mongo_url)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        await ownership.provision_mongo(
+            client.admin, infra.mongo_database, infra.mongo_database, suffix=f"-{infra.run_id}"
+        )
     finally:
-        await admin.close()
-    base, _, _ = admin_url.rpartition("/")
-    conn = await connect(f"{base}/{name}")
-    try:
-        await apply_migrations(conn)
-    finally:
-        await conn.close()
-
-
-async def drop_database(admin_url: str, name: str) -> None:
-    """Drop a Postgres database even while sessions are still connected."""
-    from sendfx_shared.postgres import connect
-
-    admin = await connect(admin_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+        await client.close()
 
 
 @pytest.fixture(scope="session")
@@ -156,7 +174,7 @@ def sendfx_infra() -> Iterator[TestInfra]:
     else:
         pg_url, kafka, mongo, local = _start_local(state)
     infra = TestInfra(pg_url, kafka, mongo, state, uuid.uuid4().hex[:10])
-    asyncio.run(_create_database(pg_url, infra.postgres_database))
+    asyncio.run(_prepare_stores(infra))
     try:
         yield infra
     finally:

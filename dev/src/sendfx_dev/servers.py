@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sendfx_dev.ports import port_is_open, wait_until
+from sendfx_shared.settings import dev_password
 
 
 class ComponentFailed(RuntimeError):
@@ -168,8 +169,25 @@ def _open_path_for(user: str, path: Path) -> None:
             p.chmod(p.stat().st_mode | 0o044 | (0o011 if os.access(p, os.X_OK) else 0))
 
 
+POSTGRES_SUPERUSER = "postgres"
+# Connections over TCP authenticate with a password (SCRAM), so a process
+# holding one role's password cannot log in as another; the socket, which
+# lives in the data directory (mode 0700), stays open to its owner only.
+_PG_HBA = """\
+local all all trust
+host  all all 127.0.0.1/32 scram-sha-256
+host  all all ::1/128      scram-sha-256
+"""
+
+
+def postgres_admin_url(port: int, database: str = "postgres") -> str:
+    password = dev_password(POSTGRES_SUPERUSER)
+    return f"postgresql://{POSTGRES_SUPERUSER}:{password}@127.0.0.1:{port}/{database}"
+
+
 def start_postgres(data_dir: Path, port: int, log: Path) -> Server:
-    """Initialise (first time) and start a PostgreSQL 18 cluster on 127.0.0.1:port."""
+    """Initialise (first time) and start a PostgreSQL 18 cluster on 127.0.0.1:port,
+    its superuser with the development password and TCP behind SCRAM."""
     _require_free("postgres", port, log)
     data_dir.mkdir(parents=True, exist_ok=True)
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -201,6 +219,7 @@ def start_postgres(data_dir: Path, port: int, log: Path) -> Server:
         if result.returncode != 0:
             log.write_text(result.stdout + result.stderr)
             raise ComponentFailed("postgres", "initdb failed", log)
+    (data_dir / "pg_hba.conf").write_text(_PG_HBA)
     options = (
         f"-h 127.0.0.1 -p {port} -k {data_dir} -c max_connections=300"
         " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
@@ -225,16 +244,45 @@ def start_postgres(data_dir: Path, port: int, log: Path) -> Server:
     )
     if result.returncode != 0:
         raise ComponentFailed("postgres", f"pg_ctl start failed: {result.stderr.strip()}", log)
+    _set_superuser_password(bin_dir, data_dir, port, user, log)
     pid = int((data_dir / "postmaster.pid").read_text().split()[0])
     return Server(
         "postgres",
         pid,
         port,
-        f"postgresql://postgres@127.0.0.1:{port}/postgres",
+        postgres_admin_url(port),
         log,
         stop_signal=signal.SIGINT,
         extra={"data_dir": str(data_dir)},
     )
+
+
+def _set_superuser_password(
+    bin_dir: Path, data_dir: Path, port: int, user: str | None, log: Path
+) -> None:
+    """Over the socket (trusted): also brings a cluster made before TCP needed
+    a password up to date."""
+    password = dev_password(POSTGRES_SUPERUSER).replace("'", "''")
+    result = subprocess.run(
+        [
+            str(bin_dir / "psql"),
+            "-h",
+            str(data_dir),
+            "-p",
+            str(port),
+            "-U",
+            POSTGRES_SUPERUSER,
+            "-d",
+            "postgres",
+            "-qAtc",
+            f"ALTER ROLE {POSTGRES_SUPERUSER} PASSWORD '{password}'",
+        ],
+        capture_output=True,
+        text=True,
+        user=user,
+    )
+    if result.returncode != 0:
+        raise ComponentFailed("postgres", f"setting the password failed: {result.stderr}", log)
 
 
 def stop_postgres(data_dir: Path) -> None:
@@ -352,9 +400,19 @@ def mongo_url_answers(url: str) -> bool:
         client.close()
 
 
-def start_secantus(data_dir: Path, port: int, log: Path, die_with_parent: bool = False) -> Server:
-    _require_free("mongodb (secantus)", port, log)
-    data_dir.mkdir(parents=True, exist_ok=True)
+MONGO_ROOT_USER = "sendfx-root"
+_AUTH_MARKER = ".sendfx-auth"
+
+
+def mongo_admin_url(port: int) -> str:
+    password = dev_password(MONGO_ROOT_USER)
+    return (
+        f"mongodb://{MONGO_ROOT_USER}:{password}@127.0.0.1:{port}/"
+        "?replicaSet=secantus&authSource=admin"
+    )
+
+
+def _spawn_secantus(data_dir: Path, port: int, log: Path, die_with_parent: bool, auth: bool) -> int:
     pid = spawn(
         [
             secantus_binary(),
@@ -366,6 +424,7 @@ def start_secantus(data_dir: Path, port: int, log: Path, die_with_parent: bool =
             str(data_dir),
             "--log-level",
             "WARNING",
+            *(["--auth"] if auth else []),
         ],
         log,
         die_with_parent=die_with_parent,
@@ -373,4 +432,41 @@ def start_secantus(data_dir: Path, port: int, log: Path, die_with_parent: bool =
     if not wait_until(lambda: mongo_answers(port), 60, interval=0.3) or not pid_alive(pid):
         stop_pid(pid)
         raise ComponentFailed("mongodb (secantus)", f"did not answer on 127.0.0.1:{port}", log)
-    return Server("mongodb", pid, port, f"mongodb://127.0.0.1:{port}/?replicaSet=secantus", log)
+    return pid
+
+
+def _create_root_user(port: int) -> None:
+    from pymongo import MongoClient
+
+    client: MongoClient[dict[str, object]] = MongoClient(
+        f"mongodb://127.0.0.1:{port}/?replicaSet=secantus", serverSelectionTimeoutMS=5000
+    )
+    try:
+        found = client.admin.command("usersInfo", {"user": MONGO_ROOT_USER, "db": "admin"})
+        if not found["users"]:
+            client.admin.command(
+                "createUser",
+                MONGO_ROOT_USER,
+                pwd=dev_password(MONGO_ROOT_USER),
+                roles=[{"role": "root", "db": "admin"}],
+            )
+    finally:
+        client.close()
+
+
+def start_secantus(data_dir: Path, port: int, log: Path, die_with_parent: bool = False) -> Server:
+    """Start SecantusDB with authentication required. The first start of a data
+    directory runs once without it, to create the root user (the only way
+    SecantusDB provisions users), then restarts with ``--auth``."""
+    _require_free("mongodb (secantus)", port, log)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not (data_dir / _AUTH_MARKER).exists():
+        pid = _spawn_secantus(data_dir, port, log, die_with_parent, auth=False)
+        try:
+            _create_root_user(port)
+        finally:
+            stop_pid(pid)
+        (data_dir / _AUTH_MARKER).write_text(MONGO_ROOT_USER + "\n")
+        wait_until(lambda: not port_is_open(port), 15, interval=0.1)
+    pid = _spawn_secantus(data_dir, port, log, die_with_parent, auth=True)
+    return Server("mongodb", pid, port, mongo_admin_url(port), log)

@@ -25,15 +25,20 @@ from typing import Literal
 import httpx
 from pydantic import BaseModel
 
-from sendfx_dev import gateway, servers
+from sendfx_dev import gateway, ownership, servers
+from sendfx_dev.databases import create_database, mongo_user_url, provision_database, role_url
 from sendfx_dev.ports import port_is_open, wait_until
 from sendfx_dev.servers import ComponentFailed, pid_alive, spawn, stop_pid
 from sendfx_shared.settings import (
     DEFAULT_KAFKA,
-    DEFAULT_MONGO_URL,
-    DEFAULT_POSTGRES_URL,
     DEV_JWT_SECRET,
+    database_of,
+    dev_password,
 )
+
+# What `up` connects with to provision the stores: their admin users.
+DEFAULT_POSTGRES_URL = servers.postgres_admin_url(54320, "sendfx")
+DEFAULT_MONGO_URL = servers.mongo_admin_url(27017)
 
 ADMIN_EMAIL = "admin@sendfx.ai"
 DEFAULT_ADMIN_PASSWORD = "sendfx-admin"
@@ -189,20 +194,26 @@ class StackConfig:
             "KAFKA_TOPIC_PREFIX": self.kafka_topic_prefix,
         }
         if component == "core-api":
-            env["POSTGRES_URL"] = self.postgres_url
+            env["POSTGRES_URL"] = role_url(self.postgres_url, ownership.CORE_API)
             env["JWT_SECRET"] = self.jwt_secret
             env["ADMIN_PASSWORD"] = self.admin_password
             env["CORE_API_PORT"] = str(self.core_api_port)
         elif component == "usage-ingestor":
-            env["POSTGRES_URL"] = self.postgres_url
+            env["POSTGRES_URL"] = role_url(self.postgres_url, ownership.USAGE_INGESTOR)
             env["USAGE_INGESTOR_PORT"] = str(self.usage_ingestor_port)
         elif component == "feature-api":
-            env["MONGO_URL"] = self.mongo_url
+            env["MONGO_URL"] = self.feature_mongo_url
             env["JWT_SECRET"] = self.jwt_secret
             env["OPENAI_API_KEY"] = self.openai_api_key
             env["OPENAI_BASE_URL"] = self.openai_base_url
             env["FEATURE_API_PORT"] = str(self.feature_api_port)
         return env
+
+    @property
+    def feature_mongo_url(self) -> str:
+        """MONGO_URL as feature-api's own user (readWrite on its database only)."""
+        user = ownership.FEATURE_API_USER
+        return mongo_user_url(self.mongo_url, None, user, dev_password(user))
 
     def service_env(self, component: str) -> dict[str, str]:
         """The complete environment of a service process (the caller's, scrubbed)."""
@@ -442,7 +453,24 @@ class Stack:
         )
         if result.outcome == "started" and ensure_postgres_database(url):
             result.note = "database created"
+        self._provision_postgres(url)
         return result
+
+    def _provision_postgres(self, url: str) -> None:
+        """The roles and schemas every process needs (idempotent); each process
+        then applies its own migrations as its own role."""
+        base, _, tail = url.rpartition("/")
+        database = tail.partition("?")[0]
+        try:
+            asyncio.run(create_database(f"{base}/postgres", database))
+            asyncio.run(provision_database(url, database, migrate=False))
+        except Exception as exc:
+            raise ComponentFailed(
+                "postgres",
+                f"could not provision the roles ({exc}); POSTGRES_URL must name an admin "
+                "user, or have a DBA run deploy/postgres/roles.sql",
+                self.config.log_of("postgres"),
+            ) from exc
 
     def _try_create_database(self, url: str) -> bool:
         try:
@@ -467,7 +495,7 @@ class Stack:
     def _mongodb(self) -> Result:
         cfg = self.config
         url = cfg.mongo_url
-        return self._server(
+        result = self._server(
             "mongodb",
             "MONGO_URL",
             url,
@@ -478,6 +506,29 @@ class Stack:
                 cfg.state_dir / "mongo", cfg.mongo_port, cfg.log_of("mongodb")
             ),
         )
+        self._provision_mongo(url)
+        return result
+
+    def _provision_mongo(self, url: str) -> None:
+        from pymongo import AsyncMongoClient
+
+        database = database_of(url)
+
+        async def provision() -> None:
+            client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(url)
+            try:
+                await ownership.provision_mongo(client.admin, database, database)
+            finally:
+                await client.close()
+
+        try:
+            asyncio.run(provision())
+        except Exception as exc:
+            raise ComponentFailed(
+                "mongodb",
+                f"could not provision the users ({exc}); MONGO_URL must name a root user",
+                self.config.log_of("mongodb"),
+            ) from exc
 
     def _fake_openai(self) -> Result:
         cfg = self.config

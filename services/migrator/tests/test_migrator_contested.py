@@ -50,7 +50,7 @@ async def _load(postgres_url: str, batches: list[list[Incoming]]) -> dict[str, A
         await connection.close()
     rejects = await fetch(
         postgres_url,
-        "SELECT collection, legacy_id, reason, document FROM core.migration_rejects "
+        "SELECT collection, legacy_id, reason, document FROM migrator.migration_rejects "
         "ORDER BY collection, legacy_id",
     )
     return {"tables": await table_checksums(postgres_url), "rejects": rejects}

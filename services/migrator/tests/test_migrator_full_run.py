@@ -36,7 +36,7 @@ async def test_full_run_migrates_every_record_or_reports_why(scenario: Scenario)
         assert expected in reasons
     stored = await fetch(
         scenario.postgres_url,
-        "SELECT collection, legacy_id, reason FROM core.migration_rejects",
+        "SELECT collection, legacy_id, reason FROM migrator.migration_rejects",
     )
     assert {(r["collection"], r["legacy_id"]) for r in stored} == set(rejected)
 

@@ -32,7 +32,7 @@ async def test_malformed_messages_go_to_the_dlq_and_the_rejects(scenario: Scenar
         (r["collection"], r["legacy_id"]): r["reason"]
         for r in await fetch(
             scenario.postgres_url,
-            "SELECT collection, legacy_id, reason FROM core.migration_rejects",
+            "SELECT collection, legacy_id, reason FROM migrator.migration_rejects",
         )
     }
     assert rejects[("users", "65a0f0c2e4b0a1b2c3d4e5f6")].startswith("malformed message: not JSON")

@@ -42,7 +42,7 @@ async def _load(postgres_url: str, records: list[Incoming], batch: int) -> tuple
             for table in CORE_TABLES
         ]
         rejected = await connection.fetch(
-            "SELECT collection, legacy_id FROM core.migration_rejects ORDER BY 1, 2"
+            "SELECT collection, legacy_id FROM migrator.migration_rejects ORDER BY 1, 2"
         )
         return (*sums, tuple(tuple(r) for r in rejected))
     finally:

@@ -14,7 +14,7 @@ from sendfx_shared.postgres import connect
 
 async def _counts(scenario: Scenario) -> dict[str, int]:
     counts = {}
-    for table in (*CORE_TABLES, "core.migration_rejects"):
+    for table in (*CORE_TABLES, "migrator.migration_rejects"):
         rows = await fetch(scenario.postgres_url, f"SELECT count(*) AS n FROM {table}")
         counts[table] = rows[0]["n"]
     return counts

@@ -10,10 +10,14 @@ from pydantic import BaseModel, ConfigDict
 from core_api.db import Db
 from sendfx_shared.events.core import TierLimits
 from sendfx_shared.events.envelope import new_event
-from sendfx_shared.outbox.postgres import enqueue
+from sendfx_shared.outbox.postgres import PostgresOutbox, enqueue
 from sendfx_shared.topics import CORE_EVENTS
 
 SOURCE: Final = "/sendfx/core-api"
+# core-api's own outbox (0001_core_schema.sql), relayed by core-api only.
+CORE_API_OUTBOX: Final = PostgresOutbox(
+    table="core.outbox", dead_table="core.outbox_dead", channel="core_outbox", lock_key=0x4F555442
+)
 BILLING_ACCOUNT_CREATED: Final = "billing_account.created"
 TIER_DELETED: Final = "tier.deleted"
 
@@ -59,4 +63,4 @@ async def emit(connection: Db, event_type: str, key: uuid.UUID, data: BaseModel)
     """Write the event to the outbox, in the caller's transaction; keyed by the
     aggregate id (the workspace for anything scoped to one)."""
     event = new_event(source=SOURCE, type=event_type, data=data, subject=str(key))
-    await enqueue(connection, topic=CORE_EVENTS, key=str(key), event=event)
+    await enqueue(connection, CORE_API_OUTBOX, topic=CORE_EVENTS, key=str(key), event=event)

@@ -11,6 +11,9 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from core_api.events import CORE_API_OUTBOX
+from core_api.migrations import CORE_API_MIGRATIONS
+from core_api.repositories.price_file import insert_missing_prices, read_price_file
 from core_api.routes import (
     auth,
     billing,
@@ -24,10 +27,17 @@ from core_api.routes import (
     workspaces,
 )
 from core_api.services.auth import seed_admin
-from core_api.settings import ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD, CoreApiSettings, load_settings
+from core_api.settings import (
+    ADMIN_EMAIL,
+    DEFAULT_ADMIN_PASSWORD,
+    PROCESS_NAME,
+    CoreApiSettings,
+    load_settings,
+)
 from sendfx_shared.http import install_common
+from sendfx_shared.migrations import apply_migrations
 from sendfx_shared.outbox.postgres import OutboxRelay, RelayConfig
-from sendfx_shared.postgres import apply_migrations, connect, create_pool
+from sendfx_shared.postgres import connect, create_pool
 
 log = logging.getLogger("core_api")
 
@@ -35,15 +45,18 @@ log = logging.getLogger("core_api")
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: CoreApiSettings = app.state.settings
-    connection = await connect(settings.postgres_url)
+    connection = await connect(settings.postgres_url, application_name=PROCESS_NAME)
     try:
-        applied = await apply_migrations(connection)
+        applied = await apply_migrations(connection, CORE_API_MIGRATIONS)
+        added = await insert_missing_prices(connection, read_price_file(settings.prices_file))
     finally:
         await connection.close()
     if applied:
         log.info("core-api: applied migrations %s", ", ".join(applied))
+    log.info("core-api: %d price versions added from %s", added, settings.prices_file)
     pool = await create_pool(
         settings.postgres_url,
+        application_name=PROCESS_NAME,
         min_size=settings.postgres_pool_min,
         max_size=settings.postgres_pool_max,
     )
@@ -59,6 +72,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     relay: OutboxRelay | None = None
     if settings.outbox_relay_enabled:
         relay = OutboxRelay(
+            CORE_API_OUTBOX,
             pool,
             settings.postgres_url,
             settings,
@@ -66,6 +80,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 poll_interval=settings.outbox_poll_interval,
                 max_attempts=settings.outbox_max_attempts,
             ),
+            application_name=PROCESS_NAME,
         )
         await relay.start()
     app.state.relay = relay

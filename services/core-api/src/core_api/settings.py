@@ -1,5 +1,7 @@
 """Settings of the core-api process (PostgreSQL side only)."""
 
+from pathlib import Path
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
@@ -9,12 +11,18 @@ PROCESS_NAME = "core-api"
 ADMIN_EMAIL = "admin@sendfx.ai"
 # Local development only; start-up logs a loud warning while it is in use.
 DEFAULT_ADMIN_PASSWORD = "sendfx-admin"
+POSTGRES_ROLE = "sendfx_core_api"
+DEFAULT_PRICES_FILE = Path(__file__).parent / "prices" / "openai_prices.json"
 
 
 class CoreApiSettings(ServiceSettings, PostgresSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     service_name: str = PROCESS_NAME
+    postgres_user: str | None = POSTGRES_ROLE
+    prices_file: Path = Field(
+        default=DEFAULT_PRICES_FILE, validation_alias=AliasChoices("CORE_API_PRICES_FILE")
+    )
     port: int = Field(default=8001, validation_alias=AliasChoices("CORE_API_PORT", "PORT"))
     admin_password: str = Field(
         default=DEFAULT_ADMIN_PASSWORD, validation_alias=AliasChoices("ADMIN_PASSWORD")

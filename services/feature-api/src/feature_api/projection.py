@@ -191,7 +191,7 @@ class CoreEventsProjection:
     async def _consume(self) -> None:
         self._consumer = AIOKafkaConsumer(
             self._topic,
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            **self._settings.kafka_client_options(),
             group_id=self._settings.projection_group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",

@@ -195,7 +195,7 @@ def _load_report(summary: Any, title: str, show: int) -> None:
         summary.merges[:show],
     )
     _listing(
-        f"rejected records: {len(summary.rejects)} (all in core.migration_rejects)",
+        f"rejected records: {len(summary.rejects)} (all in migrator.migration_rejects)",
         ("collection", "legacy id", "reason"),
         summary.rejects[:show],
     )

@@ -17,7 +17,7 @@ from pymongo import AsyncMongoClient
 
 from migrator.settings import CHECKPOINT_COLLECTION, OperatorSettings
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER
-from sendfx_shared.postgres import apply_migrations, connect
+from sendfx_shared.postgres import connect
 
 ADMIN_EMAIL: Final = "admin@sendfx.ai"
 KEPT_FEATURE_COLLECTIONS: Final = frozenset({"adminlogsettings"})
@@ -55,10 +55,11 @@ def _feature_collections(settings: OperatorSettings, names: list[str]) -> list[s
 
 async def run_reset(settings: OperatorSettings, *, confirmed: bool) -> ResetPlan:
     plan = ResetPlan()
-    connection = await connect(settings.postgres_url)
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_url)
+    connection = await connect(settings.postgres_url, application_name="migrator-reset-factory")
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        settings.mongo_url, **settings.mongo_client_options()
+    )
     try:
-        await apply_migrations(connection)
         tables = await _core_tables(connection)
         for table in tables:
             plan.counts[f"core.{table}"] = await connection.fetchval(

@@ -4,6 +4,12 @@
 ``replay`` read Kafka and write PostgreSQL. Each refuses to start when given
 the other store's URL. ``verify`` and ``reset-factory`` are operator commands
 that compare or clear both stores, so they take both.
+
+Each command connects as a principal of its own: ``migrator load`` /
+``replay`` as the PostgreSQL role ``sendfx_migrator``; ``extract`` as the
+MongoDB user ``migrator-extract`` (read on the legacy database, readWrite on
+its checkpoint database only); ``verify`` and ``reset-factory`` as the
+operator (``sendfx_operator`` / ``sendfx-operator``).
 """
 
 from pydantic import AliasChoices, Field
@@ -17,6 +23,10 @@ from sendfx_shared.settings import (
 )
 
 CHECKPOINT_COLLECTION = "migrator_checkpoints"
+LOAD_ROLE = "sendfx_migrator"
+OPERATOR_ROLE = "sendfx_operator"
+EXTRACT_MONGO_USER = "migrator-extract"
+OPERATOR_MONGO_USER = "sendfx-operator"
 
 
 class LegacyMongoSettings(MongoSettings):
@@ -33,12 +43,24 @@ class LegacyMongoSettings(MongoSettings):
     def legacy_database(self) -> str:
         return database_of(self.legacy_url)
 
+    @property
+    def checkpoint_database(self) -> str:
+        """Where extract keeps its checkpoints: a database of its own, beside
+        the legacy one, which extract may only read."""
+        return self.migrator_state_database or f"{self.legacy_database}_migrator"
+
+    migrator_state_database: str | None = Field(
+        default=None, validation_alias=AliasChoices("MIGRATOR_STATE_DATABASE")
+    )
+
 
 class ExtractSettings(KafkaSettings, LegacyMongoSettings):
+    mongo_username: str | None = EXTRACT_MONGO_USER
     extract_batch_size: int = 1000
 
 
 class LoadSettings(KafkaSettings, PostgresSettings):
+    postgres_user: str | None = LOAD_ROLE
     load_batch_size: int = 5000
     # In --follow mode, how long a record may wait for its parent before it is
     # reported as rejected (it stays pending and heals if the parent comes).
@@ -47,6 +69,9 @@ class LoadSettings(KafkaSettings, PostgresSettings):
 
 class OperatorSettings(ExtractSettings, LoadSettings):
     """Both stores: for verify and reset-factory only."""
+
+    postgres_user: str | None = OPERATOR_ROLE
+    mongo_username: str | None = OPERATOR_MONGO_USER
 
 
 def extract_settings() -> ExtractSettings:

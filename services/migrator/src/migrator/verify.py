@@ -5,7 +5,7 @@ the row that carries its legacy id. Drift is reported as missing rows (a
 migratable record with no row and no reject), extra rows (a row whose legacy
 record is gone or should have been rejected), differing rows (with the
 fields that differ) and unreported rejects (a record that cannot be migrated
-but is not in ``core.migration_rejects``).
+but is not in ``migrator.migration_rejects``).
 """
 
 import hashlib
@@ -80,7 +80,9 @@ class LegacyData:
 async def read_legacy(
     settings: OperatorSettings, collections: Sequence[LegacyCollection]
 ) -> LegacyData:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.legacy_url, tz_aware=True)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        settings.legacy_url, tz_aware=True, **settings.mongo_client_options()
+    )
     out = LegacyData({}, {})
     try:
         database = client[settings.legacy_database]
@@ -117,12 +119,12 @@ async def run_verify(
     # Parents are always read: whether a child resolves depends on them.
     legacy = await read_legacy(settings, LEGACY_COLLECTIONS_IN_ORDER)
     expected = expected_rows(legacy.documents)
-    connection = await connect(settings.postgres_url)
+    connection = await connect(settings.postgres_url, application_name="migrator-verify")
     try:
         reported = {
             (r["collection"], r["legacy_id"])
             for r in await connection.fetch(
-                "SELECT collection, legacy_id FROM core.migration_rejects"
+                "SELECT collection, legacy_id FROM migrator.migration_rejects"
             )
         }
         report = DriftReport([])

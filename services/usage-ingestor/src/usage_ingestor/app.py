@@ -1,4 +1,6 @@
-"""The FastStream app: a batch subscriber on ``openai.call.completed``.
+"""The FastStream app: a batch subscriber on ``openai.call.completed``, a
+subscriber on ``core.events`` for the workspaces' quotas, and the relay of
+usage-ingestor's own outbox.
 
 Offsets are committed by hand, after the batch's transaction committed (at
 least once in, exactly once in effect). A tiny HTTP side serves ``/healthz``
@@ -20,13 +22,19 @@ from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
+from pydantic import ValidationError
 
-from sendfx_shared.kafka import make_broker, make_producer
-from sendfx_shared.postgres import apply_migrations, connect, create_pool
-from sendfx_shared.topics import OPENAI_CALL_COMPLETED, dlq_of
+from sendfx_shared.events.envelope import CloudEvent
+from sendfx_shared.kafka import make_broker, make_producer, publish_to_dlq
+from sendfx_shared.migrations import apply_migrations
+from sendfx_shared.outbox.postgres import OutboxRelay, RelayConfig
+from sendfx_shared.postgres import connect, create_pool
+from sendfx_shared.topics import CORE_EVENTS, OPENAI_CALL_COMPLETED, dlq_of
 from usage_ingestor.ingest import Backoff, BatchIngestor, PreparedBatch
-from usage_ingestor.price_table import insert_missing_prices, read_price_file
+from usage_ingestor.migrations import USAGE_INGESTOR_MIGRATIONS
+from usage_ingestor.quotas import apply_workspace_event
 from usage_ingestor.settings import PROCESS_NAME, IngestorSettings
+from usage_ingestor.store import USAGE_OUTBOX
 from usage_ingestor.topics import ensure_topics
 
 log = logging.getLogger("usage_ingestor")
@@ -82,6 +90,17 @@ class Ingestor:
             ack_policy=AckPolicy.MANUAL,
         )
         self._subscriber(self._consume, decoder=_raw_records)
+        self.core_topic = settings.topic(CORE_EVENTS)
+        self._quota_subscriber = self.broker.subscriber(
+            self.core_topic,
+            group_id=settings.quota_group_id,
+            auto_offset_reset="earliest",
+            # a failure (the database away) redelivers the event; bad data is
+            # dead-lettered by the handler, so it never blocks the topic
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+        )
+        self._quota_subscriber(self._on_core_event, decoder=_raw_records)
+        self._relay: OutboxRelay | None = None
 
     @property
     def batches(self) -> BatchIngestor:
@@ -93,25 +112,41 @@ class Ingestor:
         # One connection per partition written concurrently (see _consume).
         self._pool = await create_pool(
             settings.postgres_url,
+            application_name=PROCESS_NAME,
             min_size=1,
             max_size=settings.postgres_pool_max,
             # A silently dropped connection must fail (and be retried), not hang.
             command_timeout=settings.statement_timeout_seconds,
             timeout=settings.statement_timeout_seconds,
         )
-        migrating = await connect(settings.postgres_url)
+        migrating = await connect(settings.postgres_url, application_name=PROCESS_NAME)
         try:
-            await apply_migrations(migrating)
-            added = await insert_missing_prices(migrating, read_price_file(settings.prices_file))
+            applied = await apply_migrations(migrating, USAGE_INGESTOR_MIGRATIONS)
         finally:
             await migrating.close()
-        log.info("%s: %d price versions added from %s", PROCESS_NAME, added, settings.prices_file)
+        if applied:
+            log.info("%s: applied migrations %s", PROCESS_NAME, ", ".join(applied))
         await ensure_topics(
-            settings.kafka_bootstrap_servers,
-            {self.topic: settings.topic_partitions, dlq_of(self.topic): 1},
+            settings,
+            {
+                self.topic: settings.topic_partitions,
+                dlq_of(self.topic): 1,
+                self.core_topic: settings.topic_partitions,
+                dlq_of(self.core_topic): 1,
+            },
         )
         self._producer = make_producer(settings)
         await self._producer.start()
+        if settings.outbox_relay_enabled:
+            self._relay = OutboxRelay(
+                USAGE_OUTBOX,
+                self._pool,
+                settings.postgres_url,
+                settings,
+                RelayConfig(poll_interval=settings.outbox_poll_interval),
+                application_name=PROCESS_NAME,
+            )
+            await self._relay.start()
         self._batches = BatchIngestor(
             self._pool,
             self._producer,
@@ -122,6 +157,9 @@ class Ingestor:
 
     async def close(self) -> None:
         await self.finish_writing()
+        if self._relay is not None:
+            await self._relay.stop()
+            self._relay = None
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None
@@ -189,6 +227,26 @@ class Ingestor:
             # The group moved on (e.g. a rebalance during a long database outage):
             # the batch will be redelivered, and redelivery changes nothing.
             log.warning("offset commit failed (%r); the batch will be redelivered", error)
+
+    async def _on_core_event(self, record: Any) -> None:
+        message: ConsumerRecord[bytes, bytes] = record
+        try:
+            event = CloudEvent[dict[str, Any]].model_validate_json(message.value or b"")
+            assert self._pool is not None
+            async with self._pool.acquire() as conn:
+                await apply_workspace_event(conn, event)
+        except ValidationError as exc:
+            assert self._producer is not None
+            reason = f"invalid event: {exc.errors(include_url=False)}"
+            log.warning("core.events: offset %s dead-lettered: %s", message.offset, reason[:300])
+            await publish_to_dlq(
+                self._producer,
+                self.core_topic,
+                key=message.key,
+                value=message.value,
+                headers=list(message.headers),
+                reason=reason,
+            )
 
     def health(self) -> dict[str, Any]:
         stats = self._batches.stats if self._batches is not None else None

@@ -1,25 +1,35 @@
 """Settings of the usage-ingestor process (PostgreSQL side only)."""
 
-from pathlib import Path
-
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from sendfx_shared.settings import KafkaSettings, PostgresSettings, guard_store
 
 PROCESS_NAME = "usage-ingestor"
-DEFAULT_PRICES_FILE = Path(__file__).parent / "prices" / "openai_prices.json"
+POSTGRES_ROLE = "sendfx_usage_ingestor"
 
 
 class IngestorSettings(KafkaSettings, PostgresSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     host: str = "127.0.0.1"
+    postgres_user: str | None = POSTGRES_ROLE
     postgres_pool_max: int = 4
     port: int = Field(default=8003, validation_alias=AliasChoices("USAGE_INGESTOR_PORT", "PORT"))
     log_level: str = "info"
     group_id: str = Field(
         default="usage-ingestor", validation_alias=AliasChoices("USAGE_INGESTOR_GROUP_ID")
+    )
+    # The core.events consumer that keeps each workspace's quota (quotas.py).
+    quota_group_id: str = Field(
+        default="usage-ingestor-quotas",
+        validation_alias=AliasChoices("USAGE_INGESTOR_QUOTA_GROUP_ID"),
+    )
+    outbox_relay_enabled: bool = Field(
+        default=True, validation_alias=AliasChoices("USAGE_INGESTOR_OUTBOX_RELAY")
+    )
+    outbox_poll_interval: float = Field(
+        default=1.0, gt=0, validation_alias=AliasChoices("USAGE_INGESTOR_OUTBOX_POLL_SECONDS")
     )
     # Large batches amortise the transaction and the round trips; the timeout
     # bounds the latency of a quiet topic.
@@ -50,9 +60,6 @@ class IngestorSettings(KafkaSettings, PostgresSettings):
     )
     topic_partitions: int = Field(
         default=3, ge=1, validation_alias=AliasChoices("USAGE_INGESTOR_TOPIC_PARTITIONS")
-    )
-    prices_file: Path = Field(
-        default=DEFAULT_PRICES_FILE, validation_alias=AliasChoices("USAGE_INGESTOR_PRICES_FILE")
     )
 
 

@@ -19,12 +19,20 @@ from asyncpg.pgproto.pgproto import UUID as WireUUID
 
 from sendfx_shared.events.core import USAGE_THRESHOLD_CROSSED, UsageThresholdCrossed
 from sendfx_shared.events.envelope import new_event
+from sendfx_shared.outbox.postgres import PostgresOutbox, enqueue_many
 from sendfx_shared.topics import CORE_EVENTS
 from usage_ingestor.db import Connection
 from usage_ingestor.pricing import PriceBook
 from usage_ingestor.validation import UsageEvent
 
 INGESTOR_SOURCE: Final = "/sendfx/usage-ingestor"
+# usage-ingestor's own outbox (migrations/0003), relayed by usage-ingestor only.
+USAGE_OUTBOX: Final = PostgresOutbox(
+    table="core.usage_outbox",
+    dead_table="core.usage_outbox_dead",
+    channel="usage_outbox",
+    lock_key=0x5553424F,  # "USBO"
+)
 METRIC_AI_TOKENS: Final = "ai_tokens"
 METRIC_AI_CALLS: Final = "ai_calls"
 # Deterministic ids for threshold events, so a consumer can dedupe them too.
@@ -106,12 +114,9 @@ WITH batch AS (
         unpriced_calls = d.unpriced_calls + EXCLUDED.unpriced_calls,
         usage_missing_calls = d.usage_missing_calls + EXCLUDED.usage_missing_calls
 ), monthly AS (
-    -- usage_counters references core.workspaces: a workspace core-api has not
-    -- created (yet) keeps its usage rows and rollup, but has no counter.
     SELECT i.workspace_id, to_char(i.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM') AS period,
         count(*) AS calls, sum(i.total_tokens) AS tokens
     FROM inserted i
-    WHERE EXISTS (SELECT 1 FROM core.workspaces w WHERE w.id = i.workspace_id)
     GROUP BY 1, 2
 ), counters AS (
     INSERT INTO core.usage_counters AS c (workspace_id, metric, period, count)
@@ -124,15 +129,16 @@ WITH batch AS (
 ), crossed AS (
     INSERT INTO core.usage_thresholds_sent (workspace_id, period, threshold_percent,
         tokens_used, token_limit)
-    SELECT c.workspace_id, c.period, t.percent, c.count, tr.ai_tokens_monthly
+    -- The limit is what core.events last said of the workspace (quotas.py);
+    -- a workspace not announced yet crosses nothing until it is.
+    SELECT c.workspace_id, c.period, t.percent, c.count, q.ai_tokens_monthly
     FROM counters c
-    JOIN core.workspaces w ON w.id = c.workspace_id
-    JOIN core.tiers tr ON tr.id = w.tier_id
+    JOIN core.usage_workspace_quotas q ON q.workspace_id = c.workspace_id AND NOT q.deleted
     CROSS JOIN (VALUES (80), (100)) AS t(percent)
     WHERE c.metric = '{METRIC_AI_TOKENS}' AND c.count > 0
-      AND tr.ai_tokens_monthly IS NOT NULL
+      AND q.ai_tokens_monthly IS NOT NULL
       -- numeric: a huge "practically unlimited" limit must not overflow bigint
-      AND c.count::numeric * 100 >= tr.ai_tokens_monthly::numeric * t.percent
+      AND c.count::numeric * 100 >= q.ai_tokens_monthly::numeric * t.percent
     ORDER BY 1, 2, 3
     ON CONFLICT (workspace_id, period, threshold_percent) DO NOTHING
     RETURNING workspace_id, period, threshold_percent, tokens_used, token_limit
@@ -141,17 +147,10 @@ SELECT (SELECT count(*) FROM inserted) AS inserted,
     (SELECT coalesce(json_agg(json_build_object(
         'workspace_id', x.workspace_id, 'period', x.period,
         'threshold_percent', x.threshold_percent, 'tokens_used', x.tokens_used,
-        'limit', x.token_limit, 'tier_code', tr.code)
+        'limit', x.token_limit, 'tier_code', q.tier_code)
         ORDER BY x.workspace_id, x.period, x.threshold_percent), '[]'::json)::text
      FROM crossed x
-     JOIN core.workspaces w ON w.id = x.workspace_id
-     LEFT JOIN core.tiers tr ON tr.id = w.tier_id) AS crossed
-"""
-
-_INSERT_OUTBOX: Final = """
-INSERT INTO core.outbox (topic, message_key, event_type, event)
-SELECT t, k, e, v::jsonb
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(t, k, e, v)
+     JOIN core.usage_workspace_quotas q ON q.workspace_id = x.workspace_id) AS crossed
 """
 
 
@@ -258,12 +257,11 @@ async def _announce(conn: Connection, crossed: list[UsageThresholdCrossed]) -> N
         )
         for item in crossed
     ]
-    await conn.execute(
-        _INSERT_OUTBOX,
-        [CORE_EVENTS] * len(events),
-        [str(item.workspace_id) for item in crossed],
-        [USAGE_THRESHOLD_CROSSED] * len(events),
-        [event.to_json_bytes().decode() for event in events],
+    await enqueue_many(
+        conn,
+        USAGE_OUTBOX,
+        topic=CORE_EVENTS,
+        events=[(str(c.workspace_id), e) for c, e in zip(crossed, events, strict=True)],
     )
 
 

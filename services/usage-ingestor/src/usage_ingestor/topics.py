@@ -7,10 +7,12 @@ unassigned until its next metadata refresh; creating both up front (an
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from sendfx_shared.settings import KafkaSettings
 
-async def ensure_topics(bootstrap_servers: str, topics: dict[str, int]) -> None:
+
+async def ensure_topics(settings: KafkaSettings, topics: dict[str, int]) -> None:
     """``topics`` maps a name to the partitions it gets if it is created now."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=10_000)
+    admin = AIOKafkaAdminClient(**settings.kafka_client_options(), request_timeout_ms=10_000)
     await admin.start()
     try:
         await admin.create_topics(

@@ -1,7 +1,9 @@
 """The PostgreSQL transactional outbox: writer and relay.
 
-Row format of ``core.outbox`` (any process that owns core data may write it,
-in the same transaction as the change the event announces):
+Each process that publishes from PostgreSQL has an outbox table of its own
+(``PostgresOutbox``: core-api's ``core.outbox``, usage-ingestor's
+``core.usage_outbox``), written only by that process, in the same transaction
+as the change the event announces, and relayed by that process. Row format:
 
 ==============  ==============================================================
 ``topic``       the *unprefixed* contract topic name, e.g. ``core.events``;
@@ -13,7 +15,8 @@ in the same transaction as the change the event announces):
                 Kafka value, byte for byte what consumers receive
 ==============  ==============================================================
 
-Every other column has a default. ``enqueue`` writes one row.
+Every other column has a default. ``enqueue`` writes one row, ``enqueue_many``
+a batch in one statement.
 
 The relay publishes unsent rows in id order, one batch at a time under a
 transaction-scoped advisory lock (so two relays on one database never
@@ -26,15 +29,15 @@ The loop, the outage handling and in-order publishing are ``relay.RelayLoop``
 whole and costs no row an attempt. A row the broker rejects on its own merits
 (too large, invalid topic) gets ``attempts``/``last_error``/``next_attempt_at``
 with exponential backoff, holds back the later rows of its key (order per
-key), and after ``max_attempts`` is moved to ``core.outbox_dead`` with its
-error so its key can proceed.
+key), and after ``max_attempts`` is moved to the dead table with its error so
+its key can proceed.
 """
 
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -50,25 +53,36 @@ from sendfx_shared.outbox.relay import (
     is_outage,
     publish_in_order,
 )
+from sendfx_shared.postgres import connect
 from sendfx_shared.settings import KafkaSettings
 
-__all__ = ["OUTBOX_CHANNEL", "Db", "OutboxRelay", "RelayConfig", "enqueue"]
+__all__ = ["Db", "OutboxRelay", "PostgresOutbox", "RelayConfig", "enqueue", "enqueue_many"]
 
 log = logging.getLogger(__name__)
-
-OUTBOX_CHANNEL: Final = "core_outbox"
-_RELAY_LOCK_KEY: Final = 0x4F555442  # "OUTB"
 
 Db = asyncpg.Connection | PoolConnectionProxy
 """A connection, or a connection borrowed from a pool."""
 
 
-async def enqueue(connection: Db, *, topic: str, key: str, event: CloudEvent[Any]) -> int:
+@dataclass(frozen=True)
+class PostgresOutbox:
+    """One process's outbox: its table, the table dead rows move to, the NOTIFY
+    channel its insert trigger signals and the advisory lock its relays share."""
+
+    table: str
+    dead_table: str
+    channel: str
+    lock_key: int
+
+
+async def enqueue(
+    connection: Db, outbox: PostgresOutbox, *, topic: str, key: str, event: CloudEvent[Any]
+) -> int:
     """Write ``event`` to the outbox; call inside the transaction of the change."""
     # Passed as text and cast, so it works whatever json codec the connection has.
     row_id: int = await connection.fetchval(
-        """
-        INSERT INTO core.outbox (topic, message_key, event_type, event)
+        f"""
+        INSERT INTO {outbox.table} (topic, message_key, event_type, event)
         VALUES ($1, $2, $3, $4::text::jsonb)
         RETURNING id
         """,
@@ -80,6 +94,26 @@ async def enqueue(connection: Db, *, topic: str, key: str, event: CloudEvent[Any
     return row_id
 
 
+async def enqueue_many(
+    connection: Db, outbox: PostgresOutbox, *, topic: str, events: Sequence[tuple[str, Any]]
+) -> None:
+    """Write ``(key, event)`` pairs in one statement, in order."""
+    if not events:
+        return
+    await connection.execute(
+        f"""
+        INSERT INTO {outbox.table} (topic, message_key, event_type, event)
+        SELECT $1, k, e, v::jsonb
+        FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS x(k, e, v, n)
+        ORDER BY n
+        """,
+        topic,
+        [key for key, _ in events],
+        [event.type for _, event in events],
+        [event.model_dump_json(exclude_none=True) for _, event in events],
+    )
+
+
 @dataclass(frozen=True)
 class OutboxRow:
     id: int
@@ -89,15 +123,16 @@ class OutboxRow:
     attempts: int
 
 
-# Ready rows in id order; a key is held back from its first row in backoff on.
-_SELECT_READY = """
+def _select_ready(table: str) -> str:
+    """Ready rows in id order; a key is held back from its first row in backoff on."""
+    return f"""
 WITH held AS (
     SELECT message_key, min(id) AS from_id
-    FROM core.outbox
+    FROM {table}
     WHERE sent_at IS NULL AND attempts > 0 AND next_attempt_at > now()
     GROUP BY message_key)
 SELECT o.id, o.topic, o.message_key, o.event::text AS event, o.attempts
-FROM core.outbox o LEFT JOIN held h ON h.message_key = o.message_key
+FROM {table} o LEFT JOIN held h ON h.message_key = o.message_key
 WHERE o.sent_at IS NULL AND (h.from_id IS NULL OR o.id < h.from_id)
 ORDER BY o.id
 LIMIT $1
@@ -106,29 +141,34 @@ FOR UPDATE OF o
 
 
 class OutboxRelay(RelayLoop):
-    """Publishes ``core.outbox`` rows to Kafka; one per process that owns core data."""
+    """Publishes one process's outbox rows to Kafka."""
 
     def __init__(
         self,
+        outbox: PostgresOutbox,
         pool: asyncpg.Pool,
         postgres_url: str,
         kafka: KafkaSettings,
         config: RelayConfig | None = None,
         producer_factory: Callable[[], AIOKafkaProducer] | None = None,
+        application_name: str | None = None,
     ) -> None:
         super().__init__(kafka, config, producer_factory)
+        self._outbox = outbox
+        self._select_ready = _select_ready(outbox.table)
         self._pool = pool
         self._postgres_url = postgres_url
+        self._application_name = application_name
         self._listener: asyncpg.Connection | None = None
 
     async def relay_batch(self) -> BatchResult:
         result = BatchResult()
         async with self._pool.acquire() as connection, connection.transaction():
             if not await connection.fetchval(
-                "SELECT pg_try_advisory_xact_lock($1)", _RELAY_LOCK_KEY
+                "SELECT pg_try_advisory_xact_lock($1)", self._outbox.lock_key
             ):
                 return result  # another relay is on it
-            records = await connection.fetch(_SELECT_READY, self._config.batch_size)
+            records = await connection.fetch(self._select_ready, self._config.batch_size)
             if not records:
                 return result
             rows = [
@@ -170,7 +210,8 @@ class OutboxRelay(RelayLoop):
             await self._fail(connection, row, error, result)
         if sent:
             await connection.execute(
-                "UPDATE core.outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", sent
+                f"UPDATE {self._outbox.table} SET sent_at = now() WHERE id = ANY($1::bigint[])",
+                sent,
             )
         result.sent = len(sent)
 
@@ -185,11 +226,11 @@ class OutboxRelay(RelayLoop):
         message = f"{type(error).__name__}: {error}"[:2000]
         if attempts >= self._config.max_attempts:
             await connection.execute(
-                """
+                f"""
                 WITH moved AS (
-                    DELETE FROM core.outbox WHERE id = $1
+                    DELETE FROM {self._outbox.table} WHERE id = $1
                     RETURNING id, topic, message_key, event_type, event, created_at)
-                INSERT INTO core.outbox_dead
+                INSERT INTO {self._outbox.dead_table}
                     (id, topic, message_key, event_type, event, attempts, last_error, created_at)
                 SELECT id, topic, message_key, event_type, event, $2, $3, created_at FROM moved
                 """,
@@ -197,13 +238,15 @@ class OutboxRelay(RelayLoop):
                 attempts,
                 message,
             )
-            log.error("outbox relay: row %s moved to outbox_dead: %s", row.id, message)
+            log.error(
+                "outbox relay: row %s moved to %s: %s", row.id, self._outbox.dead_table, message
+            )
             result.dead += 1
             return
         delay = backoff_seconds(attempts, self._config.backoff_base, self._config.backoff_max)
         await connection.execute(
-            """
-            UPDATE core.outbox
+            f"""
+            UPDATE {self._outbox.table}
             SET attempts = $2, last_error = $3,
                 next_attempt_at = now() + make_interval(secs => $4)
             WHERE id = $1
@@ -217,7 +260,7 @@ class OutboxRelay(RelayLoop):
 
     async def purge_sent(self) -> None:
         await self._pool.execute(
-            "DELETE FROM core.outbox WHERE sent_at < now() - $1::interval",
+            f"DELETE FROM {self._outbox.table} WHERE sent_at < now() - $1::interval",
             self._config.retention,
         )
 
@@ -226,8 +269,8 @@ class OutboxRelay(RelayLoop):
         if self._listener is not None and not self._listener.is_closed():
             return
         try:
-            connection = await asyncpg.connect(self._postgres_url)
-            await connection.add_listener(OUTBOX_CHANNEL, self._on_notify)
+            connection = await connect(self._postgres_url, application_name=self._application_name)
+            await connection.add_listener(self._outbox.channel, self._on_notify)
         except Exception as exc:
             log.warning("outbox relay: LISTEN unavailable (%s); polling", exc)
             return

@@ -153,12 +153,14 @@ async def _extract(
     since_key = since.astimezone(UTC).isoformat() if since else None
     progress = progress or NullProgress()
     topic = settings.topic(MIGRATOR_CORE_RECORDS)
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.legacy_url, tz_aware=True)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        settings.legacy_url, tz_aware=True, **settings.mongo_client_options()
+    )
     producer = make_producer(settings, linger_ms=20, max_batch_size=512 * 1024)
     await producer.start()
     try:
         database = client[settings.legacy_database]
-        checkpoints = CheckpointStore(database)
+        checkpoints = CheckpointStore(client[settings.checkpoint_database])
         found = await checkpoints.read(list(wanted))
         resume = not restart and resumable(list(wanted), found, since_key)
         if not resume:

@@ -5,7 +5,7 @@ so parents that arrive in the same batch are there for their children. A
 record whose parent is not there yet is parked in ``migrator.pending`` with
 the parent it waits for, and retried in the batch that writes that parent; a
 record that cannot be mapped, or that a constraint refuses, goes to
-``core.migration_rejects`` with the reason. No single record can fail the batch.
+``migrator.migration_rejects`` with the reason. No single record can fail the batch.
 """
 
 import uuid

@@ -72,7 +72,7 @@ class RecordReader:
     def __init__(self, settings: KafkaSettings, topic: str) -> None:
         self.topic = topic
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap_servers,
+            **settings.kafka_client_options(),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",

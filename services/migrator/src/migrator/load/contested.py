@@ -112,5 +112,10 @@ async def evict(
             )
             reason = missing_parent(column, Ref(spec.collection, holder.legacy_id))
             rejects.extend((child, r["legacy_id"], None, reason) for r in rows)
+            # Explicitly, not by cascade: the usage tables belong to another
+            # process and hold no foreign key to core-api's tables.
+            await connection.execute(
+                f"DELETE FROM {child_spec.table} WHERE {column} = $1", holder.id
+            )
     await connection.execute(f"DELETE FROM {spec.table} WHERE id = $1", holder.id)
     return rejects

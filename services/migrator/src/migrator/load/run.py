@@ -10,11 +10,13 @@ import asyncpg
 from migrator.load import store
 from migrator.load.apply import BatchOutcome, apply_batch
 from migrator.load.consume import Poll, RecordReader, drain, prefetched
+from migrator.migrations import MIGRATOR_MIGRATIONS
 from migrator.progress import NullProgress, Progress
 from migrator.runtime import fewer_collections
 from migrator.settings import LoadSettings
 from sendfx_shared.kafka import make_producer, publish_to_dlq
-from sendfx_shared.postgres import apply_migrations, connect
+from sendfx_shared.migrations import apply_migrations
+from sendfx_shared.postgres import connect
 from sendfx_shared.topics import MIGRATOR_CORE_RECORDS
 
 _TASK = "records"
@@ -102,9 +104,9 @@ class _Loader:
         self.progress.finish(_TASK)
 
 
-async def _open(settings: LoadSettings) -> tuple[asyncpg.Connection, RecordReader]:
-    connection = await connect(settings.postgres_url)
-    await apply_migrations(connection)
+async def _open(settings: LoadSettings, command: str) -> tuple[asyncpg.Connection, RecordReader]:
+    connection = await connect(settings.postgres_url, application_name=f"migrator-{command}")
+    await apply_migrations(connection, MIGRATOR_MIGRATIONS)
     await store.prepare_staging(connection)
     reader = RecordReader(settings, settings.topic(MIGRATOR_CORE_RECORDS))
     await reader.start()
@@ -127,7 +129,7 @@ async def _load(
     """Consume from where the last load stopped (offsets kept in PostgreSQL) to
     the end offsets seen at the start, or, with ``follow``, until ``stop``."""
     progress = progress or NullProgress()
-    connection, reader = await _open(settings)
+    connection, reader = await _open(settings, "load")
     summary = LoadSummary(reader.topic)
     try:
         await reader.seek(await store.stored_offsets(connection, reader.topic))
@@ -173,7 +175,7 @@ async def _replay(
     after ``since``) up to the end offsets seen at the start. Upserts are
     idempotent, so a replay leaves the same rows however often it runs."""
     progress = progress or NullProgress()
-    connection, reader = await _open(settings)
+    connection, reader = await _open(settings, "replay")
     summary = LoadSummary(reader.topic)
     try:
         await reader.seek({})

@@ -40,7 +40,7 @@ class TierAlias:
     kept: str  # the legacy id of the tier holding the row (the oldest)
     code: str
     document: dict[str, Any]
-    reported: str | None  # its reason in core.migration_rejects, if there
+    reported: str | None  # its reason in migrator.migration_rejects, if there
 
 
 def _joined(values: Iterable[str]) -> str:
@@ -216,7 +216,8 @@ async def tier_holders(
         SELECT a.legacy_id, t.legacy_id AS kept, t.code, a.document::text AS document,
                r.reason AS reported
         FROM migrator.tier_aliases a JOIN core.tiers t ON t.id = a.tier_id
-        LEFT JOIN core.migration_rejects r ON r.collection = 'tiers' AND r.legacy_id = a.legacy_id
+        LEFT JOIN migrator.migration_rejects r
+            ON r.collection = 'tiers' AND r.legacy_id = a.legacy_id
         WHERE a.tier_id = ANY($1::uuid[])
         ORDER BY a.legacy_id
         """,
@@ -285,7 +286,7 @@ async def reject(
         return
     await connection.execute(
         """
-        INSERT INTO core.migration_rejects AS r (collection, legacy_id, document, reason)
+        INSERT INTO migrator.migration_rejects AS r (collection, legacy_id, document, reason)
         SELECT c, l, d::jsonb, x.r FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
             AS x(c, l, d, r)
         ON CONFLICT (collection, legacy_id) DO UPDATE
@@ -317,7 +318,7 @@ async def settle(connection: asyncpg.Connection, keys: Sequence[Key], *, rejecte
     if not rejected:
         await connection.execute(
             """
-            DELETE FROM core.migration_rejects r USING (
+            DELETE FROM migrator.migration_rejects r USING (
                 SELECT split_part(k, ':', 1) AS c, split_part(k, ':', 2) AS l
                 FROM unnest(string_to_array($1, ',')) AS k) x
             WHERE r.collection = x.c AND r.legacy_id = x.l
@@ -331,7 +332,7 @@ async def reject_pending(connection: asyncpg.Connection, older_than_seconds: flo
     pending too, so it is migrated after all if the parent turns up later."""
     result = await connection.execute(
         """
-        INSERT INTO core.migration_rejects AS r (collection, legacy_id, document, reason)
+        INSERT INTO migrator.migration_rejects AS r (collection, legacy_id, document, reason)
         SELECT collection, legacy_id, document, reason FROM migrator.pending
         WHERE first_seen_at <= now() - make_interval(secs => $1)
         ON CONFLICT (collection, legacy_id) DO UPDATE
@@ -388,7 +389,7 @@ async def waiting_counts(connection: asyncpg.Connection) -> dict[str, int]:
 
 async def rejects_report(connection: asyncpg.Connection) -> list[tuple[str, str, str]]:
     rows = await connection.fetch(
-        "SELECT collection, legacy_id, reason FROM core.migration_rejects "
+        "SELECT collection, legacy_id, reason FROM migrator.migration_rejects "
         "ORDER BY collection, legacy_id"
     )
     return [(r["collection"], r["legacy_id"], r["reason"]) for r in rows]

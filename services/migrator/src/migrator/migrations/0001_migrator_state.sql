@@ -1,6 +1,6 @@
 -- The migrator's own bookkeeping, beside the core rows it loads (schema
--- `migrator`, written only by `migrator load` / `replay` / `reset-factory`).
-CREATE SCHEMA IF NOT EXISTS migrator;
+-- `migrator`, written only by `migrator load` / `replay`; emptied by `reset-factory`).
+-- (schema `migrator` itself is made by provisioning, owned by the migrator role)
 
 -- Every legacy user id and the row it became: accounts whose emails differ
 -- only in case share one row, and references to any of them resolve here.
@@ -33,16 +33,16 @@ CREATE TABLE migrator.consumer_offsets (
     PRIMARY KEY (topic, partition)
 );
 
--- The loader writes updated_at from the legacy document, so that replays
--- produce byte-identical rows; it says so with a transaction-local setting.
--- Everybody else keeps the old behaviour (updated_at = now() on UPDATE).
-CREATE OR REPLACE FUNCTION core.touch_updated_at() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF current_setting('sendfx.keep_updated_at', true) = 'on' THEN
-        RETURN NEW;
-    END IF;
-    NEW.updated_at := now();
-    RETURN NEW;
-END;
-$$;
+-- Legacy records the migrator could not migrate, with the reason.
+CREATE TABLE migrator.migration_rejects (
+    id          bigserial PRIMARY KEY,
+    collection  text NOT NULL,
+    legacy_id   text NOT NULL,
+    reason      text NOT NULL,
+    document    jsonb,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (collection, legacy_id)
+);
+CREATE TRIGGER migration_rejects_touch BEFORE UPDATE ON migrator.migration_rejects
+    FOR EACH ROW EXECUTE FUNCTION core.touch_updated_at();

@@ -1,11 +1,16 @@
--- The core schema: identity, tenancy, billing, usage. Owned by core-api;
--- the usage-ingestor writes the usage tables, the migrator's load upserts rows.
-CREATE EXTENSION IF NOT EXISTS citext;
-CREATE SCHEMA IF NOT EXISTS core;
+-- core-api's tables in schema `core`: identity, tenancy, billing, prices and
+-- core-api's outbox. The schema itself is made by provisioning (owned by
+-- core-api's role); the usage tables in it belong to usage-ingestor.
 
+-- The migrator writes updated_at from the legacy document, so that replays
+-- produce byte-identical rows; it says so with a transaction-local setting.
+-- Everybody else gets updated_at = now() on UPDATE.
 CREATE FUNCTION core.touch_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('sendfx.keep_updated_at', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
     NEW.updated_at := now();
     RETURN NEW;
 END;
@@ -96,18 +101,6 @@ CREATE TABLE core.subscriptions (
 CREATE UNIQUE INDEX subscriptions_one_live
     ON core.subscriptions (workspace_id) WHERE status <> 'canceled';
 
-CREATE TABLE core.usage_counters (
-    id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    workspace_id uuid NOT NULL REFERENCES core.workspaces (id) ON DELETE CASCADE,
-    metric       text NOT NULL CHECK (length(metric) > 0),
-    period       text NOT NULL CHECK (period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'),
-    count        bigint NOT NULL DEFAULT 0 CHECK (count >= 0),
-    legacy_id    text UNIQUE,
-    created_at   timestamptz NOT NULL DEFAULT now(),
-    updated_at   timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (workspace_id, metric, period)
-);
-
 -- Prices per model, versioned by the date they take effect. USD per 1M tokens.
 CREATE TABLE core.model_prices (
     id                    uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -121,66 +114,6 @@ CREATE TABLE core.model_prices (
     created_at            timestamptz NOT NULL DEFAULT now(),
     updated_at            timestamptz NOT NULL DEFAULT now(),
     UNIQUE (model, effective_from)
-);
-
--- One row per openai.call.completed event, unique on the CloudEvent identity.
--- No foreign key to workspaces: usage is a log of what was spent, and an
--- event for a workspace core-api has not heard of yet must not be lost.
-CREATE TABLE core.openai_usage (
-    id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    event_source      text NOT NULL,
-    event_id          text NOT NULL,
-    workspace_id      uuid NOT NULL,
-    user_id           uuid,
-    service           text NOT NULL,
-    model             text NOT NULL,
-    request_id        text,
-    prompt_tokens     bigint NOT NULL CHECK (prompt_tokens >= 0),
-    cached_tokens     bigint NOT NULL CHECK (cached_tokens >= 0),
-    completion_tokens bigint NOT NULL CHECK (completion_tokens >= 0),
-    reasoning_tokens  bigint NOT NULL CHECK (reasoning_tokens >= 0),
-    total_tokens      bigint NOT NULL CHECK (total_tokens >= 0),
-    usage_missing     boolean NOT NULL DEFAULT false,
-    latency_ms        integer,
-    occurred_at       timestamptz NOT NULL,
-    cost_usd          numeric(20, 10),
-    price_id          uuid REFERENCES core.model_prices (id),
-    unpriced          boolean NOT NULL DEFAULT false,
-    created_at        timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (event_source, event_id),
-    -- usage_missing rows are never priced as 0: they carry no cost at all.
-    CHECK (NOT usage_missing OR cost_usd IS NULL)
-);
-CREATE INDEX openai_usage_by_workspace_time ON core.openai_usage (workspace_id, occurred_at);
-
--- Daily rollup the usage summary is answered from.
-CREATE TABLE core.usage_daily (
-    workspace_id        uuid NOT NULL,
-    day                 date NOT NULL,
-    model               text NOT NULL,
-    service             text NOT NULL,
-    calls               bigint NOT NULL DEFAULT 0,
-    prompt_tokens       bigint NOT NULL DEFAULT 0,
-    cached_tokens       bigint NOT NULL DEFAULT 0,
-    completion_tokens   bigint NOT NULL DEFAULT 0,
-    reasoning_tokens    bigint NOT NULL DEFAULT 0,
-    total_tokens        bigint NOT NULL DEFAULT 0,
-    cost_usd            numeric(24, 10) NOT NULL DEFAULT 0,
-    unpriced_calls      bigint NOT NULL DEFAULT 0,
-    usage_missing_calls bigint NOT NULL DEFAULT 0,
-    updated_at          timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (workspace_id, day, model, service)
-);
-
--- Quota thresholds already announced, so each is published once per period.
-CREATE TABLE core.usage_thresholds_sent (
-    workspace_id      uuid NOT NULL,
-    period            text NOT NULL,
-    threshold_percent integer NOT NULL CHECK (threshold_percent IN (80, 100)),
-    tokens_used       bigint NOT NULL,
-    token_limit       bigint NOT NULL,
-    created_at        timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (workspace_id, period, threshold_percent)
 );
 
 -- Transactional outbox: rows written with the state change they announce,
@@ -221,24 +154,11 @@ $$;
 CREATE TRIGGER outbox_notify AFTER INSERT ON core.outbox
     FOR EACH STATEMENT EXECUTE FUNCTION core.notify_outbox();
 
--- Legacy records the migrator could not migrate, with the reason.
-CREATE TABLE core.migration_rejects (
-    id          bigserial PRIMARY KEY,
-    collection  text NOT NULL,
-    legacy_id   text NOT NULL,
-    reason      text NOT NULL,
-    document    jsonb,
-    created_at  timestamptz NOT NULL DEFAULT now(),
-    updated_at  timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (collection, legacy_id)
-);
-
 DO $$
 DECLARE t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['users', 'tiers', 'workspaces', 'workspace_members',
-        'billing_accounts', 'subscriptions', 'usage_counters', 'model_prices',
-        'usage_daily', 'migration_rejects']
+        'billing_accounts', 'subscriptions', 'model_prices']
     LOOP
         EXECUTE format('CREATE TRIGGER %I_touch BEFORE UPDATE ON core.%I
                         FOR EACH ROW EXECUTE FUNCTION core.touch_updated_at()', t, t);
