@@ -37,9 +37,11 @@ from typing import Any
 import httpx
 
 from sendfx_dev import servers
+from sendfx_dev.databases import platform_database, role_url
 from sendfx_dev.loadgen import LoadSpec, run_load_in_subprocess
+from sendfx_dev.ownership import CORE_API
 from sendfx_dev.ports import free_port, wait_until
-from sendfx_shared.postgres import apply_migrations, connect
+from sendfx_shared.postgres import connect
 
 MODELS = ("gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06", "o3-mini", "gpt-4.1-nano")
 SERVICES = ("ai_reply", "ai_agent", "assistant")
@@ -175,19 +177,7 @@ def infrastructure(args: argparse.Namespace, state: Path) -> Iterator[tuple[str,
 
 
 async def create_database(admin_url: str) -> str:
-    name = f"bench_core_{uuid.uuid4().hex[:8]}"
-    admin = await connect(admin_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = f"{admin_url.rpartition('/')[0]}/{name}"
-    conn = await connect(url)
-    try:
-        await apply_migrations(conn)
-    finally:
-        await conn.close()
-    return url
+    return await platform_database(admin_url, f"bench_core_{uuid.uuid4().hex[:8]}")
 
 
 async def drop_database(admin_url: str, url: str) -> None:
@@ -334,7 +324,7 @@ def start_core_api(url: str, kafka: str, state: Path) -> tuple[subprocess.Popen[
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URL", "LEGACY_MONGO_URL")}
     env.update(
-        POSTGRES_URL=url,
+        POSTGRES_URL=role_url(url, CORE_API),
         KAFKA_BOOTSTRAP_SERVERS=kafka,
         KAFKA_TOPIC_PREFIX="bench.",
         CORE_API_PORT=str(port),

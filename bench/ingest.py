@@ -30,13 +30,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from core_api.repositories.price_file import insert_missing_prices, read_price_file
+from core_api.settings import DEFAULT_PRICES_FILE
 from sendfx_dev import servers
 from sendfx_dev.cpu import process_cpu_seconds
+from sendfx_dev.databases import platform_database, role_url
+from sendfx_dev.ownership import USAGE_INGESTOR
 from sendfx_dev.ports import free_port
-from sendfx_shared.postgres import apply_migrations, connect
+from sendfx_shared.postgres import connect
 from sendfx_shared.topics import OPENAI_CALL_COMPLETED
 from usage_ingestor.app import Ingestor, running
 from usage_ingestor.main import tune_gc
@@ -233,34 +236,28 @@ async def latency_phase(
 
 
 async def prepare_database(admin_url: str, workspaces: int) -> tuple[str, list[uuid.UUID]]:
+    """A platform database, and ``workspaces`` workspaces as the ingestor knows
+    them from core.events (its quota table), on three tiers."""
     name = f"sendfx_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = f"{admin_url.rpartition('/')[0]}/{name}"
+    url = await platform_database(admin_url, name)
     conn = await connect(url)
     try:
-        await apply_migrations(conn)
-        tiers = await conn.fetch(
-            "INSERT INTO core.tiers (code, name, ai_tokens_monthly) VALUES"
-            " ('bench-free', 'Free', 200000), ('bench-pro', 'Pro', 5000000),"
-            " ('bench-max', 'Max', NULL) RETURNING id"
-        )
-        tier_ids = [t["id"] for t in tiers]
+        # core-api seeds the shipped prices at its start-up
+        await insert_missing_prices(conn, read_price_file(DEFAULT_PRICES_FILE))
+        limits = [("bench-free", 200_000), ("bench-pro", 5_000_000), ("bench-max", None)]
         ids = [uuid.uuid4() for _ in range(workspaces)]
         await conn.execute(
-            "INSERT INTO core.workspaces (id, name, slug, tier_id)"
-            " SELECT id, 'bench ' || n, 'bench-' || n, tier"
-            " FROM unnest($1::uuid[], $2::int[], $3::uuid[]) AS w(id, n, tier)",
+            "INSERT INTO core.usage_workspace_quotas"
+            " (workspace_id, tier_code, ai_tokens_monthly, version, event_time)"
+            " SELECT id, tier, quota, 1, now()"
+            " FROM unnest($1::uuid[], $2::text[], $3::bigint[]) AS w(id, tier, quota)",
             ids,
-            list(range(workspaces)),
-            [tier_ids[i % len(tier_ids)] for i in range(workspaces)],
+            [limits[i % 3][0] for i in range(workspaces)],
+            [limits[i % 3][1] for i in range(workspaces)],
         )
     finally:
         await conn.close()
-    return url, ids
+    return role_url(url, USAGE_INGESTOR), ids
 
 
 async def count_rows(url: str) -> dict[str, Any]:
@@ -345,7 +342,7 @@ async def bench(
         log_level="warning",
     )
     topic = settings.topic(OPENAI_CALL_COMPLETED)
-    await ensure_topics(bootstrap, {topic: args.partitions, f"{topic}.dlq": 1})
+    await ensure_topics(settings, {topic: args.partitions, f"{topic}.dlq": 1})
     messages, unique, poison = build_stream(args, workspaces)
     gc.freeze()  # the bench's own data is no garbage for the ingestor to rescan
     produce_rate = await publish(bootstrap, topic, messages)

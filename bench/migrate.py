@@ -35,9 +35,11 @@ from migrator.settings import ExtractSettings, LoadSettings, OperatorSettings
 from migrator.verify import run_verify
 from sendfx_dev import servers
 from sendfx_dev.cpu import process_cpu_seconds
+from sendfx_dev.databases import drop_database, platform_database, role_url
+from sendfx_dev.ownership import MIGRATOR, OPERATOR
 from sendfx_dev.ports import free_port
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER
-from sendfx_shared.postgres import apply_migrations, connect
+from sendfx_shared.postgres import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 CORES = 2  # the machine the issue's targets are set for
@@ -177,24 +179,14 @@ def cpu_rows(load: Spent, loaded: int, copy: Spent, copied: int) -> list[tuple[s
 async def _bench(
     args: argparse.Namespace, pg_url: str, kafka: str, mongo_url: str, meter: Meter
 ) -> None:
-    admin = await connect(pg_url)
-    try:
-        for name in ("bench_load", "bench_copy"):
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
     base = pg_url.rpartition("/")[0]
     for database in ("bench_load", "bench_copy"):
-        connection = await connect(f"{base}/{database}")
-        try:
-            await apply_migrations(connection)
-        finally:
-            await connection.close()
+        await drop_database(pg_url, database)
+        await platform_database(pg_url, database)
     legacy_url = mongo_url.replace("/?", "/legacy?")
     extract_settings = ExtractSettings(legacy_mongo_url=legacy_url, kafka_bootstrap_servers=kafka)
     load_settings = LoadSettings(
-        postgres_url=f"{base}/bench_load",
+        postgres_url=role_url(f"{base}/bench_load", MIGRATOR),
         kafka_bootstrap_servers=kafka,
         load_batch_size=args.batch_size,
     )
@@ -209,7 +201,9 @@ async def _bench(
     if args.verify:
         started = time.perf_counter()
         report = await run_verify(
-            OperatorSettings(legacy_mongo_url=legacy_url, postgres_url=f"{base}/bench_load")
+            OperatorSettings(
+                legacy_mongo_url=legacy_url, postgres_url=role_url(f"{base}/bench_load", OPERATOR)
+            )
         )
         verify_s = time.perf_counter() - started
         assert not report.has_drift, "verify found drift right after a load"

@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from sendfx_dev import servers
 from sendfx_dev.ports import free_port
 from sendfx_dev.stack import Stack, StackConfig, find_root
 
@@ -26,9 +27,9 @@ def _config(state: Path) -> StackConfig:
     return StackConfig(
         root=root,
         state_dir=state,
-        postgres_url=f"postgresql://postgres@127.0.0.1:{free_port()}/sendfx",
+        postgres_url=servers.postgres_admin_url(free_port(), "sendfx"),
         kafka_bootstrap_servers=f"127.0.0.1:{free_port()}",
-        mongo_url=f"mongodb://127.0.0.1:{free_port()}/?replicaSet=secantus",
+        mongo_url=servers.mongo_admin_url(free_port()),
         fake_openai_port=fake,
         openai_base_url=f"http://127.0.0.1:{fake}/v1",
         core_api_port=free_port(),

@@ -1,16 +1,19 @@
 """The stores themselves enforce the declared ownership (real servers)."""
 
+import logging
 import uuid
 from pathlib import Path
 
 import asyncpg
 import pytest
+from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient
 from pymongo.errors import OperationFailure
 
 from sendfx_dev import ownership
 from sendfx_dev.pytest_plugin import TestInfra
 from sendfx_shared.postgres import connect
+from sendfx_shared.settings import MongoSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 WS = str(uuid.uuid4())
@@ -180,3 +183,47 @@ async def test_the_mongo_drift_check_catches_an_extra_role(sendfx_infra: TestInf
 def test_the_dba_script_and_the_readme_table_match_the_declaration() -> None:
     assert (ROOT / "deploy" / "postgres" / "roles.sql").read_text() == ownership.roles_sql()
     assert ownership.ownership_markdown() in (ROOT / "README.md").read_text()
+
+
+async def test_a_refusal_is_logged_with_process_role_and_object_and_counted(
+    sendfx_infra: TestInfra, caplog: pytest.LogCaptureFixture
+) -> None:
+    labels = {"process": "usage-ingestor", "store": "postgresql", "operation": "INSERT"}
+    before = REGISTRY.get_sample_value("sendfx_store_refusals_total", labels) or 0.0
+    conn = await connect(
+        sendfx_infra.postgres_url_for("usage-ingestor"), application_name="usage-ingestor"
+    )
+    try:
+        with (
+            caplog.at_level(logging.ERROR, "sendfx.refusals"),
+            pytest.raises(asyncpg.InsufficientPrivilegeError),
+        ):
+            await conn.execute(
+                "INSERT INTO core.outbox (topic, message_key, event_type, event)"
+                " VALUES ('core.events', 'k', 't', '{}')"
+            )
+    finally:
+        await conn.close()
+    [record] = [r for r in caplog.records if r.name == "sendfx.refusals"]
+    assert record.getMessage() == (
+        "store refused: process=usage-ingestor store=postgresql role=sendfx_usage_ingestor"
+        " operation=INSERT object=table outbox"
+    )
+    assert REGISTRY.get_sample_value("sendfx_store_refusals_total", labels) == before + 1
+
+
+async def test_a_mongo_refusal_is_reported_too(
+    sendfx_infra: TestInfra, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = MongoSettings(mongo_url=sendfx_infra.mongo_url_for(ownership.FEATURE_API_USER))
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+        settings.mongo_url, **settings.mongo_client_options(process="feature-api")
+    )
+    try:
+        with caplog.at_level(logging.ERROR, "sendfx.refusals"), pytest.raises(OperationFailure):
+            await client[f"{sendfx_infra.mongo_database}_legacy"]["users"].insert_one({})
+    finally:
+        await client.close()
+    [record] = [r for r in caplog.records if r.name == "sendfx.refusals"]
+    assert "process=feature-api store=mongodb" in record.getMessage()
+    assert f"object=database {sendfx_infra.mongo_database}_legacy" in record.getMessage()

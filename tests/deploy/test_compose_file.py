@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from sendfx_dev import gateway
-from sendfx_dev.stack import StackConfig
-from sendfx_shared.settings import DEFAULT_KAFKA, DEFAULT_MONGO_URL, DEFAULT_POSTGRES_URL
+from sendfx_dev.stack import DEFAULT_MONGO_URL, DEFAULT_POSTGRES_URL, StackConfig
+from sendfx_shared.settings import DEFAULT_KAFKA
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("core-api", "usage-ingestor", "feature-api")
@@ -144,6 +144,34 @@ def test_mongo_is_a_one_node_replica_set_named_like_locally(compose: dict[str, A
     assert mongo["command"][:2] == ["--replSet", "secantus"]
     assert "rs.initiate" in " ".join(mongo["healthcheck"]["test"])
     assert "replicaSet=secantus" in compose["services"]["feature-api"]["environment"]["MONGO_URL"]
+
+
+def test_every_process_has_its_own_store_principal_and_no_default_password(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    roles = {
+        name: str(services[name]["environment"]["POSTGRES_URL"]).split("://")[1].split(":")[0]
+        for name in ("core-api", "usage-ingestor", "migrator-load")
+    }
+    assert roles == {
+        "core-api": "sendfx_core_api",
+        "usage-ingestor": "sendfx_usage_ingestor",
+        "migrator-load": "sendfx_migrator",
+    }
+    assert services["feature-api"]["environment"]["MONGO_URL"].startswith("mongodb://feature-api:")
+    assert services["migrator-extract"]["environment"]["MONGO_USERNAME"] == "migrator-extract"
+    assert "--auth" in services["mongo"]["command"]
+    text = (ROOT / "docker-compose.yml").read_text()
+    # every password is required from the environment: none ships with a default
+    assert not re.search(r"PASSWORD:-", text)
+    assert "/docker-entrypoint-initdb.d/" in json.dumps(services["postgres"]["volumes"])
+
+
+def test_the_legacy_record_topic_has_a_finite_retention(compose: dict[str, Any]) -> None:
+    command = " ".join(compose["services"]["kafka-topics"]["command"])
+    assert "migrator.core-records" in command
+    assert "retention.ms=604800000" in command
 
 
 def test_kafka_runs_in_kraft_mode(compose: dict[str, Any]) -> None:

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from sendfx_dev import gateway
+from sendfx_dev.databases import database_url, drop_database
 from sendfx_dev.ports import free_port
-from sendfx_dev.pytest_plugin import TestInfra, drop_database
+from sendfx_dev.pytest_plugin import TestInfra
 from sendfx_dev.servers import ComponentFailed
 from sendfx_dev.stack import Stack, StackConfig, find_root
 
@@ -120,18 +121,15 @@ def platform(
     if gateway.nginx_binary() is None:
         pytest.skip("nginx is not installed (make install puts it there)")
     name = f"sendfx_e2e_{sendfx_infra.run_id}"
-    pg_base = sendfx_infra.postgres_admin_url.rpartition("/")[0]
-    mongo_host = sendfx_infra.mongo_server_url.split("://", 1)[1].split("/", 1)[0].split("?")[0]
-    mongo_query = sendfx_infra.mongo_server_url.partition("?")[2]
     fake_port = free_port()
     config = StackConfig(
         root=ROOT,
         state_dir=tmp_path_factory.mktemp("platform-state"),
-        postgres_url=f"{pg_base}/{name}",
+        postgres_url=database_url(sendfx_infra.postgres_admin_url, name),
         postgres_external=True,
         kafka_bootstrap_servers=sendfx_infra.kafka_bootstrap_servers,
         kafka_external=True,
-        mongo_url=f"mongodb://{mongo_host}/{name}" + (f"?{mongo_query}" if mongo_query else ""),
+        mongo_url=sendfx_infra.mongo_database_url(name),
         mongo_external=True,
         kafka_topic_prefix=f"{sendfx_infra.topic_prefix}e2e.",
         fake_openai=True,
@@ -165,5 +163,6 @@ def platform(
         client: MongoClient[dict[str, object]] = MongoClient(config.mongo_url)
         try:
             client.drop_database(name)
+            client.drop_database(f"{name}_migrator")
         finally:
             client.close()

@@ -4,7 +4,9 @@ The old app stored bcrypt hashes; the migrator carries them over as they are
 and core-api accepts them at login, re-hashing to argon2 on first success.
 This crosses three processes the way an operator runs them: `migrator
 extract` (MongoDB + Kafka), `migrator load` (Kafka + PostgreSQL), then a
-login through the gateway.
+login through the gateway. Each command is given only the servers' addresses
+and connects as its own principal (``migrator-extract``, ``sendfx_migrator``),
+as after `make up`.
 """
 
 import asyncio
@@ -13,6 +15,7 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import bcrypt
 import httpx
@@ -53,17 +56,24 @@ async def password_hash_of(postgres_url: str, email: str) -> str:
     return value
 
 
+def without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "authSource"]
+    return urlunsplit(
+        parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1], query=urlencode(query))
+    )
+
+
 def test_a_migrated_bcrypt_password_logs_in_and_is_upgraded_to_argon2(platform: Any) -> None:
     config = platform.config
-    server, _, query = config.mongo_url.partition("?")
-    legacy_url = server.rsplit("/", 1)[0] + "/" + f"legacy_{config.gateway_port}"
-    legacy_url += f"?{query}" if query else ""
-    client: MongoClient[dict[str, object]] = MongoClient(legacy_url)
+    # The legacy collections live in the platform's database (the local default).
+    client: MongoClient[dict[str, object]] = MongoClient(config.mongo_url)
     legacy_hash = bcrypt.hashpw(LEGACY_PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
+    legacy_id = ObjectId()
     try:
         client.get_default_database().users.insert_one(
             {
-                "_id": ObjectId(),
+                "_id": legacy_id,
                 # The old app kept emails as typed.
                 "email": "  Old.Timer@Example.COM ",
                 "passwordHash": legacy_hash,
@@ -77,10 +87,10 @@ def test_a_migrated_bcrypt_password_logs_in_and_is_upgraded_to_argon2(platform: 
             "KAFKA_BOOTSTRAP_SERVERS": config.kafka_bootstrap_servers,
             "KAFKA_TOPIC_PREFIX": config.kafka_topic_prefix,
         }
-        run_migrator("extract", {**kafka, "LEGACY_MONGO_URL": legacy_url})
-        run_migrator("load", {**kafka, "POSTGRES_URL": config.postgres_url})
+        run_migrator("extract", {**kafka, "MONGO_URL": without_credentials(config.mongo_url)})
+        run_migrator("load", {**kafka, "POSTGRES_URL": without_credentials(config.postgres_url)})
     finally:
-        client.drop_database(client.get_default_database().name)
+        client.get_default_database().users.delete_one({"_id": legacy_id})
         client.close()
 
     email = "old.timer@example.com"

@@ -25,9 +25,16 @@ from fastapi import FastAPI
 from core_api.main import create_app
 from core_api.settings import ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD, CoreApiSettings
 from sendfx_dev import servers
+from sendfx_dev.databases import (
+    create_database,
+    database_url,
+    drop_database,
+    provision_database,
+    role_url,
+)
+from sendfx_dev.ownership import CORE_API
 from sendfx_dev.ports import free_port, port_is_open, wait_until
 from sendfx_dev.pytest_plugin import TestInfra
-from sendfx_shared.postgres import apply_migrations, connect
 from sendfx_shared.topics import CORE_EVENTS
 
 PASSWORD = "correct horse battery"
@@ -38,10 +45,10 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture(scope="session")
 def core_settings(
-    postgres_url: str, kafka_bootstrap_servers: str, topic_prefix: str
+    sendfx_infra: TestInfra, kafka_bootstrap_servers: str, topic_prefix: str
 ) -> CoreApiSettings:
     return CoreApiSettings(
-        postgres_url=postgres_url,
+        postgres_url=sendfx_infra.postgres_url_for("core-api"),
         kafka_bootstrap_servers=kafka_bootstrap_servers,
         kafka_topic_prefix=topic_prefix,
         outbox_poll_interval=0.5,
@@ -377,32 +384,22 @@ async def proxied_broker(sendfx_infra: TestInfra) -> AsyncIterator[ProxiedBroker
 
 @pytest.fixture
 async def empty_database(sendfx_infra: TestInfra) -> AsyncIterator[str]:
-    """A database of this test's own with nothing in it; dropped after the test."""
+    """A database of this test's own with no table in it (its roles and schemas
+    provisioned, as `make up` does); the admin's URL; dropped after the test."""
     name = f"core_fresh_{uuid.uuid4().hex[:10]}"
-    admin = await connect(sendfx_infra.postgres_admin_url)
+    await create_database(sendfx_infra.postgres_admin_url, name)
+    await provision_database(sendfx_infra.postgres_admin_url, name, migrate=False)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield database_url(sendfx_infra.postgres_admin_url, name)
     finally:
-        await admin.close()
-    base, _, _ = sendfx_infra.postgres_admin_url.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        admin = await connect(sendfx_infra.postgres_admin_url)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await drop_database(sendfx_infra.postgres_admin_url, name)
 
 
 @pytest.fixture
 async def fresh_database(empty_database: str) -> str:
-    """An empty database, migrated."""
-    connection = await connect(empty_database)
-    try:
-        await apply_migrations(connection)
-    finally:
-        await connection.close()
+    """An empty database, migrated by every process's own role."""
+    name = empty_database.rpartition("/")[2]
+    await provision_database(empty_database, name)
     return empty_database
 
 
@@ -450,8 +447,10 @@ def core_process_env(
     infra: TestInfra, postgres_url: str, port: int, **extra: str
 ) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URL", "LEGACY_MONGO_URL")}
-    env.update(infra.service_env("postgres"))
-    env.update(POSTGRES_URL=postgres_url, CORE_API_PORT=str(port), LOG_LEVEL="warning")
+    env.update(infra.service_env("core-api"))
+    env.update(
+        POSTGRES_URL=role_url(postgres_url, CORE_API), CORE_API_PORT=str(port), LOG_LEVEL="warning"
+    )
     env.update(extra)
     return env
 

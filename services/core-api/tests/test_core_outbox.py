@@ -11,6 +11,9 @@ from typing import Any
 import asyncpg
 import pytest
 
+from core_api.events import CORE_API_OUTBOX
+from sendfx_dev.databases import role_url
+from sendfx_dev.ownership import CORE_API
 from sendfx_shared.events.envelope import new_event
 from sendfx_shared.outbox.postgres import OutboxRelay, RelayConfig, enqueue
 from sendfx_shared.postgres import create_pool
@@ -20,7 +23,8 @@ from sendfx_shared.topics import CORE_EVENTS
 
 @pytest.fixture
 async def pool(fresh_database: str) -> AsyncIterator[asyncpg.Pool]:
-    p = await create_pool(fresh_database, min_size=1, max_size=4)
+    # as core-api itself: its own outbox, with its own role's rights
+    p = await create_pool(role_url(fresh_database, CORE_API), min_size=1, max_size=4)
     try:
         yield p
     finally:
@@ -46,8 +50,9 @@ def relay_for(
     }
     options.update(config)
     return OutboxRelay(
+        CORE_API_OUTBOX,
         pool,
-        url,
+        role_url(url, CORE_API),
         KafkaSettings(kafka_bootstrap_servers=bootstrap, kafka_topic_prefix=prefix),
         RelayConfig(**options),
     )
@@ -63,7 +68,7 @@ async def write(pool: asyncpg.Pool, key: str, n: int, *, size: int = 0) -> list[
             data={"key": key, "n": i, "pad": "x" * size},
         )
         async with pool.acquire() as conn, conn.transaction():
-            await enqueue(conn, topic=CORE_EVENTS, key=key, event=event)
+            await enqueue(conn, CORE_API_OUTBOX, topic=CORE_EVENTS, key=key, event=event)
         ids.append(event.id)
     return ids
 

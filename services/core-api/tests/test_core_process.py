@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from sendfx_shared.postgres import bundled_migrations, connect
+from core_api.migrations import CORE_API_MIGRATIONS
+from sendfx_shared.postgres import connect
 from sendfx_shared.topics import CORE_EVENTS
 
 
@@ -36,7 +37,7 @@ async def test_migrations_from_empty_create_the_whole_schema(fresh_database: str
         applied = [
             r["version"]
             for r in await conn.fetch(
-                "SELECT version FROM public.sendfx_schema_migrations ORDER BY version"
+                "SELECT version FROM core.core_api_schema_history ORDER BY version"
             )
         ]
         columns = {
@@ -48,8 +49,8 @@ async def test_migrations_from_empty_create_the_whole_schema(fresh_database: str
         }
     finally:
         await conn.close()
-    assert applied == [m.version for m in bundled_migrations()]
-    assert "0100_core_api_outbox_and_lists" in applied
+    assert applied == [m.version for m in CORE_API_MIGRATIONS.migrations()]
+    assert "0002_outbox_sent_and_list_indexes" in applied
     assert {"topic", "message_key", "event_type", "event", "sent_at"} <= columns
 
 
@@ -60,12 +61,17 @@ async def test_core_api_migrates_an_empty_database_before_serving(
     await asyncio.to_thread(server.start)  # healthy only once the pool is up
     conn = await connect(empty_database)
     try:
-        applied = await conn.fetchval("SELECT count(*) FROM public.sendfx_schema_migrations")
+        applied = await conn.fetchval("SELECT count(*) FROM core.core_api_schema_history")
         admins = await conn.fetchval("SELECT count(*) FROM core.users WHERE role = 'admin'")
+        owners = await conn.fetch(
+            "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'core'"
+        )
     finally:
         await conn.close()
-    assert applied == len(bundled_migrations())
+    assert applied == len(CORE_API_MIGRATIONS.migrations())
     assert admins == 1
+    # it migrated only its own tables, as its own role
+    assert [r["tableowner"] for r in owners] == ["sendfx_core_api"]
     async with httpx.AsyncClient(base_url=server.url) as client:
         login = await client.post(
             "/api/auth/login", json={"email": "admin@sendfx.ai", "password": "sendfx-admin"}

@@ -29,6 +29,7 @@ from feature_api.projection import apply_core_event
 from feature_api.settings import FeatureSettings
 from sendfx_dev.fake_openai import ThreadedFakeOpenAI
 from sendfx_dev.ports import free_port
+from sendfx_dev.pytest_plugin import TestInfra
 from sendfx_shared.auth import Principal, issue_access_token
 from sendfx_shared.events.core import (
     SUBSCRIPTION_CREATED,
@@ -53,13 +54,14 @@ def fake_openai() -> Iterator[ThreadedFakeOpenAI]:
 
 @pytest.fixture(scope="session")
 def feature_settings(
-    mongo_url: str,
+    sendfx_infra: TestInfra,
     kafka_bootstrap_servers: str,
     topic_prefix: str,
     fake_openai: ThreadedFakeOpenAI,
 ) -> FeatureSettings:
     return FeatureSettings(
-        mongo_url=mongo_url,
+        # as feature-api's own user: readWrite on the session's database only
+        mongo_url=sendfx_infra.mongo_url_for("feature-api"),
         kafka_bootstrap_servers=kafka_bootstrap_servers,
         kafka_topic_prefix=topic_prefix,
         openai_base_url=fake_openai.base_url,

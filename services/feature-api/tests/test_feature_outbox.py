@@ -27,11 +27,10 @@ Db = AsyncDatabase[dict[str, Any]]
 
 
 @pytest.fixture
-async def outbox_db(feature_settings: Any) -> AsyncIterator[Db]:
-    """A database of its own, so the app's relay does not drain it."""
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        feature_settings.mongo_url, tz_aware=True
-    )
+async def outbox_db(feature_settings: Any, mongo_url: str) -> AsyncIterator[Db]:
+    """A database of its own, so the app's relay does not drain it (made as the
+    root user: feature-api's own may reach its database only)."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url, tz_aware=True)
     database = client[f"{feature_settings.mongo_database}_outbox_{uuid.uuid4().hex[:6]}"]
     await ensure_outbox_indexes(database)
     yield database

@@ -45,7 +45,7 @@ def test_port_and_openai_settings_come_from_the_environment(
 
 def _environment(sendfx_infra: Any, fake_openai: Any, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("POSTGRES_URL", "DATABASE_URL")}
-    env.update(sendfx_infra.service_env("mongo"))
+    env.update(sendfx_infra.service_env("feature-api"))
     env.update(
         FEATURE_API_PORT=str(port),
         OPENAI_BASE_URL=fake_openai.base_url,

@@ -13,8 +13,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from migrator.legacy_fixtures import Documents, generate, insert
 from migrator.testing import Scenario
+from sendfx_dev.databases import platform_database
 from sendfx_dev.pytest_plugin import TestInfra
-from sendfx_shared.postgres import apply_migrations, connect
+from sendfx_shared.postgres import connect
 from sendfx_shared.topics import MIGRATOR_CORE_RECORDS
 
 LEGACY_COUNT = 400
@@ -41,17 +42,7 @@ async def scenario(
     legacy_db = f"{sendfx_infra.mongo_database}_legacy_{tag}"
     feature_db = f"{sendfx_infra.mongo_database}_feature_{tag}"
     pg_db = f"{sendfx_infra.postgres_database}_mig_{tag}"
-    admin = await connect(sendfx_infra.postgres_admin_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{pg_db}"')
-    finally:
-        await admin.close()
-    pg_url = sendfx_infra.postgres_admin_url.rpartition("/")[0] + f"/{pg_db}"
-    connection = await connect(pg_url)
-    try:
-        await apply_migrations(connection)
-    finally:
-        await connection.close()
+    pg_url = await platform_database(sendfx_infra.postgres_admin_url, pg_db)
     prefix = f"{topic_prefix}{tag}."
     admin_client = AIOKafkaAdminClient(bootstrap_servers=sendfx_infra.kafka_bootstrap_servers)
     await admin_client.start()

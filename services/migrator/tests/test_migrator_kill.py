@@ -20,7 +20,8 @@ async def test_extract_killed_mid_run_resumes_from_its_checkpoint(scenario: Scen
         MIGRATOR, "extract", env=env, stdout=asyncio.subprocess.DEVNULL
     )
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(scenario.legacy_url)
-    checkpoints = client[scenario.legacy_database][CHECKPOINT_COLLECTION]
+    # extract keeps its checkpoints beside the legacy database, which it may only read
+    checkpoints = client[f"{scenario.legacy_database}_migrator"][CHECKPOINT_COLLECTION]
     try:
         for _ in range(1000):
             progress = await checkpoints.find_one({"_id": "users", "done": False})

@@ -38,7 +38,7 @@ async def test_reset_factory_keeps_the_admin_and_log_settings(scenario: Scenario
     await feature["flows"].insert_one({"name": "f"})
     before = await _counts(scenario)
     try:
-        env = scenario.command_env("postgres", "feature")
+        env = scenario.command_env("operator", "feature")
         dry = await asyncio.to_thread(
             subprocess.run, [MIGRATOR, "reset-factory"], env=env, capture_output=True, text=True
         )

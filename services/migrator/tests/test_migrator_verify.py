@@ -53,7 +53,7 @@ async def test_verify_reports_changed_deleted_and_new_records(scenario: Scenario
     result = await asyncio.to_thread(
         subprocess.run,
         [MIGRATOR, "verify"],
-        env=scenario.command_env("legacy", "feature", "postgres"),
+        env=scenario.command_env("legacy", "feature", "operator"),
         capture_output=True,
         text=True,
     )

@@ -15,7 +15,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from sendfx_dev.pytest_plugin import TestInfra
 from sendfx_shared.postgres import create_pool
+from usage_ingestor.app import Ingestor, running
 from usage_ingestor.settings import IngestorSettings
+from usage_ingestor.testing import TcpProxy, host_port
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +28,7 @@ def ingest_prefix(topic_prefix: str) -> str:
 @pytest.fixture(scope="session")
 def ingestor_settings(sendfx_infra: TestInfra, ingest_prefix: str) -> IngestorSettings:
     return IngestorSettings(
-        postgres_url=sendfx_infra.postgres_url,
+        postgres_url=sendfx_infra.postgres_url_for("usage-ingestor"),
         kafka_bootstrap_servers=sendfx_infra.kafka_bootstrap_servers,
         kafka_topic_prefix=ingest_prefix,
         group_id=f"usage-ingestor-{uuid.uuid4().hex[:6]}",
@@ -102,3 +104,25 @@ async def dlq_consumer(kafka_bootstrap_servers: str) -> AsyncIterator[AIOKafkaCo
     await consumer.start()
     yield consumer
     await consumer.stop()
+
+
+# One ingestor per module that asks for it (a group join costs ~5 s on Tansu);
+# it reaches PostgreSQL through a TCP proxy an outage test can cut.
+@pytest.fixture(scope="module")
+async def db_proxy(postgres_url: str) -> AsyncIterator[TcpProxy]:
+    proxy = TcpProxy(*host_port(postgres_url))
+    await proxy.start()
+    yield proxy
+    await proxy.stop()
+
+
+@pytest.fixture(scope="module")
+async def ingestor(
+    ingestor_settings: IngestorSettings, db_proxy: TcpProxy, postgres_url: str
+) -> AsyncIterator[Ingestor]:
+    own = ingestor_settings.postgres_url  # the ingestor's own role, not the admin
+    host, port = host_port(own)
+    proxied = own.replace(f"{host}:{port}", f"127.0.0.1:{db_proxy.port}", 1)
+    settings = ingestor_settings.model_copy(update={"postgres_url": proxied})
+    async with running(settings) as started:
+        yield started

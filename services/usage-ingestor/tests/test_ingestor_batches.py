@@ -33,7 +33,7 @@ async def batches(
     pool: asyncpg.Pool, producer: AIOKafkaProducer, ingestor_settings: IngestorSettings
 ) -> AsyncIterator[BatchIngestor]:
     topic = f"{ingestor_settings.kafka_topic_prefix}batches.openai.call.completed"
-    await ensure_topics(ingestor_settings.kafka_bootstrap_servers, {topic: 1, dlq_of(topic): 1})
+    await ensure_topics(ingestor_settings, {topic: 1, dlq_of(topic): 1})
     ingestor = BatchIngestor(pool, producer, topic, Backoff(0.05, 0.2))
     await ingestor.refresh_prices()
     yield ingestor

@@ -8,7 +8,7 @@ same key (same partition, so consumed after everything before it).
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -17,38 +17,17 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from sendfx_shared.kafka import DLQ_ORIGINAL_TOPIC_HEADER, DLQ_REASON_HEADER
 from sendfx_shared.topics import dlq_of
-from usage_ingestor.app import Ingestor, running
-from usage_ingestor.settings import IngestorSettings
+from usage_ingestor.app import Ingestor
 from usage_ingestor.testing import (
     TcpProxy,
     create_workspace,
     eventually,
-    host_port,
     publish,
     publish_raw,
     usage_event,
 )
 
 Counts = Callable[[uuid.UUID], Awaitable[dict[str, Any]]]
-
-
-@pytest.fixture(scope="module")
-async def db_proxy(postgres_url: str) -> AsyncIterator[TcpProxy]:
-    proxy = TcpProxy(*host_port(postgres_url))
-    await proxy.start()
-    yield proxy
-    await proxy.stop()
-
-
-@pytest.fixture(scope="module")
-async def ingestor(
-    ingestor_settings: IngestorSettings, db_proxy: TcpProxy, postgres_url: str
-) -> AsyncIterator[Ingestor]:
-    host, port = host_port(postgres_url)
-    proxied = postgres_url.replace(f"{host}:{port}", f"127.0.0.1:{db_proxy.port}", 1)
-    settings = ingestor_settings.model_copy(update={"postgres_url": proxied})
-    async with running(settings) as started:
-        yield started
 
 
 async def row_exists(pool: asyncpg.Pool, event_id: str) -> bool:

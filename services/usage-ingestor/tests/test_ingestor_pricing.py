@@ -9,12 +9,15 @@ import asyncpg
 from hypothesis import given
 from hypothesis import strategies as st
 
-from usage_ingestor.price_table import (
+from core_api.repositories.price_file import (
     PriceEntry,
     PriceFile,
     insert_missing_prices,
-    load_price_book,
     read_price_file,
+)
+from core_api.settings import DEFAULT_PRICES_FILE
+from usage_ingestor.price_table import (
+    load_price_book,
 )
 from usage_ingestor.pricing import (
     COST_QUANTUM,
@@ -23,7 +26,7 @@ from usage_ingestor.pricing import (
     cost_usd,
     family_of,
 )
-from usage_ingestor.settings import DEFAULT_PRICES_FILE, IngestorSettings
+from usage_ingestor.settings import IngestorSettings
 from usage_ingestor.testing import usage_event
 
 rates = st.decimals(min_value=0, max_value=100, places=6, allow_nan=False, allow_infinity=False)

@@ -89,7 +89,7 @@ def start_console_script(env: dict[str, str], log: Path) -> subprocess.Popen[byt
 def test_the_console_script_refuses_a_mongo_url(sendfx_infra: pytest_plugin.TestInfra) -> None:
     env = {
         **os.environ,
-        **sendfx_infra.service_env("postgres"),
+        **sendfx_infra.service_env("usage-ingestor"),
         "MONGO_URL": "mongodb://127.0.0.1:27017/x",
     }
     result = subprocess.run(
@@ -112,7 +112,7 @@ async def test_sigkill_mid_stream_then_restart_gives_exact_counts(
     topic = f"{prefix}{OPENAI_CALL_COMPLETED}"
     port = free_port()
     env = {
-        **sendfx_infra.service_env("postgres"),
+        **sendfx_infra.service_env("usage-ingestor"),
         "KAFKA_TOPIC_PREFIX": prefix,
         "USAGE_INGESTOR_PORT": str(port),
         "USAGE_INGESTOR_GROUP_ID": f"usage-ingestor-kill-{uuid.uuid4().hex[:6]}",
@@ -199,8 +199,8 @@ async def test_sigterm_during_a_database_outage_stops_promptly_and_loses_nothing
     prefix = f"{sendfx_infra.topic_prefix}ingest.term."
     port = free_port()
     env = {
-        **sendfx_infra.service_env("postgres"),
-        "POSTGRES_URL": sendfx_infra.postgres_url.replace(
+        **sendfx_infra.service_env("usage-ingestor"),
+        "POSTGRES_URL": sendfx_infra.postgres_url_for("usage-ingestor").replace(
             f"{host}:{db_port}", f"127.0.0.1:{proxy.port}", 1
         ),
         "KAFKA_TOPIC_PREFIX": prefix,

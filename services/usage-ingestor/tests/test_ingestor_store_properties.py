@@ -3,6 +3,7 @@ metered exactly once, in the rows, the rollup and the counters alike."""
 
 import asyncio
 import itertools
+import uuid
 from typing import Any
 
 import asyncpg
@@ -36,10 +37,7 @@ def deliveries(draw: st.DrawFn) -> tuple[list[int], list[int], list[tuple[int, i
 async def scenario(url: str, order: list[int], cuts: list[int], tokens: list[Any]) -> None:
     conn = await connect(url)
     try:
-        workspace = await conn.fetchval(
-            "INSERT INTO core.workspaces (name, slug) VALUES ('p', 'p-' || gen_random_uuid())"
-            " RETURNING id"
-        )
+        workspace = uuid.uuid4()
         book = await load_price_book(conn)
         pool = [
             usage_event(workspace, prompt=p, cached=p // 2, completion=c, model=model)

@@ -1,15 +1,20 @@
 """PostgreSQL connections for the processes that own core data (never feature-api).
 
-Every connection names its process in ``application_name`` (the contract's
+Every connection names its process in ``application_name`` (and reports a
+refused statement, ``sendfx_shared.refusals``) (the contract's
 ``core-api``, ``usage-ingestor``, ``migrator-load``, …), so the server's own
 views and logs say who did what. The migration runner is
 ``sendfx_shared.migrations``.
 """
 
 import json
+from collections.abc import Callable, Coroutine
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
+
+from sendfx_shared.refusals import postgres_query_logger
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
@@ -21,6 +26,20 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
 
 def _server_settings(application_name: str | None) -> dict[str, str]:
     return {"application_name": application_name} if application_name else {}
+
+
+def _init_for(
+    url: str, application_name: str | None
+) -> Callable[[asyncpg.Connection], Coroutine[Any, Any, None]]:
+    """Codecs, and for a named process the report of every refused statement."""
+    role = urlsplit(url).username or "?"
+
+    async def init(connection: asyncpg.Connection) -> None:
+        await _init_connection(connection)
+        if application_name:
+            connection.add_query_logger(postgres_query_logger(application_name, role))
+
+    return init
 
 
 async def create_pool(
@@ -35,7 +54,7 @@ async def create_pool(
         url,
         min_size=min_size,
         max_size=max_size,
-        init=_init_connection,
+        init=_init_for(url, application_name),
         server_settings=_server_settings(application_name),
         **kwargs,
     )
@@ -45,5 +64,5 @@ async def create_pool(
 
 async def connect(url: str, *, application_name: str | None = None) -> asyncpg.Connection:
     connection = await asyncpg.connect(url, server_settings=_server_settings(application_name))
-    await _init_connection(connection)
+    await _init_for(url, application_name)(connection)
     return connection

@@ -39,7 +39,11 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         guard_store(PROCESS_NAME, "mongo")
-        store = open_store(settings.mongo_url, settings.mongo_database)
+        store = open_store(
+            settings.mongo_url,
+            settings.mongo_database,
+            **settings.mongo_client_options(process=PROCESS_NAME),
+        )
         gateway = OpenAIGateway(settings)
         relay: MongoOutboxRelay | None = None
         projection: CoreEventsProjection | None = None

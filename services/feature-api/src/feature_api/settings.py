@@ -13,6 +13,8 @@ class FeatureSettings(ServiceSettings, MongoSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     service_name: str = PROCESS_NAME
+    # readWrite on the feature database only (``sendfx-dev`` provisions it)
+    mongo_username: str | None = "feature-api"
     port: int = Field(default=8002, validation_alias=AliasChoices("FEATURE_API_PORT", "PORT"))
 
     openai_api_key: str = Field(default="", validation_alias=AliasChoices("OPENAI_API_KEY"))

@@ -68,9 +68,10 @@ class Store:
         await self.client.close()
 
 
-def open_store(mongo_url: str, database: str) -> Store:
+def open_store(mongo_url: str, database: str, **options: Any) -> Store:
+    """``options``: PyMongo's, e.g. ``FeatureSettings.mongo_client_options()``."""
     client: AsyncMongoClient[Document] = AsyncMongoClient(
-        mongo_url, tz_aware=True, uuidRepresentation="standard"
+        mongo_url, tz_aware=True, uuidRepresentation="standard", **options
     )
     return Store(client=client, db=client[database])
 

@@ -22,7 +22,12 @@ from sendfx_shared.postgres import connect
 ADMIN_EMAIL: Final = "admin@sendfx.ai"
 KEPT_FEATURE_COLLECTIONS: Final = frozenset({"adminlogsettings"})
 KEPT_CORE_TABLES: Final = frozenset({"users", "model_prices"})
-MIGRATOR_STATE: Final = ("migrator.pending", "migrator.user_aliases", "migrator.tier_aliases")
+MIGRATOR_STATE: Final = (
+    "migrator.pending",
+    "migrator.user_aliases",
+    "migrator.tier_aliases",
+    "migrator.migration_rejects",
+)
 
 
 @dataclass
@@ -57,7 +62,7 @@ async def run_reset(settings: OperatorSettings, *, confirmed: bool) -> ResetPlan
     plan = ResetPlan()
     connection = await connect(settings.postgres_url, application_name="migrator-reset-factory")
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        settings.mongo_url, **settings.mongo_client_options()
+        settings.mongo_url, **settings.mongo_client_options(process="migrator-reset-factory")
     )
     try:
         tables = await _core_tables(connection)

@@ -9,8 +9,15 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from migrator.legacy_fixtures import Documents
-from migrator.settings import ExtractSettings, LoadSettings, OperatorSettings
+from migrator.settings import (
+    LOAD_ROLE,
+    OPERATOR_ROLE,
+    ExtractSettings,
+    LoadSettings,
+    OperatorSettings,
+)
 from sendfx_shared.postgres import connect
+from sendfx_shared.settings import dev_password, with_credentials
 from sendfx_shared.topics import MIGRATOR_CORE_RECORDS, dlq_of
 
 CORE_TABLES = (
@@ -46,6 +53,20 @@ class Scenario:
     def topic(self) -> str:
         return f"{self.prefix}{MIGRATOR_CORE_RECORDS}"
 
+    def _as(self, role: str) -> str:
+        scheme, _, rest = self.postgres_url.partition("://")
+        return with_credentials(f"{scheme}://{rest.rsplit('@', 1)[-1]}", role, dev_password(role))
+
+    @property
+    def load_url(self) -> str:
+        """``postgres_url`` (the admin's) as load/replay's own role."""
+        return self._as(LOAD_ROLE)
+
+    @property
+    def operator_url(self) -> str:
+        """``postgres_url`` as verify/reset-factory's operator role."""
+        return self._as(OPERATOR_ROLE)
+
     def extract_settings(self, **extra: Any) -> ExtractSettings:
         return ExtractSettings(
             legacy_mongo_url=self.legacy_url,
@@ -56,7 +77,7 @@ class Scenario:
 
     def load_settings(self, **extra: Any) -> LoadSettings:
         return LoadSettings(
-            postgres_url=self.postgres_url,
+            postgres_url=self.load_url,
             kafka_bootstrap_servers=self.kafka,
             kafka_topic_prefix=self.prefix,
             **extra,
@@ -66,7 +87,7 @@ class Scenario:
         return OperatorSettings(
             legacy_mongo_url=self.legacy_url,
             mongo_url=self.mongo_url,
-            postgres_url=self.postgres_url,
+            postgres_url=self.operator_url,
             kafka_bootstrap_servers=self.kafka,
             kafka_topic_prefix=self.prefix,
         )
@@ -76,11 +97,13 @@ class Scenario:
 
     def command_env(self, *stores: str, **extra: str) -> dict[str, str]:
         """Environment for the ``migrator`` command with the URLs of ``stores``
-        ("legacy", "feature", "postgres"), the broker and this scenario's topics."""
+        ("legacy", "feature", "postgres" as load's role, "operator" as the
+        operator's), the broker and this scenario's topics."""
         urls = {
             "legacy": ("LEGACY_MONGO_URL", self.legacy_url),
             "feature": ("MONGO_URL", self.mongo_url),
-            "postgres": ("POSTGRES_URL", self.postgres_url),
+            "postgres": ("POSTGRES_URL", self.load_url),
+            "operator": ("POSTGRES_URL", self.operator_url),
         }
         chosen = dict(urls[store] for store in stores)
         return cli_env(

@@ -81,7 +81,9 @@ async def read_legacy(
     settings: OperatorSettings, collections: Sequence[LegacyCollection]
 ) -> LegacyData:
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        settings.legacy_url, tz_aware=True, **settings.mongo_client_options()
+        settings.legacy_url,
+        tz_aware=True,
+        **settings.mongo_client_options(settings.legacy_url, process="migrator-verify"),
     )
     out = LegacyData({}, {})
     try:

@@ -60,19 +60,17 @@ async def eventually(
 
 
 async def create_workspace(pool: asyncpg.Pool, ai_tokens_monthly: int | None = None) -> uuid.UUID:
-    """A workspace on a tier of its own with the given monthly token limit."""
-    tag = uuid.uuid4().hex[:12]
+    """A workspace on a tier of its own with the given monthly token limit, as
+    the ingestor knows it once core.events announced it (quotas.py)."""
+    workspace_id = uuid.uuid4()
     async with pool.acquire() as conn:
-        tier_id = await conn.fetchval(
-            "INSERT INTO core.tiers (code, name, ai_tokens_monthly) VALUES ($1, $1, $2) "
-            "RETURNING id",
-            f"t-{tag}",
+        await conn.execute(
+            "INSERT INTO core.usage_workspace_quotas"
+            " (workspace_id, tier_code, ai_tokens_monthly, version, event_time)"
+            " VALUES ($1, $2, $3, 1, now())",
+            workspace_id,
+            f"t-{uuid.uuid4().hex[:12]}",
             ai_tokens_monthly,
-        )
-        workspace_id: uuid.UUID = await conn.fetchval(
-            "INSERT INTO core.workspaces (name, slug, tier_id) VALUES ($1, $1, $2) RETURNING id",
-            f"w-{tag}",
-            tier_id,
         )
     return workspace_id
 

@@ -154,7 +154,9 @@ async def _extract(
     progress = progress or NullProgress()
     topic = settings.topic(MIGRATOR_CORE_RECORDS)
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        settings.legacy_url, tz_aware=True, **settings.mongo_client_options()
+        settings.legacy_url,
+        tz_aware=True,
+        **settings.mongo_client_options(settings.legacy_url, process="migrator-extract"),
     )
     producer = make_producer(settings, linger_ms=20, max_batch_size=512 * 1024)
     await producer.start()
