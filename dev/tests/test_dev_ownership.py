@@ -12,6 +12,7 @@ from pymongo.errors import OperationFailure
 
 from sendfx_dev import ownership
 from sendfx_dev.pytest_plugin import TestInfra
+from sendfx_shared.mongo import client_options
 from sendfx_shared.postgres import connect
 from sendfx_shared.settings import MongoSettings
 
@@ -217,7 +218,7 @@ async def test_a_mongo_refusal_is_reported_too(
 ) -> None:
     settings = MongoSettings(mongo_url=sendfx_infra.mongo_url_for(ownership.FEATURE_API_USER))
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
-        settings.mongo_url, **settings.mongo_client_options(process="feature-api")
+        settings.mongo_url, **client_options(settings, "feature-api")
     )
     try:
         with caplog.at_level(logging.ERROR, "sendfx.refusals"), pytest.raises(OperationFailure):

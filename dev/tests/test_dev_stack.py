@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from sendfx_dev import ownership, servers
+from sendfx_dev.databases import role_url
 from sendfx_dev.ports import free_port
 from sendfx_dev.servers import ComponentFailed, pid_alive
 from sendfx_dev.stack import COMPONENTS, Stack, StackConfig, find_root, summary
@@ -16,9 +18,9 @@ ROOT = find_root(Path(__file__).parent)
 def _config(state: Path, **overrides: object) -> StackConfig:
     ports: dict[str, object] = {
         "bin_dir": ROOT / ".venv" / "bin",
-        "postgres_url": f"postgresql://postgres@127.0.0.1:{free_port()}/sendfx",
+        "postgres_url": servers.postgres_admin_url(free_port(), "sendfx"),
         "kafka_bootstrap_servers": f"127.0.0.1:{free_port()}",
-        "mongo_url": f"mongodb://127.0.0.1:{free_port()}/?replicaSet=secantus",
+        "mongo_url": servers.mongo_admin_url(free_port()),
         "fake_openai_port": free_port(),
         "core_api_port": free_port(),
         "feature_api_port": free_port(),
@@ -138,12 +140,18 @@ def test_each_service_gets_only_its_own_store(
     monkeypatch.setenv("DATABASE_URL", "postgresql://elsewhere/x")
     monkeypatch.setenv("PORT", "9999")
     config = _config(tmp_path)
-    for component in ("core-api", "usage-ingestor"):
+    for component, role in (
+        ("core-api", ownership.CORE_API),
+        ("usage-ingestor", ownership.USAGE_INGESTOR),
+    ):
         env = config.service_env(component)
-        assert env["POSTGRES_URL"] == config.postgres_url
+        # the same server, as the process's own role (never the admin's URL)
+        assert env["POSTGRES_URL"] == role_url(config.postgres_url, role)
+        assert env["POSTGRES_URL"].startswith(f"postgresql://{role}:")
         assert not {"MONGO_URL", "DATABASE_URL", "OPENAI_API_KEY", "PORT"} & set(env)
     feature = config.service_env("feature-api")
-    assert feature["MONGO_URL"] == config.mongo_url
+    assert feature["MONGO_URL"] == config.feature_mongo_url
+    assert feature["MONGO_URL"].startswith("mongodb://feature-api:")
     assert feature["OPENAI_BASE_URL"] == config.openai_base_url
     assert not {"POSTGRES_URL", "DATABASE_URL", "ADMIN_PASSWORD", "PORT"} & set(feature)
     assert feature["JWT_SECRET"] == config.service_env("core-api")["JWT_SECRET"]

@@ -13,6 +13,7 @@ import asyncio
 import importlib.util
 import json
 import os
+import re
 import signal
 import time
 from collections.abc import Callable, Mapping
@@ -351,7 +352,7 @@ class Stack:
             result = self._ensure(component)
             results.append(result)
             detail = f" ({result.note})" if result.note else ""
-            self.say(f"  {component:<15} {result.outcome:<8} {result.url}{detail}")
+            self.say(f"  {component:<15} {result.outcome:<8} {redacted(result.url)}{detail}")
         return results
 
     def _ensure(self, component: str) -> Result:
@@ -716,8 +717,13 @@ class Stack:
                 state = "running" if record.pid and pid_alive(record.pid) else "dead"
             else:
                 state = "external"
-            rows.append((component, state, str(record.pid or "-"), record.url))
+            rows.append((component, state, str(record.pid or "-"), redacted(record.url)))
         return rows
+
+
+def redacted(url: str) -> str:
+    """``url`` without its password: URLs are printed and logged, secrets never."""
+    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
 
 
 def summary(config: StackConfig) -> str:
@@ -730,8 +736,8 @@ def summary(config: StackConfig) -> str:
         f"  usage-ingestor   http://127.0.0.1:{config.usage_ingestor_port}/openapi.json",
         f"  openai           {config.openai_base_url}" + (" (fake)" if config.fake_openai else ""),
         f"  kafka            {config.kafka_bootstrap_servers}",
-        f"  mongodb          {config.mongo_url}",
-        f"  postgres         {config.postgres_url}",
+        f"  mongodb          {redacted(config.mongo_url)} (each service as its own user)",
+        f"  postgres         {redacted(config.postgres_url)} (each service as its own role)",
         f"  admin login      {ADMIN_EMAIL} / {config.admin_password}",
     ]
     return "\n".join(lines)

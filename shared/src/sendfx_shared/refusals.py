@@ -3,8 +3,8 @@
 The grants are the boundary; this makes a crossing attempt visible. Every
 PostgreSQL connection made through ``sendfx_shared.postgres`` for a named
 process reports a permission refusal (SQLSTATE 42501) through asyncpg's query
-logger, and every MongoDB client given ``MongoRefusalListener`` reports an
-"unauthorized" failure (code 13), each naming the process, its principal and
+logger, and every MongoDB client made with ``sendfx_shared.mongo.client_options``
+reports an "unauthorized" failure (code 13), each naming the process, its principal and
 the object it was refused. The counter ``sendfx_store_refusals_total`` has
 bounded labels only: the process, the store and the kind of operation.
 """
@@ -24,7 +24,6 @@ STORE_REFUSALS: Final = Counter(
 )
 
 _PG_INSUFFICIENT_PRIVILEGE: Final = "42501"
-_MONGO_UNAUTHORIZED: Final = frozenset({13})
 _PG_OBJECT: Final = re.compile(r"permission denied for (\w+ [\w.\"]+)")
 
 
@@ -72,29 +71,3 @@ def postgres_query_logger(process: str, role: str) -> Any:
         )
 
     return logged
-
-
-def mongo_refusal_listener(process: str, user: str) -> Any:
-    """A PyMongo command listener (pass it in ``event_listeners``)."""
-    from pymongo import monitoring
-
-    class MongoRefusalListener(monitoring.CommandListener):
-        def started(self, event: monitoring.CommandStartedEvent) -> None:
-            return None
-
-        def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-            return None
-
-        def failed(self, event: monitoring.CommandFailedEvent) -> None:
-            failure = event.failure or {}
-            if failure.get("code") not in _MONGO_UNAUTHORIZED:
-                return
-            report_refusal(
-                process=process,
-                store="mongodb",
-                principal=user,
-                operation=str(event.command_name),
-                target=f"database {event.database_name}",
-            )
-
-    return MongoRefusalListener()

@@ -129,26 +129,18 @@ class MongoSettings(BaseSettings):
     mongo_password: str | None = Field(default=None, repr=False)
     mongo_auth_source: str = "admin"
 
-    def mongo_client_options(
-        self, url: str | None = None, *, process: str | None = None
-    ) -> dict[str, Any]:
-        """PyMongo's options for this process to connect to ``url`` (default
-        ``mongo_url``): its credentials, unless that URL carries its own, and for
-        a named ``process`` the listener that reports refused commands."""
-        target = url or self.mongo_url
-        options: dict[str, Any] = {}
-        user = urlsplit(target).username or self.mongo_username
-        if process:
-            from sendfx_shared.refusals import mongo_refusal_listener
+    def mongo_user_of(self, url: str | None = None) -> str | None:
+        return urlsplit(url or self.mongo_url).username
 
-            options["event_listeners"] = [mongo_refusal_listener(process, user or "?")]
-        if urlsplit(target).username or not self.mongo_username:
-            return options
+    def mongo_credentials(self, url: str | None = None) -> dict[str, Any]:
+        """PyMongo's credentials for this process to connect to ``url`` (default
+        ``mongo_url``); none when that URL carries its own."""
+        if self.mongo_user_of(url) or not self.mongo_username:
+            return {}
         password = self.mongo_password
         if password is None:
             password = dev_password(self.mongo_username)
         return {
-            **options,
             "username": self.mongo_username,
             "password": password,
             "authSource": self.mongo_auth_source,

@@ -27,6 +27,7 @@ from feature_api.routes import (
 from feature_api.settings import PROCESS_NAME, FeatureSettings, load_settings
 from feature_api.store import ensure_indexes, open_store
 from sendfx_shared.http import install_common
+from sendfx_shared.mongo import client_options
 from sendfx_shared.outbox.mongo import MongoOutboxRelay, MongoRelayConfig
 from sendfx_shared.settings import guard_store
 
@@ -42,7 +43,7 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
         store = open_store(
             settings.mongo_url,
             settings.mongo_database,
-            **settings.mongo_client_options(process=PROCESS_NAME),
+            **client_options(settings, PROCESS_NAME),
         )
         gateway = OpenAIGateway(settings)
         relay: MongoOutboxRelay | None = None

@@ -69,7 +69,7 @@ class Store:
 
 
 def open_store(mongo_url: str, database: str, **options: Any) -> Store:
-    """``options``: PyMongo's, e.g. ``FeatureSettings.mongo_client_options()``."""
+    """``options``: PyMongo's, e.g. ``sendfx_shared.mongo.client_options``."""
     client: AsyncMongoClient[Document] = AsyncMongoClient(
         mongo_url, tz_aware=True, uuidRepresentation="standard", **options
     )

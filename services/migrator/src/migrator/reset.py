@@ -17,6 +17,7 @@ from pymongo import AsyncMongoClient
 
 from migrator.settings import CHECKPOINT_COLLECTION, OperatorSettings
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER
+from sendfx_shared.mongo import client_options
 from sendfx_shared.postgres import connect
 
 ADMIN_EMAIL: Final = "admin@sendfx.ai"
@@ -62,7 +63,7 @@ async def run_reset(settings: OperatorSettings, *, confirmed: bool) -> ResetPlan
     plan = ResetPlan()
     connection = await connect(settings.postgres_url, application_name="migrator-reset-factory")
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        settings.mongo_url, **settings.mongo_client_options(process="migrator-reset-factory")
+        settings.mongo_url, **client_options(settings, "migrator-reset-factory")
     )
     try:
         tables = await _core_tables(connection)

@@ -22,6 +22,7 @@ from migrator.extract.records import NotAnObjectId, legacy_id_of
 from migrator.mapping import TABLES, TableSpec
 from migrator.settings import OperatorSettings
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
+from sendfx_shared.mongo import client_options
 from sendfx_shared.postgres import connect
 
 
@@ -83,7 +84,7 @@ async def read_legacy(
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         settings.legacy_url,
         tz_aware=True,
-        **settings.mongo_client_options(settings.legacy_url, process="migrator-verify"),
+        **client_options(settings, "migrator-verify", settings.legacy_url),
     )
     out = LegacyData({}, {})
     try:

@@ -19,6 +19,7 @@ from migrator.settings import ExtractSettings
 from sendfx_shared.events.envelope import CLOUDEVENTS_CONTENT_TYPE, CONTENT_TYPE_HEADER
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
 from sendfx_shared.kafka import make_producer, publish_to_dlq
+from sendfx_shared.mongo import client_options
 from sendfx_shared.topics import MIGRATOR_CORE_RECORDS
 
 _HEADERS = [(CONTENT_TYPE_HEADER, CLOUDEVENTS_CONTENT_TYPE.encode())]
@@ -156,7 +157,7 @@ async def _extract(
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         settings.legacy_url,
         tz_aware=True,
-        **settings.mongo_client_options(settings.legacy_url, process="migrator-extract"),
+        **client_options(settings, "migrator-extract", settings.legacy_url),
     )
     producer = make_producer(settings, linger_ms=20, max_batch_size=512 * 1024)
     await producer.start()
