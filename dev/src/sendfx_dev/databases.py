@@ -6,6 +6,8 @@ are provisioned (``ownership``), and each process's migrations are applied as
 that process's own role, so every table is owned as in production.
 """
 
+from collections.abc import Iterable
+from typing import Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sendfx_dev import ownership
@@ -14,17 +16,22 @@ from sendfx_shared.postgres import connect
 from sendfx_shared.settings import dev_password, with_credentials
 
 
-def _sets() -> list[tuple[str, MigrationSet]]:
+EVERY_PROCESS: Final = ("core-api", "usage-ingestor", "migrator")
+
+
+def _sets(processes: Iterable[str]) -> list[tuple[str, MigrationSet]]:
     # Imported here: sendfx_dev must not need the services to be importable.
     from core_api.migrations import CORE_API_MIGRATIONS
     from migrator.migrations import MIGRATOR_MIGRATIONS
     from usage_ingestor.migrations import USAGE_INGESTOR_MIGRATIONS
 
-    return [
-        (ownership.CORE_API, CORE_API_MIGRATIONS),
-        (ownership.USAGE_INGESTOR, USAGE_INGESTOR_MIGRATIONS),
-        (ownership.MIGRATOR, MIGRATOR_MIGRATIONS),
-    ]
+    known = {
+        "core-api": (ownership.CORE_API, CORE_API_MIGRATIONS),
+        "usage-ingestor": (ownership.USAGE_INGESTOR, USAGE_INGESTOR_MIGRATIONS),
+        "migrator": (ownership.MIGRATOR, MIGRATOR_MIGRATIONS),
+    }
+    # in the order their tables depend on each other
+    return [known[p] for p in EVERY_PROCESS if p in set(processes)]
 
 
 def database_url(server_url: str, database: str) -> str:
@@ -53,18 +60,19 @@ async def create_database(admin_url: str, database: str) -> bool:
         await admin.close()
 
 
-async def provision_database(admin_url: str, database: str, *, migrate: bool = True) -> None:
-    """Roles and schemas in ``database``; with ``migrate``, every process's
-    migrations as that process's role (otherwise each process applies its own)."""
+async def provision_database(
+    admin_url: str, database: str, *, migrate: Iterable[str] = EVERY_PROCESS
+) -> None:
+    """Roles and schemas in ``database``, then the migrations of the processes
+    named in ``migrate``, each as that process's own role (a long-running
+    process left out applies its own at start-up)."""
     url = database_url(admin_url, database)
     admin = await connect(url)
     try:
         await ownership.provision_postgres(admin, database)
     finally:
         await admin.close()
-    if not migrate:
-        return
-    for role, migrations in _sets():
+    for role, migrations in _sets(migrate):
         connection = await connect(role_url(url, role), application_name=migrations.process)
         try:
             await apply_migrations(connection, migrations)

@@ -458,13 +458,14 @@ class Stack:
         return result
 
     def _provision_postgres(self, url: str) -> None:
-        """The roles and schemas every process needs (idempotent); each process
-        then applies its own migrations as its own role."""
+        """The roles and schemas every process needs (idempotent). core-api and
+        usage-ingestor apply their own migrations at start-up; the migrator is a
+        command with no start-up, so its schema is migrated here, as its role."""
         base, _, tail = url.rpartition("/")
         database = tail.partition("?")[0]
         try:
             asyncio.run(create_database(f"{base}/postgres", database))
-            asyncio.run(provision_database(url, database, migrate=False))
+            asyncio.run(provision_database(url, database, migrate=("migrator",)))
         except Exception as exc:
             raise ComponentFailed(
                 "postgres",

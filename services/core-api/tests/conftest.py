@@ -388,7 +388,7 @@ async def empty_database(sendfx_infra: TestInfra) -> AsyncIterator[str]:
     provisioned, as `make up` does); the admin's URL; dropped after the test."""
     name = f"core_fresh_{uuid.uuid4().hex[:10]}"
     await create_database(sendfx_infra.postgres_admin_url, name)
-    await provision_database(sendfx_infra.postgres_admin_url, name, migrate=False)
+    await provision_database(sendfx_infra.postgres_admin_url, name, migrate=())
     try:
         yield database_url(sendfx_infra.postgres_admin_url, name)
     finally:
