@@ -15,7 +15,6 @@ from sendfx_shared.migrations import MigrationSet, apply_migrations
 from sendfx_shared.postgres import connect
 from sendfx_shared.settings import dev_password, with_credentials
 
-
 EVERY_PROCESS: Final = ("core-api", "usage-ingestor", "migrator")
 
 
