@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from sendfx_shared.consume import dispatch
 from sendfx_shared.events.core import (
     WORKSPACE_CREATED,
     WORKSPACE_UPDATED,
@@ -17,7 +18,7 @@ from sendfx_shared.events.core import (
 )
 from sendfx_shared.events.envelope import CloudEvent, new_event
 from usage_ingestor.app import Ingestor
-from usage_ingestor.quotas import apply_workspace_event
+from usage_ingestor.quotas import quota_handlers
 from usage_ingestor.testing import eventually, publish, usage_event
 
 
@@ -52,10 +53,10 @@ async def test_an_older_workspace_event_never_moves_the_quota_back(pool: asyncpg
     as_dicts = [
         CloudEvent[dict[str, Any]].model_validate_json(e.to_json_bytes()) for e in (newer, older)
     ]
-    async with pool.acquire() as conn:
-        assert await apply_workspace_event(conn, as_dicts[0])
-        assert not await apply_workspace_event(conn, as_dicts[1])
-        assert not await apply_workspace_event(conn, as_dicts[0])  # a redelivery
+    handlers = quota_handlers(pool)
+    assert await dispatch(handlers, as_dicts[0])
+    assert not await dispatch(handlers, as_dicts[1])
+    assert not await dispatch(handlers, as_dicts[0])  # a redelivery
     row = await quota_of(pool, workspace)
     assert (row["ai_tokens_monthly"], row["version"]) == (2000, 2)
 

@@ -22,17 +22,16 @@ from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
-from pydantic import ValidationError
 
-from sendfx_shared.events.envelope import CloudEvent
-from sendfx_shared.kafka import make_broker, make_producer, publish_to_dlq
+from sendfx_shared.consume import EventConsumer
+from sendfx_shared.kafka import make_broker, make_producer
 from sendfx_shared.migrations import apply_migrations
 from sendfx_shared.outbox.postgres import OutboxRelay, RelayConfig
 from sendfx_shared.postgres import connect, create_pool
 from sendfx_shared.topics import CORE_EVENTS, OPENAI_CALL_COMPLETED, dlq_of
 from usage_ingestor.ingest import Backoff, BatchIngestor, PreparedBatch
 from usage_ingestor.migrations import USAGE_INGESTOR_MIGRATIONS
-from usage_ingestor.quotas import apply_workspace_event
+from usage_ingestor.quotas import quota_handlers
 from usage_ingestor.settings import PROCESS_NAME, IngestorSettings
 from usage_ingestor.store import USAGE_OUTBOX
 from usage_ingestor.topics import ensure_topics
@@ -91,15 +90,7 @@ class Ingestor:
         )
         self._subscriber(self._consume, decoder=_raw_records)
         self.core_topic = settings.topic(CORE_EVENTS)
-        self._quota_subscriber = self.broker.subscriber(
-            self.core_topic,
-            group_id=settings.quota_group_id,
-            auto_offset_reset="earliest",
-            # a failure (the database away) redelivers the event; bad data is
-            # dead-lettered by the handler, so it never blocks the topic
-            ack_policy=AckPolicy.NACK_ON_ERROR,
-        )
-        self._quota_subscriber(self._on_core_event, decoder=_raw_records)
+        self._quotas: EventConsumer | None = None
         self._relay: OutboxRelay | None = None
 
     @property
@@ -137,6 +128,14 @@ class Ingestor:
         )
         self._producer = make_producer(settings)
         await self._producer.start()
+        self._quotas = EventConsumer(
+            settings,
+            CORE_EVENTS,
+            settings.quota_group_id,
+            quota_handlers(self._pool),
+            name="usage-ingestor core.events quotas",
+        )
+        await self._quotas.start()
         if settings.outbox_relay_enabled:
             self._relay = OutboxRelay(
                 USAGE_OUTBOX,
@@ -157,9 +156,10 @@ class Ingestor:
 
     async def close(self) -> None:
         await self.finish_writing()
-        if self._relay is not None:
-            await self._relay.stop()
-            self._relay = None
+        for stoppable in (self._relay, self._quotas):
+            if stoppable is not None:
+                await stoppable.stop()
+        self._relay = self._quotas = None
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None
@@ -227,26 +227,6 @@ class Ingestor:
             # The group moved on (e.g. a rebalance during a long database outage):
             # the batch will be redelivered, and redelivery changes nothing.
             log.warning("offset commit failed (%r); the batch will be redelivered", error)
-
-    async def _on_core_event(self, record: Any) -> None:
-        message: ConsumerRecord[bytes, bytes] = record
-        try:
-            event = CloudEvent[dict[str, Any]].model_validate_json(message.value or b"")
-            assert self._pool is not None
-            async with self._pool.acquire() as conn:
-                await apply_workspace_event(conn, event)
-        except ValidationError as exc:
-            assert self._producer is not None
-            reason = f"invalid event: {exc.errors(include_url=False)}"
-            log.warning("core.events: offset %s dead-lettered: %s", message.offset, reason[:300])
-            await publish_to_dlq(
-                self._producer,
-                self.core_topic,
-                key=message.key,
-                value=message.value,
-                headers=list(message.headers),
-                reason=reason,
-            )
 
     def health(self) -> dict[str, Any]:
         stats = self._batches.stats if self._batches is not None else None

@@ -8,18 +8,18 @@ names the ordering key it must beat (the workspace's ``version``, then the
 event time), so replays and out-of-order deliveries never move it back.
 """
 
-from typing import Any, Final
+from typing import Final
 
+import asyncpg
+
+from sendfx_shared.consume import Handler, HandlerTable, RawEvent
 from sendfx_shared.events.core import (
     WORKSPACE_CREATED,
     WORKSPACE_DELETED,
     WORKSPACE_UPDATED,
     WorkspaceChanged,
 )
-from sendfx_shared.events.envelope import CloudEvent
 from usage_ingestor.db import Connection
-
-QUOTA_EVENT_TYPES: Final = frozenset({WORKSPACE_CREATED, WORKSPACE_UPDATED, WORKSPACE_DELETED})
 
 _PUT_QUOTA: Final = """
 INSERT INTO core.usage_workspace_quotas AS q
@@ -36,12 +36,10 @@ WHERE (q.version, q.event_time) < (EXCLUDED.version, EXCLUDED.event_time)
 """
 
 
-async def apply_workspace_event(conn: Connection, event: CloudEvent[dict[str, Any]]) -> bool:
-    """True when the event changed what is known (False: not a workspace event,
-    or older than what is stored). Raises pydantic's ValidationError on bad data."""
-    if event.type not in QUOTA_EVENT_TYPES:
-        return False
-    workspace = WorkspaceChanged.model_validate(event.data)
+async def put_workspace_quota(
+    conn: Connection, workspace: WorkspaceChanged, event: RawEvent
+) -> bool:
+    """True when the event changed what is known (False: older than what is stored)."""
     status = await conn.execute(
         _PUT_QUOTA,
         workspace.workspace_id,
@@ -52,3 +50,14 @@ async def apply_workspace_event(conn: Connection, event: CloudEvent[dict[str, An
         event.time,
     )
     return bool(status.endswith(" 1"))
+
+
+def quota_handlers(pool: asyncpg.Pool) -> HandlerTable:
+    """What usage-ingestor does with ``core.events``: every other type is skipped."""
+
+    async def on_workspace(workspace: WorkspaceChanged, event: RawEvent) -> bool:
+        async with pool.acquire() as conn:
+            return await put_workspace_quota(conn, workspace, event)
+
+    keep = Handler(WorkspaceChanged, on_workspace)
+    return {WORKSPACE_CREATED: keep, WORKSPACE_UPDATED: keep, WORKSPACE_DELETED: keep}

@@ -1,0 +1,219 @@
+"""The one consumer runner for event handlers: decode, dispatch, dead-letter, commit.
+
+A process binds its handlers in one typed table, ``{event type: Handler(payload
+model, handle)}``; ``EventConsumer`` consumes one topic in a consumer group
+and, for each record in partition order:
+
+- decodes the CloudEvent in structured or binary mode (``decode_event``);
+- looks its type up in the table (a type the process does not keep is
+  skipped), validates ``data`` into the handler's payload model and awaits
+  the handler;
+- sends a record that is not a valid event, or whose data does not fit the
+  model, to ``<topic>.dlq`` with the reason, and carries on;
+- commits a partition's offset only after every record before it was handled.
+
+Any other failure (the store or the broker away) stops the batch uncommitted;
+the runner reconnects after a pause and the records come again, which the
+handlers absorb (they are idempotent by event id or version). ``caught_up`` is
+set once the consumer has reached the end offsets it saw when it joined.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from pydantic import BaseModel, ValidationError
+
+from sendfx_shared.events.envelope import CLOUDEVENTS_CONTENT_TYPE, CONTENT_TYPE_HEADER, CloudEvent
+from sendfx_shared.kafka import make_producer, publish_to_dlq
+from sendfx_shared.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+PayloadT = TypeVar("PayloadT", bound=BaseModel)
+RawEvent = CloudEvent[dict[str, Any]]
+_BINARY_PREFIX = "ce_"
+
+
+@dataclass(frozen=True)
+class Handler(Generic[PayloadT]):
+    """What to do with one event type: its payload model and the handler, which
+    returns whether the event changed anything."""
+
+    payload: type[PayloadT]
+    handle: Callable[[PayloadT, RawEvent], Awaitable[bool]]
+
+
+HandlerTable = Mapping[str, Handler[Any]]
+
+
+class Undecodable(ValueError):
+    """Not a CloudEvent of this platform's shape (structured or binary mode)."""
+
+
+def decode_event(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> RawEvent:
+    """The CloudEvent in a Kafka record: structured mode when ``content-type`` is
+    ``application/cloudevents…`` (or absent), binary mode (``ce_*`` headers,
+    ``data`` as the value) otherwise."""
+    found = {key.lower(): raw for key, raw in headers}
+    content_type = found.get(CONTENT_TYPE_HEADER, b"").decode("latin-1")
+    if not content_type or content_type.startswith(CLOUDEVENTS_CONTENT_TYPE.split("+")[0]):
+        return RawEvent.model_validate_json(value or b"")
+    attributes: dict[str, Any] = {
+        key.removeprefix(_BINARY_PREFIX): raw.decode()
+        for key, raw in found.items()
+        if key.startswith(_BINARY_PREFIX)
+    }
+    if not content_type.startswith("application/json"):
+        raise Undecodable(f"binary-mode data must be application/json, not {content_type!r}")
+    return RawEvent.model_validate(
+        {**attributes, "datacontenttype": "application/json", "data": _json(value)}
+    )
+
+
+def _json(value: bytes | None) -> Any:
+    try:
+        return json.loads(value or b"")
+    except json.JSONDecodeError as exc:
+        raise Undecodable(f"data is not JSON: {exc}") from exc
+
+
+async def dispatch(handlers: HandlerTable, event: RawEvent) -> bool:
+    """Validate ``event``'s data into its handler's model and run it; False for a
+    type the table does not keep. Raises ValidationError on data that does not fit."""
+    handler = handlers.get(event.type)
+    if handler is None:
+        return False
+    payload = handler.payload.model_validate(event.data)
+    return await handler.handle(payload, event)
+
+
+@dataclass
+class ConsumerStats:
+    consumed: int = 0
+    applied: int = 0
+    dead_lettered: int = 0
+    reconnects: int = 0
+
+
+class EventConsumer:
+    """A long-lived consumer of one topic for one handler table."""
+
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        topic: str,
+        group_id: str,
+        handlers: HandlerTable,
+        *,
+        name: str,
+        retry_seconds: float = 2.0,
+    ) -> None:
+        self.topic = settings.topic(topic)
+        self.stats = ConsumerStats()
+        self.caught_up = asyncio.Event()
+        self._settings = settings
+        self._group_id = group_id
+        self._handlers = handlers
+        self._name = name
+        self._retry_seconds = retry_seconds
+        self._task: asyncio.Task[None] | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._catch_up_to: dict[TopicPartition, int] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=self._name)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._consume()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the store or the broker away: come back later
+                self.stats.reconnects += 1
+                log.warning("%s: %s; reconnecting in %ss", self._name, exc, self._retry_seconds)
+                await asyncio.sleep(self._retry_seconds)
+            finally:
+                await self._close()
+
+    async def _consume(self) -> None:
+        consumer = AIOKafkaConsumer(
+            self.topic,
+            **self._settings.kafka_client_options(),
+            group_id=self._group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        self._consumer = consumer
+        await consumer.start()
+        while True:
+            batches = await consumer.getmany(timeout_ms=500, max_records=500)
+            for partition, records in batches.items():
+                for record in records:
+                    await self._handle(record)
+                await consumer.commit({partition: records[-1].offset + 1})
+            await self._check_caught_up(consumer)
+
+    async def _check_caught_up(self, consumer: AIOKafkaConsumer) -> None:
+        if self.caught_up.is_set():
+            return
+        assigned = consumer.assignment()
+        if not assigned:
+            return
+        if self._catch_up_to is None:
+            self._catch_up_to = await consumer.end_offsets(list(assigned))
+        for partition, end in self._catch_up_to.items():
+            if partition in assigned and await consumer.position(partition) < end:
+                return
+        self.caught_up.set()
+
+    async def _handle(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        self.stats.consumed += 1
+        try:
+            event = decode_event(record.value, list(record.headers))
+            if await dispatch(self._handlers, event):
+                self.stats.applied += 1
+        except (ValidationError, Undecodable) as exc:
+            reason = (
+                f"invalid event: {exc.errors(include_url=False)}"
+                if isinstance(exc, ValidationError)
+                else f"invalid event: {exc}"
+            )
+            await self._reject(record, reason)
+
+    async def _reject(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
+        log.warning("%s: offset %s dead-lettered: %s", self._name, record.offset, reason[:300])
+        if self._producer is None:
+            self._producer = make_producer(self._settings)
+            await self._producer.start()
+        await publish_to_dlq(
+            self._producer,
+            self.topic,
+            key=record.key,
+            value=record.value,
+            headers=list(record.headers),
+            reason=reason,
+        )
+        self.stats.dead_lettered += 1
+
+    async def _close(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        producer, self._producer = self._producer, None
+        for client in (consumer, producer):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.stop()
