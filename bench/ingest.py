@@ -172,12 +172,7 @@ async def bare_loop(bootstrap: str, topic: str, expected: int, max_records: int)
 
 
 async def assigned(ingestor: Ingestor) -> None:
-    subscriber = ingestor.broker.subscribers[0]
-    while True:
-        consumer = getattr(subscriber, "consumer", None)
-        if consumer is not None and consumer.assignment():
-            return
-        await asyncio.sleep(0.01)
+    await ingestor.wait_assigned()
 
 
 async def until(condition: Callable[[], bool]) -> None:

@@ -118,7 +118,7 @@ async def test_sigkill_mid_stream_then_restart_gives_exact_counts(
         "USAGE_INGESTOR_GROUP_ID": f"usage-ingestor-kill-{uuid.uuid4().hex[:6]}",
         # Small batches, so the kill lands between (or inside) many transactions.
         "USAGE_INGESTOR_BATCH_MAX_RECORDS": "200",
-        "LOG_LEVEL": "warning",
+        "LOG_LEVEL": "info",
         "USAGE_INGESTOR_SESSION_TIMEOUT_MS": "3000",
     }
     workspaces = [await create_workspace(pool, ai_tokens_monthly=10**9) for _ in range(8)]

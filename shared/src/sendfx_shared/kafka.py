@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from aiokafka import AIOKafkaProducer
-from faststream.kafka import KafkaBroker
-from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from sendfx_shared.events.envelope import CONTENT_TYPE_HEADER
 from sendfx_shared.settings import KafkaSettings
@@ -33,38 +31,6 @@ def make_producer(settings: KafkaSettings, **overrides: Any) -> AIOKafkaProducer
     }
     options.update(overrides)
     return AIOKafkaProducer(**options)
-
-
-def make_broker(settings: KafkaSettings, **overrides: Any) -> KafkaBroker:
-    options: dict[str, Any] = {
-        "acks": "all",
-        "enable_idempotence": False,
-        "security": broker_security(settings),
-    }
-    options.update(overrides)
-    return KafkaBroker(settings.kafka_bootstrap_servers, **options)
-
-
-def broker_security(settings: KafkaSettings) -> BaseSecurity | None:
-    """The same security settings, as FastStream takes them."""
-    client = settings.kafka_client_options()
-    protocol = settings.kafka_security_protocol
-    if protocol == "PLAINTEXT":
-        return None
-    context = client.get("ssl_context")
-    if protocol == "SSL":
-        return BaseSecurity(ssl_context=context, use_ssl=True)
-    sasl = {
-        "PLAIN": SASLPlaintext,
-        "SCRAM-SHA-256": SASLScram256,
-        "SCRAM-SHA-512": SASLScram512,
-    }[settings.kafka_sasl_mechanism]
-    return sasl(
-        username=settings.kafka_sasl_username or "",
-        password=settings.kafka_sasl_password or "",
-        ssl_context=context,
-        use_ssl=protocol == "SASL_SSL",
-    )
 
 
 def dlq_body(original_value: bytes | None, reason: str) -> bytes:

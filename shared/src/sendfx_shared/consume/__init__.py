@@ -1,4 +1,7 @@
-"""The one consumer runner for event handlers: decode, dispatch, dead-letter, commit.
+"""The one consumer runner: decode, dispatch, dead-letter, commit after handling.
+
+``EventConsumer`` (here) runs a table of per-event handlers; ``batches.BatchConsumer``
+runs a batch handler (prepare, then store) for a hot path, with the same guarantees.
 
 A process binds its handlers in one typed table, ``{event type: Handler(payload
 model, handle)}``; ``EventConsumer`` consumes one topic in a consumer group
