@@ -13,10 +13,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
-from sendfx_shared.events.core import WorkspaceRole
+from sendfx_shared.events.core import SubscriptionStatus, UserRole, WorkspaceRole
 
-SubscriptionStatus = Literal["trialing", "active", "past_due", "canceled"]
-PlatformRole = Literal["user", "admin"]
+PlatformRole = UserRole
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _BIGINT_MAX = 2**63 - 1

@@ -17,7 +17,11 @@ from typing import Any, Final
 
 from asyncpg.pgproto.pgproto import UUID as WireUUID
 
-from sendfx_shared.events.core import USAGE_THRESHOLD_CROSSED, UsageThresholdCrossed
+from sendfx_shared.events.core import (
+    USAGE_INGESTOR_SOURCE,
+    USAGE_THRESHOLD_CROSSED,
+    UsageThresholdCrossed,
+)
 from sendfx_shared.events.envelope import new_event
 from sendfx_shared.outbox.postgres import PostgresOutbox, enqueue_many
 from sendfx_shared.topics import CORE_EVENTS
@@ -25,7 +29,6 @@ from usage_ingestor.db import Connection
 from usage_ingestor.pricing import PriceBook
 from usage_ingestor.validation import UsageEvent
 
-INGESTOR_SOURCE: Final = "/sendfx/usage-ingestor"
 # usage-ingestor's own outbox (migrations/0003), relayed by usage-ingestor only.
 USAGE_OUTBOX: Final = PostgresOutbox(
     table="core.usage_outbox",
@@ -249,7 +252,7 @@ def threshold_event_id(crossed: UsageThresholdCrossed) -> str:
 async def _announce(conn: Connection, crossed: list[UsageThresholdCrossed]) -> None:
     events = [
         new_event(
-            source=INGESTOR_SOURCE,
+            source=USAGE_INGESTOR_SOURCE,
             type=USAGE_THRESHOLD_CROSSED,
             data=item,
             subject=str(item.workspace_id),

@@ -1,9 +1,9 @@
-"""Data of the ``core.events`` topic that other services act on.
+"""``core.events``: every type published there, its payload and its producers.
 
-core-api (and the usage-ingestor, for ``usage.*``) publish these; feature-api
-keeps its read model of workspaces, members and quotas from them. Types not
-modelled here are still published (every state change has an event) and are
-ignored by consumers that do not need them.
+core-api publishes the core domain's changes, usage-ingestor the ``usage.*``
+types; feature-api keeps its read model of workspaces, members and quotas from
+them, usage-ingestor each workspace's quota. A consumer skips the types it
+does not keep.
 """
 
 import uuid
@@ -11,7 +11,12 @@ from typing import Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+CORE_API_SOURCE: Final = "/sendfx/core-api"
+USAGE_INGESTOR_SOURCE: Final = "/sendfx/usage-ingestor"
+
 WorkspaceRole = Literal["owner", "admin", "member"]
+UserRole = Literal["user", "admin"]
+SubscriptionStatus = Literal["trialing", "active", "past_due", "canceled"]
 
 USER_CREATED: Final = "user.created"
 USER_UPDATED: Final = "user.updated"
@@ -23,6 +28,8 @@ WORKSPACE_MEMBER_ROLE_CHANGED: Final = "workspace_member.role_changed"
 WORKSPACE_MEMBER_REMOVED: Final = "workspace_member.removed"
 TIER_CREATED: Final = "tier.created"
 TIER_UPDATED: Final = "tier.updated"
+TIER_DELETED: Final = "tier.deleted"
+BILLING_ACCOUNT_CREATED: Final = "billing_account.created"
 BILLING_ACCOUNT_UPDATED: Final = "billing_account.updated"
 SUBSCRIPTION_CREATED: Final = "subscription.created"
 SUBSCRIPTION_CHANGED: Final = "subscription.changed"
@@ -67,7 +74,7 @@ class SubscriptionChanged(_CoreData):
     subscription_id: uuid.UUID
     workspace_id: uuid.UUID
     tier_code: str
-    status: Literal["trialing", "active", "past_due", "canceled"]
+    status: SubscriptionStatus
     limits: TierLimits = TierLimits()
     current_period_start: AwareDatetime | None = None
     current_period_end: AwareDatetime | None = None
@@ -85,3 +92,34 @@ class UsageThresholdCrossed(_CoreData):
     tokens_used: int = Field(ge=0)
     limit: int = Field(ge=0)
     tier_code: str | None = None
+
+
+class UserChanged(_CoreData):
+    """Data of ``user.created`` / ``user.updated``."""
+
+    user_id: uuid.UUID
+    email: str
+    name: str
+    role: str
+    is_active: bool
+
+
+class TierChanged(_CoreData):
+    """Data of ``tier.created`` / ``tier.updated`` / ``tier.deleted``."""
+
+    tier_id: uuid.UUID
+    code: str
+    name: str
+    price_monthly: str
+    limits: TierLimits
+    is_active: bool
+
+
+class BillingAccountChanged(_CoreData):
+    """Data of ``billing_account.created`` / ``billing_account.updated``."""
+
+    billing_account_id: uuid.UUID
+    workspace_id: uuid.UUID
+    email: str | None
+    country: str | None
+    stripe_customer_id: str | None

@@ -11,6 +11,9 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# feature-api publishes feature.events and openai.call.completed under it.
+FEATURE_API_SOURCE: Final = "/sendfx/feature-api"
+
 FLOW_CREATED: Final = "flow.created"
 FLOW_UPDATED: Final = "flow.updated"
 FLOW_DELETED: Final = "flow.deleted"

@@ -5,6 +5,7 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 MIGRATOR_CORE_RECORD_TYPE: Final = "migrator.core-record"
+MIGRATOR_SOURCE: Final = "/sendfx/migrator"
 
 LegacyCollection = Literal[
     "tiers",

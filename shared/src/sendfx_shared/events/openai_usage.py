@@ -5,7 +5,11 @@ from typing import Final, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt, model_validator
 
-OPENAI_CALL_COMPLETED_TYPE: Final = "openai.call.completed"
+from sendfx_shared.topics import OPENAI_CALL_COMPLETED
+
+# The type is named like its topic. Its producer here is feature-api
+# (FEATURE_API_SOURCE); any service that calls OpenAI may publish it.
+OPENAI_CALL_COMPLETED_TYPE: Final = OPENAI_CALL_COMPLETED
 
 
 class OpenAICallCompleted(BaseModel):

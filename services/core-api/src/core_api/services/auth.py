@@ -5,11 +5,12 @@ import asyncpg
 
 from core_api import passwords
 from core_api.db import Db, reading, transaction
-from core_api.events import UserChanged, emit
+from core_api.events import emit
 from core_api.repositories import users as users_repo
 from core_api.schemas import MeUpdateIn, RegisterIn, TokenOut, UserOut
 from sendfx_shared.auth import Principal, issue_access_token
 from sendfx_shared.events import core as core_events
+from sendfx_shared.events.core import UserChanged
 from sendfx_shared.problems import NotFound, Unauthorized
 from sendfx_shared.settings import AuthSettings
 

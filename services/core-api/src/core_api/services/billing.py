@@ -3,12 +3,13 @@ import uuid
 import asyncpg
 
 from core_api.db import reading, transaction
-from core_api.events import BILLING_ACCOUNT_CREATED, BillingAccountChanged, emit
+from core_api.events import emit
 from core_api.repositories import billing as billing_repo
 from core_api.schemas import BillingAccountIn, BillingAccountOut
 from core_api.services.access import workspace_access
 from sendfx_shared.auth import Principal
 from sendfx_shared.events import core as core_events
+from sendfx_shared.events.core import BILLING_ACCOUNT_CREATED, BillingAccountChanged
 from sendfx_shared.problems import NotFound
 
 

@@ -4,13 +4,14 @@ from typing import Any
 import asyncpg
 
 from core_api.db import Db, reading, transaction
-from core_api.events import TIER_DELETED, TierChanged, emit
+from core_api.events import emit
 from core_api.repositories import tiers as tiers_repo
 from core_api.repositories import workspaces as workspaces_repo
 from core_api.repositories.paging import page_of, parse_cursor
 from core_api.schemas import TierIn, TierLimitsOut, TierOut, TierUpdateIn
 from core_api.services.workspaces import limits_of, workspace_changed
 from sendfx_shared.events import core as core_events
+from sendfx_shared.events.core import TIER_DELETED, TierChanged
 from sendfx_shared.pagination import Page
 from sendfx_shared.problems import NotFound
 

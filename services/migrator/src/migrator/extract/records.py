@@ -15,9 +15,12 @@ from bson import json_util
 from bson.objectid import ObjectId
 
 from sendfx_shared.events.envelope import rfc3339
-from sendfx_shared.events.migrator import MIGRATOR_CORE_RECORD_TYPE, LegacyCollection
+from sendfx_shared.events.migrator import (
+    MIGRATOR_CORE_RECORD_TYPE,
+    MIGRATOR_SOURCE,
+    LegacyCollection,
+)
 
-SOURCE: Final = "/sendfx/migrator"
 _EVENT_NAMESPACE: Final = uuid.UUID("0d3f6a8e-2b4c-5d1e-9f7a-3c5b8e1d2a4f")
 _JSON_OPTIONS: Final = json_util.RELAXED_JSON_OPTIONS
 
@@ -52,7 +55,7 @@ def encode_record(
         '{"specversion":"1.0","id":',
         json.dumps(event_id(collection, legacy_id, document_json)),
         ',"source":',
-        json.dumps(SOURCE),
+        json.dumps(MIGRATOR_SOURCE),
         ',"type":',
         json.dumps(MIGRATOR_CORE_RECORD_TYPE),
         ',"time":',

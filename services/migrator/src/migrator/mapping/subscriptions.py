@@ -5,12 +5,13 @@ An unknown ``status`` is rejected: a billing state must not be guessed
 before it starts is rejected too.
 """
 
-from typing import Any, Final
+from typing import Any, Final, get_args
 
 from migrator.mapping.ejson import Unmappable, boolean, object_id, text, timestamp
 from migrator.mapping.rows import MappedRow, Ref, created_and_updated, required, row_id
+from sendfx_shared.events.core import SubscriptionStatus
 
-STATUSES: Final = frozenset({"trialing", "active", "past_due", "canceled"})
+STATUSES: Final = frozenset(get_args(SubscriptionStatus))
 _SPELLINGS: Final = {"cancelled": "canceled", "past-due": "past_due", "pastdue": "past_due"}
 
 

@@ -6,7 +6,7 @@ same user (after an email merge) cannot both exist: the second is rejected
 by the load with the constraint it broke.
 """
 
-from typing import Any, Final
+from typing import Any, Final, get_args
 
 from migrator.mapping.ejson import object_id
 from migrator.mapping.rows import (
@@ -17,8 +17,9 @@ from migrator.mapping.rows import (
     role_or_least_privilege,
     row_id,
 )
+from sendfx_shared.events.core import WorkspaceRole
 
-ROLES: Final = frozenset({"owner", "admin", "member"})
+ROLES: Final = frozenset(get_args(WorkspaceRole))
 
 
 def map_workspace_member(legacy_id: str, document: dict[str, Any]) -> MappedRow:
