@@ -61,20 +61,14 @@ def test_an_ai_reply_shows_up_in_the_workspace_usage(
     assert created.status_code == 201, created.text
     workspace_id = created.json()["id"]
 
-    def create_conversation() -> dict[str, Any] | None:
-        # feature-api learns the workspace from core.events: 404 until then
-        answer = gw.post(
-            f"/api/workspaces/{workspace_id}/conversations",
-            json={"title": "hello"},
-            headers=admin_headers,
-        )
-        if answer.status_code == 404:
-            return None
-        assert answer.status_code == 201, answer.text
-        body: dict[str, Any] = answer.json()
-        return body
-
-    conversation = eventually(create_conversation, "feature-api knowing the workspace")
+    # the very next request, on the other service: no retry (read-your-writes)
+    answer = gw.post(
+        f"/api/workspaces/{workspace_id}/conversations",
+        json={"title": "hello"},
+        headers=admin_headers,
+    )
+    assert answer.status_code == 201, answer.text
+    conversation: dict[str, Any] = answer.json()
     assert conversation["workspace_id"] == workspace_id
 
     message = gw.post(

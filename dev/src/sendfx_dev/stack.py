@@ -361,9 +361,7 @@ class Stack:
             "kafka": self._kafka,
             "mongodb": self._mongodb,
             "fake-openai": self._fake_openai,
-            "core-api": lambda: self._service(
-                "core-api", "core_api.main", self.config.core_api_port
-            ),
+            "core-api": self._core_api,
             "usage-ingestor": lambda: self._service(
                 "usage-ingestor", "usage_ingestor.main", self.config.usage_ingestor_port
             ),
@@ -373,6 +371,17 @@ class Stack:
             "gateway": self._gateway,
         }
         return handlers[component]()
+
+    def _core_api(self) -> Result:
+        result = self._service("core-api", "core_api.main", self.config.core_api_port)
+        if result.outcome in ("started", "reused"):
+            # The migrator is a command with no start-up of its own: its schema
+            # (which references core-api's tables) is migrated here, as its role.
+            database = self.config.postgres_url.rpartition("/")[2].partition("?")[0]
+            asyncio.run(
+                provision_database(self.config.postgres_url, database, migrate=("migrator",))
+            )
+        return result
 
     def _reuse(self, component: str, healthy: Callable[[], bool], url: str) -> Result | None:
         """Our own process still running and healthy: keep it. Stale record: drop it."""
@@ -458,14 +467,13 @@ class Stack:
         return result
 
     def _provision_postgres(self, url: str) -> None:
-        """The roles and schemas every process needs (idempotent). core-api and
-        usage-ingestor apply their own migrations at start-up; the migrator is a
-        command with no start-up, so its schema is migrated here, as its role."""
+        """The roles and schemas every process needs (idempotent); each service
+        then applies its own migrations at start-up, as its own role."""
         base, _, tail = url.rpartition("/")
         database = tail.partition("?")[0]
         try:
             asyncio.run(create_database(f"{base}/postgres", database))
-            asyncio.run(provision_database(url, database, migrate=("migrator",)))
+            asyncio.run(provision_database(url, database, migrate=()))
         except Exception as exc:
             raise ComponentFailed(
                 "postgres",

@@ -70,9 +70,14 @@ def test_the_console_script_serves_health_and_openapi(sendfx_infra: Any, fake_op
         while time.monotonic() < deadline and process.poll() is None:
             try:
                 health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
             except httpx.TransportError:
                 time.sleep(0.2)
+                continue
+            if health.status_code == 200:
+                break
+            # ready only once its core.events projection has caught up
+            assert health.json()["type"].endswith("/not-ready"), health.text
+            time.sleep(0.2)
         assert health is not None and health.status_code == 200, process.stderr
         assert health.json()["service"] == "feature-api"
         document = httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=5).json()

@@ -8,6 +8,7 @@ from typing import Final
 from pydantic import BaseModel
 
 from core_api.db import Db
+from core_api.published import record_emitted
 from sendfx_shared.events.core import CORE_API_SOURCE
 from sendfx_shared.events.envelope import new_event
 from sendfx_shared.outbox.postgres import PostgresOutbox, enqueue
@@ -23,4 +24,7 @@ async def emit(connection: Db, event_type: str, key: uuid.UUID, data: BaseModel)
     """Write the event to the outbox, in the caller's transaction; keyed by the
     aggregate id (the workspace for anything scoped to one)."""
     event = new_event(source=CORE_API_SOURCE, type=event_type, data=data, subject=str(key))
-    await enqueue(connection, CORE_API_OUTBOX, topic=CORE_EVENTS, key=str(key), event=event)
+    row_id = await enqueue(
+        connection, CORE_API_OUTBOX, topic=CORE_EVENTS, key=str(key), event=event
+    )
+    record_emitted(row_id)

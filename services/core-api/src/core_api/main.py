@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from core_api.events import CORE_API_OUTBOX
 from core_api.migrations import CORE_API_MIGRATIONS
+from core_api.published import AnswerWhenPublished
 from core_api.repositories.price_file import insert_missing_prices, read_price_file
 from core_api.routes import (
     auth,
@@ -103,6 +104,7 @@ def create_app(settings: CoreApiSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.auth_settings = settings
     install_common(app)
+    app.add_middleware(AnswerWhenPublished, within_seconds=settings.publish_wait_seconds)
     for module in (
         health,
         auth,

@@ -33,6 +33,10 @@ class CoreApiSettings(ServiceSettings, PostgresSettings):
     outbox_poll_interval: float = Field(
         default=1.0, gt=0, validation_alias=AliasChoices("CORE_API_OUTBOX_POLL_SECONDS")
     )
+    # How long a write's answer waits for its events to be on the bus (published.py).
+    publish_wait_seconds: float = Field(
+        default=2.0, ge=0, validation_alias=AliasChoices("CORE_API_PUBLISH_WAIT_SECONDS")
+    )
     outbox_max_attempts: int = Field(
         default=8, ge=1, validation_alias=AliasChoices("CORE_API_OUTBOX_MAX_ATTEMPTS")
     )

@@ -12,6 +12,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from feature_api.context import AppContext
+from feature_api.fresh import ServeWhenCurrent
 from feature_api.openai_gateway import OpenAIGateway
 from feature_api.projection import CoreEventsProjection
 from feature_api.routes import (
@@ -82,6 +83,7 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
     )
     app.state.auth_settings = settings
     install_common(app)
+    app.add_middleware(ServeWhenCurrent, within_seconds=settings.consistency_wait_seconds)
     for module in (health, flows, flow_builder, conversations, knowledge, admin_settings, ai):
         app.include_router(module.router)
     return app

@@ -42,6 +42,10 @@ class FeatureSettings(ServiceSettings, MongoSettings):
     projection_enabled: bool = Field(
         default=True, validation_alias=AliasChoices("FEATURE_API_PROJECTION")
     )
+    # How long a request waits for the core.events projection to be current (fresh.py).
+    consistency_wait_seconds: float = Field(
+        default=2.0, ge=0, validation_alias=AliasChoices("FEATURE_API_CONSISTENCY_WAIT_SECONDS")
+    )
     projection_group_id: str = Field(
         default="feature-api.core-projection",
         validation_alias=AliasChoices("FEATURE_API_PROJECTION_GROUP"),

@@ -18,7 +18,9 @@ and, for each record in partition order:
 Any other failure (the store or the broker away) stops the batch uncommitted;
 the runner reconnects after a pause and the records come again, which the
 handlers absorb (they are idempotent by event id or version). ``caught_up`` is
-set once the consumer has reached the end offsets it saw when it joined.
+set once the consumer has reached the end offsets it saw when it joined;
+``wait_handled_to_now`` waits until every record on the topic at the time of
+the call has been handled (a bounded wait, for read-your-writes).
 """
 
 import asyncio
@@ -129,6 +131,9 @@ class EventConsumer:
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
         self._catch_up_to: dict[TopicPartition, int] | None = None
+        # partition -> next offset not yet handled, and who waits for it to move
+        self._handled: dict[TopicPartition, int] = {}
+        self._progress = asyncio.Condition()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=self._name)
@@ -164,12 +169,47 @@ class EventConsumer:
         self._consumer = consumer
         await consumer.start()
         while True:
-            batches = await consumer.getmany(timeout_ms=500, max_records=500)
+            # Everything fetched so far is handled: the positions are the frontier.
+            await self._advance({tp: await consumer.position(tp) for tp in consumer.assignment()})
+            batches = await consumer.getmany(timeout_ms=200, max_records=500)
             for partition, records in batches.items():
                 for record in records:
                     await self._handle(record)
+                    await self._advance({partition: record.offset + 1})
                 await consumer.commit({partition: records[-1].offset + 1})
             await self._check_caught_up(consumer)
+
+    async def _advance(self, handled: dict[TopicPartition, int]) -> None:
+        async with self._progress:
+            self._handled.update(handled)
+            self._progress.notify_all()
+
+    async def wait_handled_to_now(self, timeout: float) -> bool:
+        """Waits (at most ``timeout`` s) until every record the topic holds now
+        has been handled; False when that did not happen in time."""
+        consumer = self._consumer
+        if consumer is None or not consumer.assignment():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.caught_up.wait(), timeout)
+            consumer = self._consumer
+            if consumer is None or not consumer.assignment():
+                return False
+        try:
+            ends = await asyncio.wait_for(
+                consumer.end_offsets(list(consumer.assignment())), timeout
+            )
+        except Exception:  # the broker away: nothing newer can be known
+            return False
+
+        def reached() -> bool:
+            return all(self._handled.get(tp, -1) >= end for tp, end in ends.items())
+
+        try:
+            async with self._progress:
+                await asyncio.wait_for(self._progress.wait_for(reached), timeout)
+        except TimeoutError:
+            return False
+        return True
 
     async def _check_caught_up(self, consumer: AIOKafkaConsumer) -> None:
         if self.caught_up.is_set():

@@ -1,6 +1,6 @@
 """Liveness and readiness: up when the feature database answers."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pymongo.errors import PyMongoError
 
 from feature_api.context import Ctx
@@ -10,11 +10,15 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-async def healthz(ctx: Ctx) -> dict[str, str]:
+async def healthz(ctx: Ctx, request: Request) -> dict[str, str]:
     try:
         await ctx.store.db.command("ping")
     except PyMongoError as exc:
         raise ProblemError(
             503, "the feature database does not answer", kind="store-unavailable"
         ) from exc
+    projection = getattr(request.app.state, "projection", None)
+    if projection is not None and not projection.caught_up.is_set():
+        # not ready: a workspace just created might not be known yet
+        raise ProblemError(503, "the core.events projection is still catching up", kind="not-ready")
     return {"status": "ok", "service": ctx.settings.service_name}
