@@ -13,7 +13,7 @@ ARGS ?=
 MYPY_TARGETS := shared/src dev/src $(wildcard services/*/src)
 
 .PHONY: install up down restart status logs test e2e lint format \
-        bench-core bench-ingest bench-feature bench-migrate bench-up clean
+        bench-core bench-ingest bench-feature bench-migrate bench-up bench-consistency clean
 
 ## install: uv (if missing), the locked workspace into .venv, nginx (if missing)
 install:
@@ -71,6 +71,10 @@ bench-feature: install
 
 bench-migrate: install
 	$(BIN)/python bench/migrate.py $(ARGS)
+
+## bench-consistency: create a workspace → first feature-api call, p50/p99
+bench-consistency: install
+	$(BIN)/python bench/consistency.py $(ARGS)
 
 ## bench-up: wall time of the whole local stack up (cold, warm) and down
 bench-up: install

@@ -165,6 +165,9 @@ class EventConsumer:
             group_id=self._group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            # An event is handled within milliseconds of its arrival (the
+            # default lets the broker hold a fetch for half a second).
+            fetch_max_wait_ms=20,
         )
         self._consumer = consumer
         await consumer.start()
