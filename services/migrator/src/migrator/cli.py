@@ -318,9 +318,12 @@ def reset_factory(
         bool, typer.Option("--yes-i-know", help="Really delete; else only show what would go.")
     ] = False,
 ) -> None:
-    """Delete all core rows and feature data, keeping admin@sendfx.ai and adminlogsettings.
+    """Delete all core rows, feature data and migrator state, keeping admin@sendfx.ai.
 
-    An operator command: needs PostgreSQL (POSTGRES_URL) and MongoDB (MONGO_URL).
+    The migrator's state is its aliases, pending records, rejects, load's stored
+    offsets and extract's checkpoints: afterwards extract and load start a fresh
+    migration. An operator command: needs PostgreSQL (POSTGRES_URL) and MongoDB
+    (MONGO_URL; LEGACY_MONGO_URL for the checkpoints, if elsewhere).
     """
     from migrator.reset import run_reset
 
