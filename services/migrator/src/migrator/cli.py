@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar, cast
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 from rich.table import Table
@@ -201,6 +202,8 @@ def _load_report(summary: Any, title: str, show: int) -> None:
     )
     if max(len(summary.rejects), len(summary.merges)) > show:
         console.print(f"(first {show} of each listed; --show N for more)")
+    for note in summary.notes:
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
 
 
 ShowOption = Annotated[int, typer.Option(help="List at most this many merges and rejects.")]
@@ -211,15 +214,24 @@ def load(
     follow: Annotated[
         bool, typer.Option(help="Keep consuming until SIGTERM/SIGINT; else stop at the end.")
     ] = False,
+    reset_offsets: Annotated[
+        bool,
+        typer.Option(
+            "--reset-offsets",
+            help="Forget the stored position and load the topic from its beginning "
+            "(for a topic re-created since the last load).",
+        ),
+    ] = False,
     show: ShowOption = 20,
 ) -> None:
     """Upsert the records of migrator.core-records into the core tables.
 
-    Needs PostgreSQL (POSTGRES_URL) and Kafka only. Continues from the offsets
+    Needs PostgreSQL (POSTGRES_URL) and Kafka only. Continues from the position
     of the last load (kept in PostgreSQL); by default stops at the end of the
-    topic as seen at the start.
+    topic as seen at the start. Refuses (exit 3, nothing read) a stored position
+    that does not belong to the topic, e.g. one re-created since.
     """
-    from migrator.load import run_load
+    from migrator.load import NotThisTopic, run_load
 
     settings = _settings(lambda: load_settings("load"))
 
@@ -229,9 +241,19 @@ def load(
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         with _bars() as bars:
-            return await run_load(settings, follow=follow, stop=stop, progress=_Bars(bars))
+            return await run_load(
+                settings,
+                follow=follow,
+                stop=stop,
+                progress=_Bars(bars),
+                reset_offsets=reset_offsets,
+            )
 
-    summary = _run(main)
+    try:
+        summary = _run(main)
+    except NotThisTopic as exc:
+        console.print(f"[red]refusing to load:[/red] {escape(str(exc))}")
+        raise typer.Exit(3) from exc
     _load_report(summary, f"load ← {summary.topic}", show)
 
 
@@ -249,7 +271,9 @@ def replay(
 ) -> None:
     """Re-consume migrator.core-records and re-apply it; the rows come out the same.
 
-    Needs PostgreSQL and Kafka only. Does not move the offsets of `load`.
+    Needs PostgreSQL and Kafka only. Does not move the position of `load`,
+    unless that does not belong to the topic and the replay reads all of it
+    (no --since, no --collections): then the next load continues after it.
     """
     from migrator.load import run_replay
 

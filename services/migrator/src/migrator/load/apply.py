@@ -10,13 +10,14 @@ record that cannot be mapped, or that a constraint refuses, goes to
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import asyncpg
 
-from migrator.load import contested, store
+from migrator.load import contested, position, store
+from migrator.load.position import LastApplied
 from migrator.load.store import Key
 from migrator.mapping import TABLES, MappedRow, TableSpec, Unmappable, map_record
 from migrator.mapping.rows import merged_tier, missing_parent
@@ -74,10 +75,10 @@ async def apply_batch(
     records: Iterable[Incoming],
     *,
     topic: str | None = None,
-    offsets: dict[int, int] | None = None,
+    positions: Mapping[int, LastApplied] | None = None,
 ) -> BatchOutcome:
     """Upsert ``records`` (plus every record still waiting for a parent) and,
-    in the same transaction, the consumer offsets they were read up to."""
+    in the same transaction, the position they were read up to."""
     async with connection.transaction():
         await connection.execute("SET LOCAL sendfx.keep_updated_at = 'on'")
         documents: dict[Key, dict[str, Any]] = {}
@@ -118,8 +119,8 @@ async def apply_batch(
         await store.reject(connection, work.rejects)
         await store.settle(connection, work.migrated, rejected=False)
         await store.settle(connection, [(r[0], r[1]) for r in work.rejects], rejected=True)
-        if topic is not None and offsets:
-            await store.save_offsets(connection, topic, offsets)
+        if topic is not None and positions:
+            await position.save(connection, topic, positions)
         outcome.migrated.update(key[0] for key in work.migrated)
         outcome.waiting.update(waiting.collection for waiting in work.waiting)
         outcome.rejected.update(reject[0] for reject in work.rejects)

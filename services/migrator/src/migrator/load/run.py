@@ -1,4 +1,11 @@
-"""``migrator load`` and ``migrator replay``: the topic → the core tables."""
+"""``migrator load`` and ``migrator replay``: the topic → the core tables.
+
+``load`` continues from the position it stored, once it has checked that the
+position belongs to the topic (see :mod:`migrator.load.position`); it refuses
+to read from a position that does not, unless told to start over
+(``reset_offsets``). A ``replay`` of the whole topic applies every record, so
+it takes such a position over instead: the next load continues after it.
+"""
 
 import asyncio
 from collections.abc import Iterable
@@ -7,9 +14,10 @@ from datetime import datetime
 
 import asyncpg
 
-from migrator.load import store
+from migrator.load import position, store
 from migrator.load.apply import BatchOutcome, apply_batch
 from migrator.load.consume import Poll, RecordReader, drain, prefetched
+from migrator.load.position import NotThisTopic
 from migrator.progress import NullProgress, Progress
 from migrator.runtime import fewer_collections
 from migrator.settings import LoadSettings
@@ -34,6 +42,8 @@ class LoadSummary:
     merges: list[tuple[str, str, str]] = field(default_factory=list)
     # Per collection: records still waiting for a parent (also among the rejects).
     waiting: dict[str, int] = field(default_factory=dict)
+    # What became of load's stored position, for the operator.
+    notes: list[str] = field(default_factory=list)
 
 
 class _Loader:
@@ -61,7 +71,7 @@ class _Loader:
                     self.connection,
                     poll.records,
                     topic=self.summary.topic if self.keep_offsets else None,
-                    offsets=poll.next_offsets,
+                    positions=poll.last,
                 )
                 break
             except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):
@@ -111,6 +121,47 @@ async def _open(settings: LoadSettings) -> tuple[asyncpg.Connection, RecordReade
     return connection, reader
 
 
+async def _resume(
+    connection: asyncpg.Connection, reader: RecordReader, summary: LoadSummary, *, reset: bool
+) -> None:
+    """Seek to the stored position, once it is known to belong to the topic
+    (with ``reset``, forget it first: the whole topic is read)."""
+    if reset and (dropped := await position.forget(connection, reader.topic)):
+        summary.notes.append(
+            f"stored position forgotten ({dropped} partitions): read from the beginning"
+        )
+    stored = await position.stored(connection, reader.topic)
+    if problems := await position.problems(reader, stored):
+        raise NotThisTopic(reader.topic, problems)
+    await reader.seek({p: s.next_offset for p, s in stored.items()})
+
+
+async def _take_over(
+    connection: asyncpg.Connection, reader: RecordReader, summary: LoadSummary, *, whole: bool
+) -> bool:
+    """Whether a replay stores its position for the next load: only when it
+    reads the whole topic and load's stored position does not belong to it."""
+    problems = await position.problems(reader, await position.stored(connection, reader.topic))
+    if not problems:
+        return False
+    if not whole:
+        summary.notes.append(
+            "load's stored position does not belong to this topic ("
+            + "; ".join(problems)
+            + "): left as it is, since this replay does not read every record; "
+            "`migrator replay --from-beginning` (every collection) or "
+            "`migrator load --reset-offsets` replaces it"
+        )
+        return False
+    await position.forget(connection, reader.topic)
+    summary.notes.append(
+        "load's stored position did not belong to this topic ("
+        + "; ".join(problems)
+        + "): replaced by this replay's, so the next load continues after it"
+    )
+    return True
+
+
 async def _total(reader: RecordReader) -> int:
     ends = await reader.end_offsets()
     positions = await reader.positions()
@@ -123,14 +174,13 @@ async def _load(
     follow: bool = False,
     stop: asyncio.Event | None = None,
     progress: Progress | None = None,
+    reset_offsets: bool = False,
 ) -> LoadSummary:
-    """Consume from where the last load stopped (offsets kept in PostgreSQL) to
-    the end offsets seen at the start, or, with ``follow``, until ``stop``."""
     progress = progress or NullProgress()
     connection, reader = await _open(settings)
     summary = LoadSummary(reader.topic)
     try:
-        await reader.seek(await store.stored_offsets(connection, reader.topic))
+        await _resume(connection, reader, summary, reset=reset_offsets)
         loader = _Loader(settings, connection, summary, progress, keep_offsets=True)
         progress.start(_TASK, None if follow else await _total(reader))
         if not follow:
@@ -145,7 +195,7 @@ async def _load(
             if not reader.partitions:  # the topic does not exist yet
                 await asyncio.sleep(1)
                 await reader.start()
-                await reader.seek(await store.stored_offsets(connection, reader.topic))
+                await _resume(connection, reader, summary, reset=False)
                 continue
             poll = await reader.poll(settings.load_batch_size, 500)
             if poll.seen:
@@ -176,8 +226,10 @@ async def _replay(
     connection, reader = await _open(settings)
     summary = LoadSummary(reader.topic)
     try:
+        whole = since is None and not collections
+        take_over = await _take_over(connection, reader, summary, whole=whole)
         await reader.seek({})
-        loader = _Loader(settings, connection, summary, progress, keep_offsets=False)
+        loader = _Loader(settings, connection, summary, progress, keep_offsets=take_over)
         progress.start(_TASK, await _total(reader))
         polls = drain(
             reader,
@@ -201,11 +253,16 @@ async def run_load(
     follow: bool = False,
     stop: asyncio.Event | None = None,
     progress: Progress | None = None,
+    reset_offsets: bool = False,
 ) -> LoadSummary:
     """Consume from where the last load stopped (offsets kept in PostgreSQL) to
-    the end offsets seen at the start, or, with ``follow``, until ``stop``."""
+    the end offsets seen at the start, or, with ``follow``, until ``stop``.
+    Raises :class:`NotThisTopic`, having read nothing, when the stored position
+    does not belong to the topic; ``reset_offsets`` forgets it first."""
     with fewer_collections():
-        return await _load(settings, follow=follow, stop=stop, progress=progress)
+        return await _load(
+            settings, follow=follow, stop=stop, progress=progress, reset_offsets=reset_offsets
+        )
 
 
 async def run_replay(
@@ -216,6 +273,8 @@ async def run_replay(
     progress: Progress | None = None,
 ) -> LoadSummary:
     """Re-apply the topic from the beginning (or from records published at or
-    after ``since``); idempotent upserts make every replay leave the same rows."""
+    after ``since``); idempotent upserts make every replay leave the same rows.
+    Load's stored position stays as it is, unless it does not belong to the
+    topic and the replay reads all of it: then the replay's replaces it."""
     with fewer_collections():
         return await _replay(settings, since=since, collections=collections, progress=progress)

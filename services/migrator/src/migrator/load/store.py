@@ -1,4 +1,4 @@
-"""The SQL of the load side: batched upserts, parents, pending, rejects, offsets.
+"""The SQL of the load side: batched upserts, parents, pending, rejects.
 
 Every statement takes whole batches (COPY, arrays, joined keys), so a batch of
 thousands of records costs a handful of round trips.
@@ -341,29 +341,6 @@ async def reject_pending(connection: asyncpg.Connection, older_than_seconds: flo
         older_than_seconds,
     )
     return int(result.split()[-1])
-
-
-async def stored_offsets(connection: asyncpg.Connection, topic: str) -> dict[int, int]:
-    rows = await connection.fetch(
-        "SELECT partition, next_offset FROM migrator.consumer_offsets WHERE topic = $1", topic
-    )
-    return {r["partition"]: r["next_offset"] for r in rows}
-
-
-async def save_offsets(connection: asyncpg.Connection, topic: str, offsets: dict[int, int]) -> None:
-    if not offsets:
-        return
-    await connection.execute(
-        """
-        INSERT INTO migrator.consumer_offsets (topic, partition, next_offset)
-        SELECT $1, p, o FROM unnest($2::int4[], $3::int8[]) AS x(p, o)
-        ON CONFLICT (topic, partition) DO UPDATE
-            SET next_offset = EXCLUDED.next_offset, updated_at = now()
-        """,
-        topic,
-        list(offsets),
-        list(offsets.values()),
-    )
 
 
 async def merged_users(connection: asyncpg.Connection) -> list[tuple[str, str, str]]:
