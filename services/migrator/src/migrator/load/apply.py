@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import asyncpg
 
-from migrator.load import contested, position, store
+from migrator.load import aliases, contested, position, store
 from migrator.load.position import LastApplied
 from migrator.load.store import Key
 from migrator.mapping import TABLES, MappedRow, TableSpec, Unmappable, map_record
@@ -155,7 +155,7 @@ async def _write_collection(
         )
     if spec.collection == "users":
         # Every account of a written row, merged ones included, is migrated.
-        await store.upsert_aliases(
+        await aliases.upsert_aliases(
             connection,
             [
                 (row.legacy_id, row.id, row.values["email"], row.values["created_at"])
@@ -177,7 +177,7 @@ async def _settle_tiers(
     the others are rejected naming it (their references resolve to its row).
     A holder from an earlier batch that an older tier displaces becomes a
     reject here too, so the outcome does not depend on the arrival order."""
-    await store.upsert_tier_aliases(
+    await aliases.upsert_tier_aliases(
         connection,
         [
             (
@@ -192,7 +192,7 @@ async def _settle_tiers(
         ],
     )
     arrived = {row.legacy_id for row in rows}
-    for alias in await store.tier_holders(connection, sorted(written)):
+    for alias in await aliases.tier_holders(connection, sorted(written)):
         if alias.legacy_id == alias.kept:
             if alias.legacy_id in arrived:
                 work.migrated.append(("tiers", alias.legacy_id))

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import asyncpg
 
-from migrator.load import position, store
+from migrator.load import aliases, position, store
 from migrator.load.apply import BatchOutcome, apply_batch
 from migrator.load.consume import Poll, RecordReader, drain, prefetched
 from migrator.load.position import NotThisTopic
@@ -107,7 +107,7 @@ class _Loader:
         if reject_waiting:
             await store.reject_pending(self.connection)
         self.summary.rejects = await store.rejects_report(self.connection)
-        self.summary.merges = await store.merged_users(self.connection)
+        self.summary.merges = await aliases.merged_users(self.connection)
         self.summary.waiting = await store.waiting_counts(self.connection)
         self.progress.finish(_TASK)
 

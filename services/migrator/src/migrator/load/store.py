@@ -5,7 +5,6 @@ thousands of records costs a handful of round trips.
 """
 
 import json
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -13,10 +12,10 @@ from typing import Any, Final
 
 import asyncpg
 
+from migrator.load import aliases
 from migrator.mapping import TABLES, TableSpec
 
 Key = tuple[str, str]
-_ALIAS_STAGE = "migrator_stage_user_aliases"
 # Collections whose rows are identified by a value (email, code) rather than
 # the legacy id: every legacy id → the row, in (table, row id column).
 ALIASES: Final[dict[str, tuple[str, str]]] = {
@@ -32,15 +31,6 @@ class Waiting:
     document: dict[str, Any]
     reason: str
     parent: Key
-
-
-@dataclass(frozen=True)
-class TierAlias:
-    legacy_id: str
-    kept: str  # the legacy id of the tier holding the row (the oldest)
-    code: str
-    document: dict[str, Any]
-    reported: str | None  # its reason in core.migration_rejects, if there
 
 
 def _joined(values: Iterable[str]) -> str:
@@ -66,10 +56,7 @@ async def prepare_staging(connection: asyncpg.Connection) -> None:
         await connection.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {stage_of(spec)} ({columns}) ON COMMIT DELETE ROWS"
         )
-    await connection.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {_ALIAS_STAGE} (legacy_id text, user_id uuid, "
-        "email text, created_at timestamptz) ON COMMIT DELETE ROWS"
-    )
+    await aliases.prepare_staging(connection)
 
 
 @cache
@@ -153,79 +140,6 @@ async def upsert_rows(
         await connection.execute(upsert_sql(spec))
         return {}
     return {r["legacy_id"]: r["missing"] for r in await connection.fetch(upsert_sql(spec))}
-
-
-async def upsert_aliases(
-    connection: asyncpg.Connection, aliases: Sequence[tuple[str, uuid.UUID, str, Any]]
-) -> None:
-    if not aliases:
-        return
-    await connection.copy_records_to_table(
-        _ALIAS_STAGE, records=aliases, columns=["legacy_id", "user_id", "email", "created_at"]
-    )
-    await connection.execute(
-        f"""
-        INSERT INTO migrator.user_aliases AS a (legacy_id, user_id, email, created_at)
-        SELECT legacy_id, user_id, email, created_at FROM {_ALIAS_STAGE}
-        ON CONFLICT (legacy_id) DO UPDATE
-            SET user_id = EXCLUDED.user_id, email = EXCLUDED.email,
-                created_at = EXCLUDED.created_at
-            WHERE (a.user_id, a.email, a.created_at)
-                  IS DISTINCT FROM (EXCLUDED.user_id, EXCLUDED.email, EXCLUDED.created_at);
-        DELETE FROM {_ALIAS_STAGE}
-        """
-    )
-
-
-async def upsert_tier_aliases(
-    connection: asyncpg.Connection,
-    aliases: Sequence[tuple[str, uuid.UUID, str, Any, dict[str, Any]]],
-) -> None:
-    """(legacy id, tier row id, code, created_at, document) of every tier written."""
-    if not aliases:
-        return
-    await connection.execute(
-        """
-        INSERT INTO migrator.tier_aliases AS a (legacy_id, tier_id, code, created_at, document)
-        SELECT l, t, c, ca, d::jsonb
-        FROM unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[])
-            AS x(l, t, c, ca, d)
-        ON CONFLICT (legacy_id) DO UPDATE
-            SET tier_id = EXCLUDED.tier_id, code = EXCLUDED.code,
-                created_at = EXCLUDED.created_at, document = EXCLUDED.document
-            WHERE (a.tier_id, a.code, a.created_at, a.document)
-                  IS DISTINCT FROM (EXCLUDED.tier_id, EXCLUDED.code,
-                                    EXCLUDED.created_at, EXCLUDED.document)
-        """,
-        [a[0] for a in aliases],
-        [a[1] for a in aliases],
-        [a[2] for a in aliases],
-        [a[3] for a in aliases],
-        [json.dumps(a[4]) for a in aliases],
-    )
-
-
-async def tier_holders(
-    connection: asyncpg.Connection, tier_ids: Sequence[uuid.UUID]
-) -> list["TierAlias"]:
-    """Every legacy tier merged into one of ``tier_ids`` (the holders included)."""
-    if not tier_ids:
-        return []
-    rows = await connection.fetch(
-        """
-        SELECT a.legacy_id, t.legacy_id AS kept, t.code, a.document::text AS document,
-               r.reason AS reported
-        FROM migrator.tier_aliases a JOIN core.tiers t ON t.id = a.tier_id
-        LEFT JOIN core.migration_rejects r ON r.collection = 'tiers' AND r.legacy_id = a.legacy_id
-        WHERE a.tier_id = ANY($1::uuid[])
-        ORDER BY a.legacy_id
-        """,
-        list(tier_ids),
-    )
-    return [
-        TierAlias(r["legacy_id"], r["kept"], r["code"], json.loads(r["document"]), r["reported"])
-        for r in rows
-    ]
 
 
 async def read_pending(
@@ -341,19 +255,6 @@ async def reject_pending(connection: asyncpg.Connection, older_than_seconds: flo
         older_than_seconds,
     )
     return int(result.split()[-1])
-
-
-async def merged_users(connection: asyncpg.Connection) -> list[tuple[str, str, str]]:
-    """(merged legacy id, surviving legacy id, email) of every email merge."""
-    rows = await connection.fetch(
-        """
-        SELECT a.legacy_id AS merged, u.legacy_id AS kept, u.email::text AS email
-        FROM migrator.user_aliases a JOIN core.users u ON u.id = a.user_id
-        WHERE a.legacy_id IS DISTINCT FROM u.legacy_id
-        ORDER BY u.email, a.legacy_id
-        """
-    )
-    return [(r["merged"], r["kept"], r["email"]) for r in rows]
 
 
 async def waiting_counts(connection: asyncpg.Connection) -> dict[str, int]:
