@@ -113,10 +113,24 @@ class RecordReader:
                 await self._consumer.seek_to_beginning(tp)
 
     async def end_offsets(self) -> dict[int, int]:
+        """The offset after each partition's last record. Tansu reports the
+        offset after the first record of the last batch instead (which left a
+        drain short of the end, its last batches unread): the batch fetched
+        from there tells the rest. Leaves the positions as they were."""
         if not self.partitions:
             return {}
-        ends = await self._consumer.end_offsets(self.partitions)
-        return {tp.partition: offset for tp, offset in ends.items()}
+        reported = await self._consumer.end_offsets(self.partitions)
+        ends = {tp.partition: offset for tp, offset in reported.items()}
+        begins = await self.beginning_offsets()
+        positions = await self.positions()
+        last = await self._fetch_from(
+            {p: end - 1 for p, end in ends.items() if end > begins[p]}, whole_batch=True
+        )
+        for tp in self.partitions:
+            self._consumer.seek(tp, positions[tp.partition])
+        for partition, messages in last.items():
+            ends[partition] = max(ends[partition], messages[-1].offset + 1)
+        return ends
 
     async def beginning_offsets(self) -> dict[int, int]:
         if not self.partitions:
@@ -132,16 +146,26 @@ class RecordReader:
     ) -> dict[int, ConsumerRecord[bytes, bytes]]:
         """The first record at or after each partition's offset, where there is
         one within a few seconds. Leaves the positions anywhere: seek after."""
+        found = await self._fetch_from(offsets, whole_batch=False)
+        return {partition: messages[0] for partition, messages in found.items()}
+
+    async def _fetch_from(
+        self, offsets: Mapping[int, int], *, whole_batch: bool
+    ) -> dict[int, list[ConsumerRecord[bytes, bytes]]]:
+        """The first fetch that brings records at or after each partition's
+        offset (all it brings, or only the first record)."""
         wanted = {tp: offsets[tp.partition] for tp in self.partitions if tp.partition in offsets}
         for tp, offset in wanted.items():
             self._consumer.seek(tp, offset)
-        found: dict[int, ConsumerRecord[bytes, bytes]] = {}
+        found: dict[int, list[ConsumerRecord[bytes, bytes]]] = {}
         deadline = time.monotonic() + _LOOKUP_MS / 1000
         while wanted and time.monotonic() < deadline:
-            fetched = await self._consumer.getmany(*wanted, timeout_ms=500, max_records=1)
-            for tp, batch in fetched.items():
-                if batch and tp in wanted:
-                    found[tp.partition] = batch[0]
+            fetched = await self._consumer.getmany(
+                *wanted, timeout_ms=500, max_records=None if whole_batch else 1
+            )
+            for tp, messages in fetched.items():
+                if messages and tp in wanted:
+                    found[tp.partition] = messages
                     del wanted[tp]
         return found
 
@@ -230,16 +254,14 @@ def _key_in(key: bytes | None, collections: set[str]) -> bool:
 
 async def drain(reader: RecordReader, **kwargs: Any) -> AsyncIterator[Poll]:
     """Polls until every partition has reached the end offsets seen at the start
-    and a poll comes back empty. The end offsets are only a lower bound: some
-    brokers (Tansu) report the last batch's base offset as the end, so what
-    decides is an empty poll once past them."""
+    and a poll comes back empty (records published since may follow)."""
     ends = await reader.end_offsets()
     reader.merge_up_to(ends, await reader.positions())
     timeout_ms = kwargs.pop("timeout_ms", 1000)
     while True:
         positions = await reader.positions()
         past_ends = all(positions[p] >= end for p, end in ends.items())
-        # Past the reported ends, at most a last producer batch may follow.
+        # Past those ends, only what was published since may follow.
         poll = await reader.poll(timeout_ms=200 if past_ends else timeout_ms, **kwargs)
         if poll.seen:
             yield poll
