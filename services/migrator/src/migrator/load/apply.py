@@ -20,7 +20,7 @@ from migrator.load import aliases, contested, position, store
 from migrator.load.position import LastApplied
 from migrator.load.store import Key
 from migrator.mapping import TABLES, MappedRow, TableSpec, Unmappable, map_record
-from migrator.mapping.rows import merged_tier, missing_parent
+from migrator.mapping.rows import merged_tier, missing_parent, oldest_per_row
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
 
 # What a row can be refused for: the row's own fault, so it is rejected (the
@@ -139,7 +139,7 @@ async def _write_collection(
 ) -> None:
     if not rows:
         return
-    candidates = _oldest_per_row(rows) if spec.collection in store.ALIASES else rows
+    candidates = oldest_per_row(rows) if spec.collection in store.ALIASES else rows
     written, waiting = await _upsert(connection, spec, candidates, work)
     for row, column in waiting:
         ref = row.refs[column]
@@ -200,20 +200,6 @@ async def _settle_tiers(
         reason = merged_tier(alias.code, alias.kept)
         if alias.legacy_id in arrived or alias.reported != reason:
             work.rejects.append(("tiers", alias.legacy_id, alias.document, reason))
-
-
-def _oldest_per_row(rows: list[MappedRow]) -> list[MappedRow]:
-    """One candidate per row id (an upsert may touch a row once): the oldest
-    record (accounts sharing an email, tiers sharing a code)."""
-    best: dict[uuid.UUID, MappedRow] = {}
-    for row in rows:
-        seen = best.get(row.id)
-        if seen is None or (row.values["created_at"], row.legacy_id) < (
-            seen.values["created_at"],
-            seen.legacy_id,
-        ):
-            best[row.id] = row
-    return list(best.values())
 
 
 def _staged(spec: TableSpec, row: MappedRow) -> tuple[Any, ...]:
