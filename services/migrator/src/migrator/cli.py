@@ -6,7 +6,6 @@ and refuses to start when given a store it must not reach.
 
 import asyncio
 import signal
-from collections import Counter
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Annotated, Any, TypeVar, cast
@@ -157,55 +156,6 @@ def extract(
             console.print(f"[yellow]{c.collection}[/yellow] sent to the DLQ: {problem}")
 
 
-def _listing(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    if not rows:
-        return
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
-
-
-def _load_report(summary: Any, title: str, show: int) -> None:
-    rejected = Counter(collection for collection, _, _ in summary.rejects)
-    table = Table(title=title)
-    for column in (
-        "collection",
-        "migrated now",
-        "rejected (table)",
-        "of which: no parent",
-        "normalised",
-    ):
-        table.add_column(column, justify="left" if column == "collection" else "right")
-    outcome = summary.outcome
-    for collection in LEGACY_COLLECTIONS_IN_ORDER:
-        table.add_row(
-            collection,
-            str(outcome.migrated[collection]),
-            str(rejected[collection]),
-            str(summary.waiting.get(collection, 0)),
-            str(outcome.normalised[collection]),
-        )
-    console.print(table)
-    console.print(f"messages consumed: {summary.consumed}; malformed: {summary.malformed}")
-    _listing(
-        f"accounts merged (emails differing only in case): {len(summary.merges)}",
-        ("merged legacy id", "into legacy id", "email"),
-        summary.merges[:show],
-    )
-    _listing(
-        f"rejected records: {len(summary.rejects)} (all in core.migration_rejects)",
-        ("collection", "legacy id", "reason"),
-        summary.rejects[:show],
-    )
-    if max(len(summary.rejects), len(summary.merges)) > show:
-        console.print(f"(first {show} of each listed; --show N for more)")
-    for note in summary.notes:
-        console.print(f"[yellow]note:[/yellow] {escape(note)}")
-
-
 ShowOption = Annotated[int, typer.Option(help="List at most this many merges and rejects.")]
 
 
@@ -232,6 +182,7 @@ def load(
     that does not belong to the topic, e.g. one re-created since.
     """
     from migrator.load import NotThisTopic, run_load
+    from migrator.report import load_report
 
     settings = _settings(lambda: load_settings("load"))
 
@@ -254,7 +205,7 @@ def load(
     except NotThisTopic as exc:
         console.print(f"[red]refusing to load:[/red] {escape(str(exc))}")
         raise typer.Exit(3) from exc
-    _load_report(summary, f"load ← {summary.topic}", show)
+    load_report(console, summary, f"load ← {summary.topic}", show)
 
 
 @app.command()
@@ -276,6 +227,7 @@ def replay(
     (no --since, no --collections): then the next load continues after it.
     """
     from migrator.load import run_replay
+    from migrator.report import load_report
 
     if from_beginning and since:
         raise typer.BadParameter("give either --from-beginning or --since", param_hint="--since")
@@ -288,7 +240,7 @@ def replay(
                 settings, since=since_moment, collections=chosen, progress=_Bars(bars)
             )
         )
-    _load_report(summary, f"replay ← {summary.topic}", show)
+    load_report(console, summary, f"replay ← {summary.topic}", show)
 
 
 @app.command()

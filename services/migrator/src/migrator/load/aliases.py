@@ -54,6 +54,16 @@ async def upsert_aliases(
     )
 
 
+async def user_holders(
+    connection: asyncpg.Connection, user_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The legacy id of the account each user row carries (the oldest merged)."""
+    rows = await connection.fetch(
+        "SELECT id, legacy_id FROM core.users WHERE id = ANY($1::uuid[])", list(user_ids)
+    )
+    return {r["id"]: r["legacy_id"] for r in rows}
+
+
 async def upsert_tier_aliases(
     connection: asyncpg.Connection,
     aliases: Sequence[tuple[str, uuid.UUID, str, Any, dict[str, Any]]],

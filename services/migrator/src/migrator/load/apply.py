@@ -9,8 +9,7 @@ record that cannot be mapped, or that a constraint refuses, goes to
 """
 
 import uuid
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -19,6 +18,7 @@ import asyncpg
 from migrator.load import aliases, contested, position, store
 from migrator.load.position import LastApplied
 from migrator.load.store import Key
+from migrator.load.tally import BatchOutcome, Seen
 from migrator.mapping import TABLES, MappedRow, TableSpec, Unmappable, map_record
 from migrator.mapping.rows import merged_tier, missing_parent, oldest_per_row
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
@@ -49,30 +49,20 @@ class Incoming:
 
 
 @dataclass
-class BatchOutcome:
-    migrated: Counter[str] = field(default_factory=Counter)
-    waiting: Counter[str] = field(default_factory=Counter)
-    rejected: Counter[str] = field(default_factory=Counter)
-    normalised: Counter[str] = field(default_factory=Counter)
-
-    def add(self, other: "BatchOutcome") -> None:
-        self.migrated.update(other.migrated)
-        self.waiting.update(other.waiting)
-        self.rejected.update(other.rejected)
-        self.normalised.update(other.normalised)
-
-
-@dataclass
 class _Work:
     documents: dict[Key, dict[str, Any]]
     waiting: list[store.Waiting] = field(default_factory=list)
     rejects: list[tuple[str, str, dict[str, Any] | None, str]] = field(default_factory=list)
     migrated: list[Key] = field(default_factory=list)
+    # For the summary's accounting (see tally.Seen).
+    changed: set[Key] = field(default_factory=set)
+    held_by_other: set[Key] = field(default_factory=set)
+    merged: set[Key] = field(default_factory=set)
 
 
 async def apply_batch(
     connection: asyncpg.Connection,
-    records: Iterable[Incoming],
+    records: Sequence[Incoming],
     *,
     topic: str | None = None,
     positions: Mapping[int, LastApplied] | None = None,
@@ -124,6 +114,17 @@ async def apply_batch(
         outcome.migrated.update(key[0] for key in work.migrated)
         outcome.waiting.update(waiting.collection for waiting in work.waiting)
         outcome.rejected.update(reject[0] for reject in work.rejects)
+        seen = Seen(
+            set(work.migrated),
+            work.changed,
+            work.held_by_other,
+            work.merged,
+            {(r[0], r[1]) for r in work.rejects},
+            {(w.collection, w.legacy_id) for w in work.waiting},
+        )
+        outcome.superseded = len(records) - len(arrived)
+        for key in documents:
+            (outcome.arrived if key in arrived else outcome.retried)[key] = seen.fate(key)
         return outcome
 
 
@@ -164,6 +165,13 @@ async def _write_collection(
             ],
         )
         work.migrated.extend(_key(row) for row in rows if row.id in written)
+        # An account whose row was not written is merged when an older one holds it.
+        untouched = [row for row in rows if row.id in written and _key(row) not in work.changed]
+        if untouched:
+            holders = await aliases.user_holders(connection, [row.id for row in untouched])
+            work.held_by_other.update(
+                _key(row) for row in untouched if holders.get(row.id) != row.legacy_id
+            )
     elif spec.collection == "tiers":
         await _settle_tiers(connection, rows, written, work)
     else:
@@ -200,6 +208,7 @@ async def _settle_tiers(
         reason = merged_tier(alias.code, alias.kept)
         if alias.legacy_id in arrived or alias.reported != reason:
             work.rejects.append(("tiers", alias.legacy_id, alias.document, reason))
+            work.merged.add(("tiers", alias.legacy_id))
 
 
 def _staged(spec: TableSpec, row: MappedRow) -> tuple[Any, ...]:
@@ -220,7 +229,7 @@ async def _upsert(
     tuples = [_staged(spec, row) for row in rows]
     try:
         async with connection.transaction():
-            missing = await store.upsert_rows(connection, spec, tuples)
+            missing = await store.upsert_rows(connection, spec, tuples, work.changed)
         waiting = [(row, missing[row.legacy_id]) for row in rows if row.legacy_id in missing]
         return {row.id for row in rows if row.legacy_id not in missing}, waiting
     except _REFUSALS:
@@ -236,7 +245,7 @@ async def _upsert(
     for row, values in pairs:
         try:
             async with connection.transaction():
-                missing = await store.upsert_rows(connection, spec, [values])
+                missing = await store.upsert_rows(connection, spec, [values], work.changed)
         except _REFUSALS as exc:
             contest = (
                 await _contest(connection, spec, row, values, work)
@@ -278,7 +287,7 @@ async def _contest(
         async with connection.transaction():
             for rival in rivals:
                 rejects += await contested.evict(connection, spec, rival, row)
-            missing = await store.upsert_rows(connection, spec, [values])
+            missing = await store.upsert_rows(connection, spec, [values], work.changed)
     except _REFUSALS:
         return None
     work.rejects.extend(rejects)

@@ -9,15 +9,15 @@ it takes such a position over instead: the next load continues after it.
 
 import asyncio
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import asyncpg
 
 from migrator.load import aliases, position, store
-from migrator.load.apply import BatchOutcome, apply_batch
+from migrator.load.apply import apply_batch
 from migrator.load.consume import Poll, RecordReader, drain, prefetched
 from migrator.load.position import NotThisTopic
+from migrator.load.tally import LoadSummary
 from migrator.progress import NullProgress, Progress
 from migrator.runtime import fewer_collections
 from migrator.settings import LoadSettings
@@ -28,22 +28,6 @@ from sendfx_shared.topics import MIGRATOR_CORE_RECORDS
 _TASK = "records"
 _ATTEMPTS = 5
 Malformed = tuple[bytes | None, bytes | None, str]
-
-
-@dataclass
-class LoadSummary:
-    topic: str
-    consumed: int = 0
-    outcome: BatchOutcome = field(default_factory=BatchOutcome)
-    malformed: int = 0
-    # (collection, legacy id, reason) of every record rejected so far.
-    rejects: list[tuple[str, str, str]] = field(default_factory=list)
-    # (merged legacy id, surviving legacy id, email) of every email merge.
-    merges: list[tuple[str, str, str]] = field(default_factory=list)
-    # Per collection: records still waiting for a parent (also among the rejects).
-    waiting: dict[str, int] = field(default_factory=dict)
-    # What became of load's stored position, for the operator.
-    notes: list[str] = field(default_factory=list)
 
 
 class _Loader:
@@ -81,6 +65,12 @@ class _Loader:
                     raise
                 await asyncio.sleep(0.1 * attempt)
         self.summary.outcome.add(outcome)
+        self.summary.tally.count(
+            outcome,
+            poll.last,
+            malformed=len(poll.malformed),
+            not_selected=poll.seen - len(poll.records) - len(poll.malformed),
+        )
         self.summary.consumed += poll.seen
         self.summary.malformed += len(poll.malformed)
         self.progress.advance(_TASK, poll.seen)
@@ -133,7 +123,16 @@ async def _resume(
     stored = await position.stored(connection, reader.topic)
     if problems := await position.problems(reader, stored):
         raise NotThisTopic(reader.topic, problems)
-    await reader.seek({p: s.next_offset for p, s in stored.items()})
+    await _seek(reader, summary, {p: s.next_offset for p, s in stored.items()})
+
+
+async def _seek(reader: RecordReader, summary: LoadSummary, offsets: dict[int, int]) -> None:
+    """Start each partition at its offset (else at its beginning): the range
+    the summary accounts for starts there."""
+    await reader.seek(offsets)
+    summary.tally.start(
+        await reader.beginning_offsets(), await reader.positions(), await reader.end_offsets()
+    )
 
 
 async def _take_over(
@@ -228,7 +227,7 @@ async def _replay(
     try:
         whole = since is None and not collections
         take_over = await _take_over(connection, reader, summary, whole=whole)
-        await reader.seek({})
+        await _seek(reader, summary, {})
         loader = _Loader(settings, connection, summary, progress, keep_offsets=take_over)
         progress.start(_TASK, await _total(reader))
         polls = drain(

@@ -74,11 +74,15 @@ def upsert_sql(spec: TableSpec) -> str:
         # oldest record's fields win, whatever order they arrive in.
         guard += " AND (EXCLUDED.created_at, EXCLUDED.legacy_id) <= (t.created_at, t.legacy_id)"
     stage = stage_of(spec)
+    # The rows written come back (by the legacy id each row holds now), so the
+    # summary can tell applied records from already applied ones.
+    upsert = f"ON CONFLICT (id) DO UPDATE SET {assignments} WHERE {guard} RETURNING t.legacy_id"
     if not spec.references:
         return (
-            f"INSERT INTO {spec.table} AS t ({columns}) SELECT {columns} FROM {stage} "
-            f"ON CONFLICT (id) DO UPDATE SET {assignments} WHERE {guard}; "
-            f"DELETE FROM {stage}"
+            f"WITH written AS (INSERT INTO {spec.table} AS t ({columns}) "
+            f"SELECT {columns} FROM {stage} {upsert}), "
+            f"emptied AS (DELETE FROM {stage}) "
+            "SELECT legacy_id, NULL::text AS missing FROM written"
         )
     # Parents are resolved in the same statement (see source_sql). Rows whose
     # parent is not there are not written: the statement returns them, with
@@ -86,10 +90,10 @@ def upsert_sql(spec: TableSpec) -> str:
     return (
         f"WITH src AS ({source_sql(spec)}), "
         f"written AS (INSERT INTO {spec.table} AS t ({columns}) "
-        f"SELECT {columns} FROM src WHERE missing IS NULL "
-        f"ON CONFLICT (id) DO UPDATE SET {assignments} WHERE {guard}), "
+        f"SELECT {columns} FROM src WHERE missing IS NULL {upsert}), "
         f"emptied AS (DELETE FROM {stage}) "
-        "SELECT legacy_id, missing FROM src WHERE missing IS NOT NULL"
+        "SELECT legacy_id, missing FROM src WHERE missing IS NOT NULL "
+        "UNION ALL SELECT legacy_id, NULL FROM written"
     )
 
 
@@ -126,20 +130,27 @@ def source_sql(spec: TableSpec) -> str:
 
 
 async def upsert_rows(
-    connection: asyncpg.Connection, spec: TableSpec, rows: Sequence[tuple[Any, ...]]
+    connection: asyncpg.Connection,
+    spec: TableSpec,
+    rows: Sequence[tuple[Any, ...]],
+    changed: set[Key],
 ) -> dict[str, str]:
     """Upsert ``rows`` (reference columns holding the parents' legacy ids);
     returns the legacy id → first reference column whose parent is missing of
-    the rows not written for that reason. Needs :func:`prepare_staging` first."""
+    the rows not written for that reason, and adds the keys of the rows it
+    wrote (new or changed) to ``changed``. Needs :func:`prepare_staging` first."""
     if not rows:
         return {}
     await connection.copy_records_to_table(
         stage_of(spec), records=rows, columns=list(spec.column_names)
     )
-    if not spec.references:
-        await connection.execute(upsert_sql(spec))
-        return {}
-    return {r["legacy_id"]: r["missing"] for r in await connection.fetch(upsert_sql(spec))}
+    missing: dict[str, str] = {}
+    for r in await connection.fetch(upsert_sql(spec)):
+        if r["missing"] is None:
+            changed.add((spec.collection, r["legacy_id"]))
+        else:
+            missing[r["legacy_id"]] = r["missing"]
+    return missing
 
 
 async def read_pending(
