@@ -161,12 +161,6 @@ async def _take_over(
     return True
 
 
-async def _total(reader: RecordReader) -> int:
-    ends = await reader.end_offsets()
-    positions = await reader.positions()
-    return sum(max(0, end - positions[p]) for p, end in ends.items())
-
-
 async def _load(
     settings: LoadSettings,
     *,
@@ -181,7 +175,8 @@ async def _load(
     try:
         await _resume(connection, reader, summary, reset=reset_offsets)
         loader = _Loader(settings, connection, summary, progress, keep_offsets=True)
-        progress.start(_TASK, None if follow else await _total(reader))
+        # Before the first record, what lies ahead is all there is to read.
+        progress.start(_TASK, None if follow else summary.tally.after)
         if not follow:
             polls = drain(reader, max_records=settings.load_batch_size, timeout_ms=1000)
             async for poll in prefetched(polls):
@@ -229,7 +224,7 @@ async def _replay(
         take_over = await _take_over(connection, reader, summary, whole=whole)
         await _seek(reader, summary, {})
         loader = _Loader(settings, connection, summary, progress, keep_offsets=take_over)
-        progress.start(_TASK, await _total(reader))
+        progress.start(_TASK, summary.tally.after)
         polls = drain(
             reader,
             max_records=settings.load_batch_size,
