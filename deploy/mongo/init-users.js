@@ -23,5 +23,6 @@ admin.createUser({
   roles: [
     { role: "readWrite", db: feature },
     { role: "read", db: legacy },
+    { role: "readWrite", db: legacy + "_migrator" },
   ],
 });

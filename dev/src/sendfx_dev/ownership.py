@@ -265,6 +265,8 @@ def mongo_roles(feature_db: str, legacy_db: str) -> dict[str, list[dict[str, str
         OPERATOR_USER: [
             {"role": "readWrite", "db": feature_db},
             {"role": "read", "db": legacy_db},
+            # reset-factory clears extract's checkpoints too
+            {"role": "readWrite", "db": f"{legacy_db}_migrator"},
         ],
     }
 

@@ -9,10 +9,9 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from migrator.legacy_fixtures import Documents, generate, insert
-from migrator.testing import Scenario
+from migrator.testing import Scenario, create_topic
 from sendfx_dev.databases import platform_database
 from sendfx_dev.pytest_plugin import TestInfra
 from sendfx_shared.postgres import connect
@@ -44,15 +43,8 @@ async def scenario(
     pg_db = f"{sendfx_infra.postgres_database}_mig_{tag}"
     pg_url = await platform_database(sendfx_infra.postgres_admin_url, pg_db)
     prefix = f"{topic_prefix}{tag}."
-    admin_client = AIOKafkaAdminClient(bootstrap_servers=sendfx_infra.kafka_bootstrap_servers)
-    await admin_client.start()
-    try:
-        # Three partitions: children may then be read before their parents.
-        await admin_client.create_topics(
-            [NewTopic(f"{prefix}{MIGRATOR_CORE_RECORDS}", num_partitions=3, replication_factor=1)]
-        )
-    finally:
-        await admin_client.close()
+    # Three partitions: children may then be read before their parents.
+    await create_topic(sendfx_infra.kafka_bootstrap_servers, f"{prefix}{MIGRATOR_CORE_RECORDS}")
     legacy_url = _mongo_url_for(sendfx_infra, legacy_db)
     await insert(legacy_url, legacy_db, legacy_documents)
     yield Scenario(

@@ -6,13 +6,13 @@ and refuses to start when given a store it must not reach.
 
 import asyncio
 import signal
-from collections import Counter
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Annotated, Any, TypeVar, cast
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 from rich.table import Table
@@ -156,53 +156,6 @@ def extract(
             console.print(f"[yellow]{c.collection}[/yellow] sent to the DLQ: {problem}")
 
 
-def _listing(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    if not rows:
-        return
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
-
-
-def _load_report(summary: Any, title: str, show: int) -> None:
-    rejected = Counter(collection for collection, _, _ in summary.rejects)
-    table = Table(title=title)
-    for column in (
-        "collection",
-        "migrated now",
-        "rejected (table)",
-        "of which: no parent",
-        "normalised",
-    ):
-        table.add_column(column, justify="left" if column == "collection" else "right")
-    outcome = summary.outcome
-    for collection in LEGACY_COLLECTIONS_IN_ORDER:
-        table.add_row(
-            collection,
-            str(outcome.migrated[collection]),
-            str(rejected[collection]),
-            str(summary.waiting.get(collection, 0)),
-            str(outcome.normalised[collection]),
-        )
-    console.print(table)
-    console.print(f"messages consumed: {summary.consumed}; malformed: {summary.malformed}")
-    _listing(
-        f"accounts merged (emails differing only in case): {len(summary.merges)}",
-        ("merged legacy id", "into legacy id", "email"),
-        summary.merges[:show],
-    )
-    _listing(
-        f"rejected records: {len(summary.rejects)} (all in migrator.migration_rejects)",
-        ("collection", "legacy id", "reason"),
-        summary.rejects[:show],
-    )
-    if max(len(summary.rejects), len(summary.merges)) > show:
-        console.print(f"(first {show} of each listed; --show N for more)")
-
-
 ShowOption = Annotated[int, typer.Option(help="List at most this many merges and rejects.")]
 
 
@@ -211,15 +164,25 @@ def load(
     follow: Annotated[
         bool, typer.Option(help="Keep consuming until SIGTERM/SIGINT; else stop at the end.")
     ] = False,
+    reset_offsets: Annotated[
+        bool,
+        typer.Option(
+            "--reset-offsets",
+            help="Forget the stored position and load the topic from its beginning "
+            "(for a topic re-created since the last load).",
+        ),
+    ] = False,
     show: ShowOption = 20,
 ) -> None:
     """Upsert the records of migrator.core-records into the core tables.
 
-    Needs PostgreSQL (POSTGRES_URL) and Kafka only. Continues from the offsets
+    Needs PostgreSQL (POSTGRES_URL) and Kafka only. Continues from the position
     of the last load (kept in PostgreSQL); by default stops at the end of the
-    topic as seen at the start.
+    topic as seen at the start. Refuses (exit 3, nothing read) a stored position
+    that does not belong to the topic, e.g. one re-created since.
     """
-    from migrator.load import run_load
+    from migrator.load import NotThisTopic, run_load
+    from migrator.report import load_report
 
     settings = _settings(lambda: load_settings("load"))
 
@@ -229,10 +192,20 @@ def load(
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         with _bars() as bars:
-            return await run_load(settings, follow=follow, stop=stop, progress=_Bars(bars))
+            return await run_load(
+                settings,
+                follow=follow,
+                stop=stop,
+                progress=_Bars(bars),
+                reset_offsets=reset_offsets,
+            )
 
-    summary = _run(main)
-    _load_report(summary, f"load ← {summary.topic}", show)
+    try:
+        summary = _run(main)
+    except NotThisTopic as exc:
+        console.print(f"[red]refusing to load:[/red] {escape(str(exc))}")
+        raise typer.Exit(3) from exc
+    load_report(console, summary, f"load ← {summary.topic}", show)
 
 
 @app.command()
@@ -249,9 +222,12 @@ def replay(
 ) -> None:
     """Re-consume migrator.core-records and re-apply it; the rows come out the same.
 
-    Needs PostgreSQL and Kafka only. Does not move the offsets of `load`.
+    Needs PostgreSQL and Kafka only. Does not move the position of `load`,
+    unless that does not belong to the topic and the replay reads all of it
+    (no --since, no --collections): then the next load continues after it.
     """
     from migrator.load import run_replay
+    from migrator.report import load_report
 
     if from_beginning and since:
         raise typer.BadParameter("give either --from-beginning or --since", param_hint="--since")
@@ -264,7 +240,7 @@ def replay(
                 settings, since=since_moment, collections=chosen, progress=_Bars(bars)
             )
         )
-    _load_report(summary, f"replay ← {summary.topic}", show)
+    load_report(console, summary, f"replay ← {summary.topic}", show)
 
 
 @app.command()
@@ -318,9 +294,12 @@ def reset_factory(
         bool, typer.Option("--yes-i-know", help="Really delete; else only show what would go.")
     ] = False,
 ) -> None:
-    """Delete all core rows and feature data, keeping admin@sendfx.ai and adminlogsettings.
+    """Delete all core rows, feature data and migrator state, keeping admin@sendfx.ai.
 
-    An operator command: needs PostgreSQL (POSTGRES_URL) and MongoDB (MONGO_URL).
+    The migrator's state is its aliases, pending records, rejects, load's stored
+    offsets and extract's checkpoints: afterwards extract and load start a fresh
+    migration. An operator command: needs PostgreSQL (POSTGRES_URL) and MongoDB
+    (MONGO_URL; LEGACY_MONGO_URL for the checkpoints, if elsewhere).
     """
     from migrator.reset import run_reset
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from migrator.mapping import TABLES, MappedRow, Unmappable, map_record, row_id
-from migrator.mapping.rows import merged_tier, missing_parent
+from migrator.mapping.rows import merged_tier, missing_parent, oldest_per_row
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
 
 
@@ -42,14 +42,7 @@ def expected_rows(documents: dict[str, list[tuple[str, dict[str, Any]]]]) -> Exp
         rows: dict[str, tuple[Any, ...]] = {}
         if collection in ("users", "tiers"):
             # One row per email (users) or code (tiers): the oldest record's.
-            oldest: dict[uuid.UUID, MappedRow] = {}
-            for row in mapped:
-                seen = oldest.get(row.id)
-                if seen is None or (row.values["created_at"], row.legacy_id) < (
-                    seen.values["created_at"],
-                    seen.legacy_id,
-                ):
-                    oldest[row.id] = row
+            oldest = {row.id: row for row in oldest_per_row(mapped)}
             for row in mapped:
                 aliases[collection][row.legacy_id] = row.id
                 kept = oldest[row.id]

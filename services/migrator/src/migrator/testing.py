@@ -1,5 +1,6 @@
 """Helpers the migrator's tests share (test modules cannot import each other)."""
 
+import asyncio
 import os
 import sys
 from dataclasses import dataclass
@@ -7,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from migrator.legacy_fixtures import Documents
 from migrator.settings import (
@@ -109,6 +111,34 @@ class Scenario:
         return cli_env(
             KAFKA_BOOTSTRAP_SERVERS=self.kafka, KAFKA_TOPIC_PREFIX=self.prefix, **chosen, **extra
         )
+
+
+async def create_topic(kafka: str, topic: str, partitions: int = 3) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    await admin.start()
+    try:
+        await admin.create_topics(
+            [NewTopic(topic, num_partitions=partitions, replication_factor=1)]
+        )
+    finally:
+        await admin.close()
+
+
+async def recreate_topic(scenario: Scenario) -> None:
+    """The scenario's topic deleted and created again, empty: what a broker
+    that lost its data (a restart of the in-memory one, a rebuilt cluster)
+    offers the next extract. Its offsets start from 0 again."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=scenario.kafka)
+    await admin.start()
+    try:
+        await admin.delete_topics([scenario.topic])
+        for _ in range(50):
+            if scenario.topic not in await admin.list_topics():
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await admin.close()
+    await create_topic(scenario.kafka, scenario.topic)
 
 
 async def table_checksums(postgres_url: str) -> dict[str, str]:

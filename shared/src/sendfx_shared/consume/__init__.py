@@ -187,19 +187,19 @@ class EventConsumer:
             self._handled.update(handled)
             self._progress.notify_all()
 
-    async def wait_handled_to_now(self, timeout: float) -> bool:
-        """Waits (at most ``timeout`` s) until every record the topic holds now
+    async def wait_handled_to_now(self, within: float) -> bool:
+        """Waits (at most ``within`` s) until every record the topic holds now
         has been handled; False when that did not happen in time."""
         consumer = self._consumer
         if consumer is None or not consumer.assignment():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.caught_up.wait(), timeout)
+                await asyncio.wait_for(self.caught_up.wait(), within)
             consumer = self._consumer
             if consumer is None or not consumer.assignment():
                 return False
         try:
             ends = await asyncio.wait_for(
-                consumer.end_offsets(list(consumer.assignment())), timeout
+                consumer.end_offsets(list(consumer.assignment())), within
             )
         except Exception:  # the broker away: nothing newer can be known
             return False
@@ -209,7 +209,7 @@ class EventConsumer:
 
         try:
             async with self._progress:
-                await asyncio.wait_for(self._progress.wait_for(reached), timeout)
+                await asyncio.wait_for(self._progress.wait_for(reached), within)
         except TimeoutError:
             return False
         return True

@@ -3,6 +3,8 @@
 Reads Kafka and writes PostgreSQL only; never imports a MongoDB driver.
 """
 
-from migrator.load.run import LoadSummary, run_load, run_replay
+from migrator.load.position import NotThisTopic
+from migrator.load.run import run_load, run_replay
+from migrator.load.tally import LoadSummary
 
-__all__ = ["LoadSummary", "run_load", "run_replay"]
+__all__ = ["LoadSummary", "NotThisTopic", "run_load", "run_replay"]

@@ -9,17 +9,18 @@ record that cannot be mapped, or that a constraint refuses, goes to
 """
 
 import uuid
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import asyncpg
 
-from migrator.load import contested, store
+from migrator.load import aliases, contested, position, store
+from migrator.load.position import LastApplied
 from migrator.load.store import Key
+from migrator.load.tally import BatchOutcome, Seen
 from migrator.mapping import TABLES, MappedRow, TableSpec, Unmappable, map_record
-from migrator.mapping.rows import merged_tier, missing_parent
+from migrator.mapping.rows import merged_tier, missing_parent, oldest_per_row
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
 
 # What a row can be refused for: the row's own fault, so it is rejected (the
@@ -48,36 +49,26 @@ class Incoming:
 
 
 @dataclass
-class BatchOutcome:
-    migrated: Counter[str] = field(default_factory=Counter)
-    waiting: Counter[str] = field(default_factory=Counter)
-    rejected: Counter[str] = field(default_factory=Counter)
-    normalised: Counter[str] = field(default_factory=Counter)
-
-    def add(self, other: "BatchOutcome") -> None:
-        self.migrated.update(other.migrated)
-        self.waiting.update(other.waiting)
-        self.rejected.update(other.rejected)
-        self.normalised.update(other.normalised)
-
-
-@dataclass
 class _Work:
     documents: dict[Key, dict[str, Any]]
     waiting: list[store.Waiting] = field(default_factory=list)
     rejects: list[tuple[str, str, dict[str, Any] | None, str]] = field(default_factory=list)
     migrated: list[Key] = field(default_factory=list)
+    # For the summary's accounting (see tally.Seen).
+    changed: set[Key] = field(default_factory=set)
+    held_by_other: set[Key] = field(default_factory=set)
+    merged: set[Key] = field(default_factory=set)
 
 
 async def apply_batch(
     connection: asyncpg.Connection,
-    records: Iterable[Incoming],
+    records: Sequence[Incoming],
     *,
     topic: str | None = None,
-    offsets: dict[int, int] | None = None,
+    positions: Mapping[int, LastApplied] | None = None,
 ) -> BatchOutcome:
     """Upsert ``records`` (plus every record still waiting for a parent) and,
-    in the same transaction, the consumer offsets they were read up to."""
+    in the same transaction, the position they were read up to."""
     async with connection.transaction():
         await connection.execute("SET LOCAL sendfx.keep_updated_at = 'on'")
         documents: dict[Key, dict[str, Any]] = {}
@@ -118,11 +109,22 @@ async def apply_batch(
         await store.reject(connection, work.rejects)
         await store.settle(connection, work.migrated, rejected=False)
         await store.settle(connection, [(r[0], r[1]) for r in work.rejects], rejected=True)
-        if topic is not None and offsets:
-            await store.save_offsets(connection, topic, offsets)
+        if topic is not None and positions:
+            await position.save(connection, topic, positions)
         outcome.migrated.update(key[0] for key in work.migrated)
         outcome.waiting.update(waiting.collection for waiting in work.waiting)
         outcome.rejected.update(reject[0] for reject in work.rejects)
+        seen = Seen(
+            set(work.migrated),
+            work.changed,
+            work.held_by_other,
+            work.merged,
+            {(r[0], r[1]) for r in work.rejects},
+            {(w.collection, w.legacy_id) for w in work.waiting},
+        )
+        outcome.superseded = len(records) - len(arrived)
+        for key in documents:
+            (outcome.arrived if key in arrived else outcome.retried)[key] = seen.fate(key)
         return outcome
 
 
@@ -138,7 +140,7 @@ async def _write_collection(
 ) -> None:
     if not rows:
         return
-    candidates = _oldest_per_row(rows) if spec.collection in store.ALIASES else rows
+    candidates = oldest_per_row(rows) if spec.collection in store.ALIASES else rows
     written, waiting = await _upsert(connection, spec, candidates, work)
     for row, column in waiting:
         ref = row.refs[column]
@@ -154,7 +156,7 @@ async def _write_collection(
         )
     if spec.collection == "users":
         # Every account of a written row, merged ones included, is migrated.
-        await store.upsert_aliases(
+        await aliases.upsert_aliases(
             connection,
             [
                 (row.legacy_id, row.id, row.values["email"], row.values["created_at"])
@@ -163,6 +165,13 @@ async def _write_collection(
             ],
         )
         work.migrated.extend(_key(row) for row in rows if row.id in written)
+        # An account whose row was not written is merged when an older one holds it.
+        untouched = [row for row in rows if row.id in written and _key(row) not in work.changed]
+        if untouched:
+            holders = await aliases.user_holders(connection, [row.id for row in untouched])
+            work.held_by_other.update(
+                _key(row) for row in untouched if holders.get(row.id) != row.legacy_id
+            )
     elif spec.collection == "tiers":
         await _settle_tiers(connection, rows, written, work)
     else:
@@ -176,7 +185,7 @@ async def _settle_tiers(
     the others are rejected naming it (their references resolve to its row).
     A holder from an earlier batch that an older tier displaces becomes a
     reject here too, so the outcome does not depend on the arrival order."""
-    await store.upsert_tier_aliases(
+    await aliases.upsert_tier_aliases(
         connection,
         [
             (
@@ -191,7 +200,7 @@ async def _settle_tiers(
         ],
     )
     arrived = {row.legacy_id for row in rows}
-    for alias in await store.tier_holders(connection, sorted(written)):
+    for alias in await aliases.tier_holders(connection, sorted(written)):
         if alias.legacy_id == alias.kept:
             if alias.legacy_id in arrived:
                 work.migrated.append(("tiers", alias.legacy_id))
@@ -199,20 +208,7 @@ async def _settle_tiers(
         reason = merged_tier(alias.code, alias.kept)
         if alias.legacy_id in arrived or alias.reported != reason:
             work.rejects.append(("tiers", alias.legacy_id, alias.document, reason))
-
-
-def _oldest_per_row(rows: list[MappedRow]) -> list[MappedRow]:
-    """One candidate per row id (an upsert may touch a row once): the oldest
-    record (accounts sharing an email, tiers sharing a code)."""
-    best: dict[uuid.UUID, MappedRow] = {}
-    for row in rows:
-        seen = best.get(row.id)
-        if seen is None or (row.values["created_at"], row.legacy_id) < (
-            seen.values["created_at"],
-            seen.legacy_id,
-        ):
-            best[row.id] = row
-    return list(best.values())
+            work.merged.add(("tiers", alias.legacy_id))
 
 
 def _staged(spec: TableSpec, row: MappedRow) -> tuple[Any, ...]:
@@ -233,7 +229,7 @@ async def _upsert(
     tuples = [_staged(spec, row) for row in rows]
     try:
         async with connection.transaction():
-            missing = await store.upsert_rows(connection, spec, tuples)
+            missing = await store.upsert_rows(connection, spec, tuples, work.changed)
         waiting = [(row, missing[row.legacy_id]) for row in rows if row.legacy_id in missing]
         return {row.id for row in rows if row.legacy_id not in missing}, waiting
     except _REFUSALS:
@@ -249,7 +245,7 @@ async def _upsert(
     for row, values in pairs:
         try:
             async with connection.transaction():
-                missing = await store.upsert_rows(connection, spec, [values])
+                missing = await store.upsert_rows(connection, spec, [values], work.changed)
         except _REFUSALS as exc:
             contest = (
                 await _contest(connection, spec, row, values, work)
@@ -291,7 +287,7 @@ async def _contest(
         async with connection.transaction():
             for rival in rivals:
                 rejects += await contested.evict(connection, spec, rival, row)
-            missing = await store.upsert_rows(connection, spec, [values])
+            missing = await store.upsert_rows(connection, spec, [values], work.changed)
     except _REFUSALS:
         return None
     work.rejects.extend(rejects)

@@ -7,7 +7,8 @@ transaction as the rows (so a crash never loses or doubles an effect), and
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, cast
@@ -17,6 +18,7 @@ from pydantic_core import from_json
 
 from migrator.load.apply import Incoming
 from migrator.load.merge import DependencyMerge
+from migrator.load.position import LastApplied
 from sendfx_shared.events.migrator import (
     LEGACY_COLLECTIONS_IN_ORDER,
     MIGRATOR_CORE_RECORD_TYPE,
@@ -30,6 +32,9 @@ _SLICE: Final = 32
 # How long the merge may wait for a silent partition before it lets go.
 _STARVED_MS: Final = 1000
 _LEGACY_ID: Final = re.compile(r"[0-9a-f]{24}")  # CoreRecord.legacy_id's pattern
+# How long a record at a given offset is waited for before it counts as absent:
+# the brokers' end offsets cannot say (Tansu's may lag behind the last batch).
+_LOOKUP_MS: Final = 3000
 
 
 @dataclass
@@ -37,7 +42,8 @@ class Poll:
     records: list[Incoming] = field(default_factory=list)
     # Messages that are not core records at all: (key, value, reason).
     malformed: list[tuple[bytes | None, bytes | None, str]] = field(default_factory=list)
-    next_offsets: dict[int, int] = field(default_factory=dict)
+    # Per partition, the last message of the poll: the position it reached.
+    last: dict[int, LastApplied] = field(default_factory=dict)
     seen: int = 0
 
 
@@ -94,6 +100,10 @@ class RecordReader:
     async def stop(self) -> None:
         await self._consumer.stop()
 
+    @property
+    def numbers(self) -> list[int]:
+        return [tp.partition for tp in self.partitions]
+
     async def seek(self, offsets: dict[int, int]) -> None:
         """Start at the stored offset of each partition, the beginning otherwise."""
         for tp in self.partitions:
@@ -103,13 +113,61 @@ class RecordReader:
                 await self._consumer.seek_to_beginning(tp)
 
     async def end_offsets(self) -> dict[int, int]:
+        """The offset after each partition's last record. Tansu reports the
+        offset after the first record of the last batch instead (which left a
+        drain short of the end, its last batches unread): the batch fetched
+        from there tells the rest. Leaves the positions as they were."""
         if not self.partitions:
             return {}
-        ends = await self._consumer.end_offsets(self.partitions)
-        return {tp.partition: offset for tp, offset in ends.items()}
+        reported = await self._consumer.end_offsets(self.partitions)
+        ends = {tp.partition: offset for tp, offset in reported.items()}
+        begins = await self.beginning_offsets()
+        positions = await self.positions()
+        last = await self._fetch_from(
+            {p: end - 1 for p, end in ends.items() if end > begins[p]}, whole_batch=True
+        )
+        for tp in self.partitions:
+            self._consumer.seek(tp, positions[tp.partition])
+        for partition, messages in last.items():
+            ends[partition] = max(ends[partition], messages[-1].offset + 1)
+        return ends
+
+    async def beginning_offsets(self) -> dict[int, int]:
+        if not self.partitions:
+            return {}
+        begins = await self._consumer.beginning_offsets(self.partitions)
+        return {tp.partition: offset for tp, offset in begins.items()}
 
     async def positions(self) -> dict[int, int]:
         return {tp.partition: await self._consumer.position(tp) for tp in self.partitions}
+
+    async def records_at(
+        self, offsets: Mapping[int, int]
+    ) -> dict[int, ConsumerRecord[bytes, bytes]]:
+        """The first record at or after each partition's offset, where there is
+        one within a few seconds. Leaves the positions anywhere: seek after."""
+        found = await self._fetch_from(offsets, whole_batch=False)
+        return {partition: messages[0] for partition, messages in found.items()}
+
+    async def _fetch_from(
+        self, offsets: Mapping[int, int], *, whole_batch: bool
+    ) -> dict[int, list[ConsumerRecord[bytes, bytes]]]:
+        """The first fetch that brings records at or after each partition's
+        offset (all it brings, or only the first record)."""
+        wanted = {tp: offsets[tp.partition] for tp in self.partitions if tp.partition in offsets}
+        for tp, offset in wanted.items():
+            self._consumer.seek(tp, offset)
+        found: dict[int, list[ConsumerRecord[bytes, bytes]]] = {}
+        deadline = time.monotonic() + _LOOKUP_MS / 1000
+        while wanted and time.monotonic() < deadline:
+            fetched = await self._consumer.getmany(
+                *wanted, timeout_ms=500, max_records=None if whole_batch else 1
+            )
+            for tp, messages in fetched.items():
+                if messages and tp in wanted:
+                    found[tp.partition] = messages
+                    del wanted[tp]
+        return found
 
     def merge_up_to(self, ends: dict[int, int], positions: dict[int, int]) -> None:
         """From now on, release records in dependency order across partitions
@@ -161,6 +219,7 @@ class RecordReader:
         # One fetch response is often a few hundred messages: gather fetches
         # up to a full batch, so each transaction (and pending retry) is worth it.
         messages: list[tuple[TopicPartition, ConsumerRecord[bytes, bytes]]] = []
+        last: dict[int, ConsumerRecord[bytes, bytes]] = {}
         wait = timeout_ms
         while len(messages) < max_records:
             fetched = await self._fetch(max_records - len(messages), wait)
@@ -176,7 +235,7 @@ class RecordReader:
                 # comes often (about every millisecond).
                 await asyncio.sleep(0)
             polled.seen += 1
-            polled.next_offsets[tp.partition] = message.offset + 1
+            last[tp.partition] = message
             if since_ms is not None and message.timestamp < since_ms:
                 continue
             if collections is not None and not _key_in(message.key, collections):
@@ -185,6 +244,7 @@ class RecordReader:
                 polled.records.append(parse(message))
             except ValueError as exc:
                 polled.malformed.append((message.key, message.value, str(exc)))
+        polled.last = {partition: LastApplied.of(m) for partition, m in last.items()}
         return polled
 
 
@@ -194,16 +254,14 @@ def _key_in(key: bytes | None, collections: set[str]) -> bool:
 
 async def drain(reader: RecordReader, **kwargs: Any) -> AsyncIterator[Poll]:
     """Polls until every partition has reached the end offsets seen at the start
-    and a poll comes back empty. The end offsets are only a lower bound: some
-    brokers (Tansu) report the last batch's base offset as the end, so what
-    decides is an empty poll once past them."""
+    and a poll comes back empty (records published since may follow)."""
     ends = await reader.end_offsets()
     reader.merge_up_to(ends, await reader.positions())
     timeout_ms = kwargs.pop("timeout_ms", 1000)
     while True:
         positions = await reader.positions()
         past_ends = all(positions[p] >= end for p, end in ends.items())
-        # Past the reported ends, at most a last producer batch may follow.
+        # Past those ends, only what was published since may follow.
         poll = await reader.poll(timeout_ms=200 if past_ends else timeout_ms, **kwargs)
         if poll.seen:
             yield poll

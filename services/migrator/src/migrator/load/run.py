@@ -1,15 +1,23 @@
-"""``migrator load`` and ``migrator replay``: the topic → the core tables."""
+"""``migrator load`` and ``migrator replay``: the topic → the core tables.
+
+``load`` continues from the position it stored, once it has checked that the
+position belongs to the topic (see :mod:`migrator.load.position`); it refuses
+to read from a position that does not, unless told to start over
+(``reset_offsets``). A ``replay`` of the whole topic applies every record, so
+it takes such a position over instead: the next load continues after it.
+"""
 
 import asyncio
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import asyncpg
 
-from migrator.load import store
-from migrator.load.apply import BatchOutcome, apply_batch
+from migrator.load import aliases, position, store
+from migrator.load.apply import apply_batch
 from migrator.load.consume import Poll, RecordReader, drain, prefetched
+from migrator.load.position import NotThisTopic
+from migrator.load.tally import LoadSummary
 from migrator.migrations import MIGRATOR_MIGRATIONS
 from migrator.progress import NullProgress, Progress
 from migrator.runtime import fewer_collections
@@ -22,20 +30,6 @@ from sendfx_shared.topics import MIGRATOR_CORE_RECORDS
 _TASK = "records"
 _ATTEMPTS = 5
 Malformed = tuple[bytes | None, bytes | None, str]
-
-
-@dataclass
-class LoadSummary:
-    topic: str
-    consumed: int = 0
-    outcome: BatchOutcome = field(default_factory=BatchOutcome)
-    malformed: int = 0
-    # (collection, legacy id, reason) of every record rejected so far.
-    rejects: list[tuple[str, str, str]] = field(default_factory=list)
-    # (merged legacy id, surviving legacy id, email) of every email merge.
-    merges: list[tuple[str, str, str]] = field(default_factory=list)
-    # Per collection: records still waiting for a parent (also among the rejects).
-    waiting: dict[str, int] = field(default_factory=dict)
 
 
 class _Loader:
@@ -63,7 +57,7 @@ class _Loader:
                     self.connection,
                     poll.records,
                     topic=self.summary.topic if self.keep_offsets else None,
-                    offsets=poll.next_offsets,
+                    positions=poll.last,
                 )
                 break
             except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):
@@ -73,6 +67,12 @@ class _Loader:
                     raise
                 await asyncio.sleep(0.1 * attempt)
         self.summary.outcome.add(outcome)
+        self.summary.tally.count(
+            outcome,
+            poll.last,
+            malformed=len(poll.malformed),
+            not_selected=poll.seen - len(poll.records) - len(poll.malformed),
+        )
         self.summary.consumed += poll.seen
         self.summary.malformed += len(poll.malformed)
         self.progress.advance(_TASK, poll.seen)
@@ -99,7 +99,7 @@ class _Loader:
         if reject_waiting:
             await store.reject_pending(self.connection)
         self.summary.rejects = await store.rejects_report(self.connection)
-        self.summary.merges = await store.merged_users(self.connection)
+        self.summary.merges = await aliases.merged_users(self.connection)
         self.summary.waiting = await store.waiting_counts(self.connection)
         self.progress.finish(_TASK)
 
@@ -113,10 +113,54 @@ async def _open(settings: LoadSettings, command: str) -> tuple[asyncpg.Connectio
     return connection, reader
 
 
-async def _total(reader: RecordReader) -> int:
-    ends = await reader.end_offsets()
-    positions = await reader.positions()
-    return sum(max(0, end - positions[p]) for p, end in ends.items())
+async def _resume(
+    connection: asyncpg.Connection, reader: RecordReader, summary: LoadSummary, *, reset: bool
+) -> None:
+    """Seek to the stored position, once it is known to belong to the topic
+    (with ``reset``, forget it first: the whole topic is read)."""
+    if reset and (dropped := await position.forget(connection, reader.topic)):
+        summary.notes.append(
+            f"stored position forgotten ({dropped} partitions): read from the beginning"
+        )
+    stored = await position.stored(connection, reader.topic)
+    if problems := await position.problems(reader, stored):
+        raise NotThisTopic(reader.topic, problems)
+    await _seek(reader, summary, {p: s.next_offset for p, s in stored.items()})
+
+
+async def _seek(reader: RecordReader, summary: LoadSummary, offsets: dict[int, int]) -> None:
+    """Start each partition at its offset (else at its beginning): the range
+    the summary accounts for starts there."""
+    await reader.seek(offsets)
+    summary.tally.start(
+        await reader.beginning_offsets(), await reader.positions(), await reader.end_offsets()
+    )
+
+
+async def _take_over(
+    connection: asyncpg.Connection, reader: RecordReader, summary: LoadSummary, *, whole: bool
+) -> bool:
+    """Whether a replay stores its position for the next load: only when it
+    reads the whole topic and load's stored position does not belong to it."""
+    problems = await position.problems(reader, await position.stored(connection, reader.topic))
+    if not problems:
+        return False
+    if not whole:
+        summary.notes.append(
+            "load's stored position does not belong to this topic ("
+            + "; ".join(problems)
+            + "): left as it is, since this replay does not read every record; "
+            "`migrator replay --from-beginning` (every collection) or "
+            "`migrator load --reset-offsets` replaces it"
+        )
+        return False
+    await position.forget(connection, reader.topic)
+    summary.notes.append(
+        "load's stored position did not belong to this topic ("
+        + "; ".join(problems)
+        + "): replaced by this replay's, so the next load continues after it"
+    )
+    return True
 
 
 async def _load(
@@ -125,16 +169,16 @@ async def _load(
     follow: bool = False,
     stop: asyncio.Event | None = None,
     progress: Progress | None = None,
+    reset_offsets: bool = False,
 ) -> LoadSummary:
-    """Consume from where the last load stopped (offsets kept in PostgreSQL) to
-    the end offsets seen at the start, or, with ``follow``, until ``stop``."""
     progress = progress or NullProgress()
     connection, reader = await _open(settings, "load")
     summary = LoadSummary(reader.topic)
     try:
-        await reader.seek(await store.stored_offsets(connection, reader.topic))
+        await _resume(connection, reader, summary, reset=reset_offsets)
         loader = _Loader(settings, connection, summary, progress, keep_offsets=True)
-        progress.start(_TASK, None if follow else await _total(reader))
+        # Before the first record, what lies ahead is all there is to read.
+        progress.start(_TASK, None if follow else summary.tally.after)
         if not follow:
             polls = drain(reader, max_records=settings.load_batch_size, timeout_ms=1000)
             async for poll in prefetched(polls):
@@ -147,7 +191,7 @@ async def _load(
             if not reader.partitions:  # the topic does not exist yet
                 await asyncio.sleep(1)
                 await reader.start()
-                await reader.seek(await store.stored_offsets(connection, reader.topic))
+                await _resume(connection, reader, summary, reset=False)
                 continue
             poll = await reader.poll(settings.load_batch_size, 500)
             if poll.seen:
@@ -178,9 +222,11 @@ async def _replay(
     connection, reader = await _open(settings, "replay")
     summary = LoadSummary(reader.topic)
     try:
-        await reader.seek({})
-        loader = _Loader(settings, connection, summary, progress, keep_offsets=False)
-        progress.start(_TASK, await _total(reader))
+        whole = since is None and not collections
+        take_over = await _take_over(connection, reader, summary, whole=whole)
+        await _seek(reader, summary, {})
+        loader = _Loader(settings, connection, summary, progress, keep_offsets=take_over)
+        progress.start(_TASK, summary.tally.after)
         polls = drain(
             reader,
             max_records=settings.load_batch_size,
@@ -203,11 +249,16 @@ async def run_load(
     follow: bool = False,
     stop: asyncio.Event | None = None,
     progress: Progress | None = None,
+    reset_offsets: bool = False,
 ) -> LoadSummary:
     """Consume from where the last load stopped (offsets kept in PostgreSQL) to
-    the end offsets seen at the start, or, with ``follow``, until ``stop``."""
+    the end offsets seen at the start, or, with ``follow``, until ``stop``.
+    Raises :class:`NotThisTopic`, having read nothing, when the stored position
+    does not belong to the topic; ``reset_offsets`` forgets it first."""
     with fewer_collections():
-        return await _load(settings, follow=follow, stop=stop, progress=progress)
+        return await _load(
+            settings, follow=follow, stop=stop, progress=progress, reset_offsets=reset_offsets
+        )
 
 
 async def run_replay(
@@ -218,6 +269,8 @@ async def run_replay(
     progress: Progress | None = None,
 ) -> LoadSummary:
     """Re-apply the topic from the beginning (or from records published at or
-    after ``since``); idempotent upserts make every replay leave the same rows."""
+    after ``since``); idempotent upserts make every replay leave the same rows.
+    Load's stored position stays as it is, unless it does not belong to the
+    topic and the replay reads all of it: then the replay's replaces it."""
     with fewer_collections():
         return await _replay(settings, since=since, collections=collections, progress=progress)

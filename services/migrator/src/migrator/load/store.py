@@ -1,11 +1,10 @@
-"""The SQL of the load side: batched upserts, parents, pending, rejects, offsets.
+"""The SQL of the load side: batched upserts, parents, pending, rejects.
 
 Every statement takes whole batches (COPY, arrays, joined keys), so a batch of
 thousands of records costs a handful of round trips.
 """
 
 import json
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -13,10 +12,10 @@ from typing import Any, Final
 
 import asyncpg
 
+from migrator.load import aliases
 from migrator.mapping import TABLES, TableSpec
 
 Key = tuple[str, str]
-_ALIAS_STAGE = "migrator_stage_user_aliases"
 # Collections whose rows are identified by a value (email, code) rather than
 # the legacy id: every legacy id → the row, in (table, row id column).
 ALIASES: Final[dict[str, tuple[str, str]]] = {
@@ -32,15 +31,6 @@ class Waiting:
     document: dict[str, Any]
     reason: str
     parent: Key
-
-
-@dataclass(frozen=True)
-class TierAlias:
-    legacy_id: str
-    kept: str  # the legacy id of the tier holding the row (the oldest)
-    code: str
-    document: dict[str, Any]
-    reported: str | None  # its reason in migrator.migration_rejects, if there
 
 
 def _joined(values: Iterable[str]) -> str:
@@ -66,10 +56,7 @@ async def prepare_staging(connection: asyncpg.Connection) -> None:
         await connection.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {stage_of(spec)} ({columns}) ON COMMIT DELETE ROWS"
         )
-    await connection.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {_ALIAS_STAGE} (legacy_id text, user_id uuid, "
-        "email text, created_at timestamptz) ON COMMIT DELETE ROWS"
-    )
+    await aliases.prepare_staging(connection)
 
 
 @cache
@@ -87,11 +74,15 @@ def upsert_sql(spec: TableSpec) -> str:
         # oldest record's fields win, whatever order they arrive in.
         guard += " AND (EXCLUDED.created_at, EXCLUDED.legacy_id) <= (t.created_at, t.legacy_id)"
     stage = stage_of(spec)
+    # The rows written come back (by the legacy id each row holds now), so the
+    # summary can tell applied records from already applied ones.
+    upsert = f"ON CONFLICT (id) DO UPDATE SET {assignments} WHERE {guard} RETURNING t.legacy_id"
     if not spec.references:
         return (
-            f"INSERT INTO {spec.table} AS t ({columns}) SELECT {columns} FROM {stage} "
-            f"ON CONFLICT (id) DO UPDATE SET {assignments} WHERE {guard}; "
-            f"DELETE FROM {stage}"
+            f"WITH written AS (INSERT INTO {spec.table} AS t ({columns}) "
+            f"SELECT {columns} FROM {stage} {upsert}), "
+            f"emptied AS (DELETE FROM {stage}) "
+            "SELECT legacy_id, NULL::text AS missing FROM written"
         )
     # Parents are resolved in the same statement (see source_sql). Rows whose
     # parent is not there are not written: the statement returns them, with
@@ -99,10 +90,10 @@ def upsert_sql(spec: TableSpec) -> str:
     return (
         f"WITH src AS ({source_sql(spec)}), "
         f"written AS (INSERT INTO {spec.table} AS t ({columns}) "
-        f"SELECT {columns} FROM src WHERE missing IS NULL "
-        f"ON CONFLICT (id) DO UPDATE SET {assignments} WHERE {guard}), "
+        f"SELECT {columns} FROM src WHERE missing IS NULL {upsert}), "
         f"emptied AS (DELETE FROM {stage}) "
-        "SELECT legacy_id, missing FROM src WHERE missing IS NOT NULL"
+        "SELECT legacy_id, missing FROM src WHERE missing IS NOT NULL "
+        "UNION ALL SELECT legacy_id, NULL FROM written"
     )
 
 
@@ -139,94 +130,27 @@ def source_sql(spec: TableSpec) -> str:
 
 
 async def upsert_rows(
-    connection: asyncpg.Connection, spec: TableSpec, rows: Sequence[tuple[Any, ...]]
+    connection: asyncpg.Connection,
+    spec: TableSpec,
+    rows: Sequence[tuple[Any, ...]],
+    changed: set[Key],
 ) -> dict[str, str]:
     """Upsert ``rows`` (reference columns holding the parents' legacy ids);
     returns the legacy id → first reference column whose parent is missing of
-    the rows not written for that reason. Needs :func:`prepare_staging` first."""
+    the rows not written for that reason, and adds the keys of the rows it
+    wrote (new or changed) to ``changed``. Needs :func:`prepare_staging` first."""
     if not rows:
         return {}
     await connection.copy_records_to_table(
         stage_of(spec), records=rows, columns=list(spec.column_names)
     )
-    if not spec.references:
-        await connection.execute(upsert_sql(spec))
-        return {}
-    return {r["legacy_id"]: r["missing"] for r in await connection.fetch(upsert_sql(spec))}
-
-
-async def upsert_aliases(
-    connection: asyncpg.Connection, aliases: Sequence[tuple[str, uuid.UUID, str, Any]]
-) -> None:
-    if not aliases:
-        return
-    await connection.copy_records_to_table(
-        _ALIAS_STAGE, records=aliases, columns=["legacy_id", "user_id", "email", "created_at"]
-    )
-    await connection.execute(
-        f"""
-        INSERT INTO migrator.user_aliases AS a (legacy_id, user_id, email, created_at)
-        SELECT legacy_id, user_id, email, created_at FROM {_ALIAS_STAGE}
-        ON CONFLICT (legacy_id) DO UPDATE
-            SET user_id = EXCLUDED.user_id, email = EXCLUDED.email,
-                created_at = EXCLUDED.created_at
-            WHERE (a.user_id, a.email, a.created_at)
-                  IS DISTINCT FROM (EXCLUDED.user_id, EXCLUDED.email, EXCLUDED.created_at);
-        DELETE FROM {_ALIAS_STAGE}
-        """
-    )
-
-
-async def upsert_tier_aliases(
-    connection: asyncpg.Connection,
-    aliases: Sequence[tuple[str, uuid.UUID, str, Any, dict[str, Any]]],
-) -> None:
-    """(legacy id, tier row id, code, created_at, document) of every tier written."""
-    if not aliases:
-        return
-    await connection.execute(
-        """
-        INSERT INTO migrator.tier_aliases AS a (legacy_id, tier_id, code, created_at, document)
-        SELECT l, t, c, ca, d::jsonb
-        FROM unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[])
-            AS x(l, t, c, ca, d)
-        ON CONFLICT (legacy_id) DO UPDATE
-            SET tier_id = EXCLUDED.tier_id, code = EXCLUDED.code,
-                created_at = EXCLUDED.created_at, document = EXCLUDED.document
-            WHERE (a.tier_id, a.code, a.created_at, a.document)
-                  IS DISTINCT FROM (EXCLUDED.tier_id, EXCLUDED.code,
-                                    EXCLUDED.created_at, EXCLUDED.document)
-        """,
-        [a[0] for a in aliases],
-        [a[1] for a in aliases],
-        [a[2] for a in aliases],
-        [a[3] for a in aliases],
-        [json.dumps(a[4]) for a in aliases],
-    )
-
-
-async def tier_holders(
-    connection: asyncpg.Connection, tier_ids: Sequence[uuid.UUID]
-) -> list["TierAlias"]:
-    """Every legacy tier merged into one of ``tier_ids`` (the holders included)."""
-    if not tier_ids:
-        return []
-    rows = await connection.fetch(
-        """
-        SELECT a.legacy_id, t.legacy_id AS kept, t.code, a.document::text AS document,
-               r.reason AS reported
-        FROM migrator.tier_aliases a JOIN core.tiers t ON t.id = a.tier_id
-        LEFT JOIN migrator.migration_rejects r
-            ON r.collection = 'tiers' AND r.legacy_id = a.legacy_id
-        WHERE a.tier_id = ANY($1::uuid[])
-        ORDER BY a.legacy_id
-        """,
-        list(tier_ids),
-    )
-    return [
-        TierAlias(r["legacy_id"], r["kept"], r["code"], json.loads(r["document"]), r["reported"])
-        for r in rows
-    ]
+    missing: dict[str, str] = {}
+    for r in await connection.fetch(upsert_sql(spec)):
+        if r["missing"] is None:
+            changed.add((spec.collection, r["legacy_id"]))
+        else:
+            missing[r["legacy_id"]] = r["missing"]
+    return missing
 
 
 async def read_pending(
@@ -342,42 +266,6 @@ async def reject_pending(connection: asyncpg.Connection, older_than_seconds: flo
         older_than_seconds,
     )
     return int(result.split()[-1])
-
-
-async def stored_offsets(connection: asyncpg.Connection, topic: str) -> dict[int, int]:
-    rows = await connection.fetch(
-        "SELECT partition, next_offset FROM migrator.consumer_offsets WHERE topic = $1", topic
-    )
-    return {r["partition"]: r["next_offset"] for r in rows}
-
-
-async def save_offsets(connection: asyncpg.Connection, topic: str, offsets: dict[int, int]) -> None:
-    if not offsets:
-        return
-    await connection.execute(
-        """
-        INSERT INTO migrator.consumer_offsets (topic, partition, next_offset)
-        SELECT $1, p, o FROM unnest($2::int4[], $3::int8[]) AS x(p, o)
-        ON CONFLICT (topic, partition) DO UPDATE
-            SET next_offset = EXCLUDED.next_offset, updated_at = now()
-        """,
-        topic,
-        list(offsets),
-        list(offsets.values()),
-    )
-
-
-async def merged_users(connection: asyncpg.Connection) -> list[tuple[str, str, str]]:
-    """(merged legacy id, surviving legacy id, email) of every email merge."""
-    rows = await connection.fetch(
-        """
-        SELECT a.legacy_id AS merged, u.legacy_id AS kept, u.email::text AS email
-        FROM migrator.user_aliases a JOIN core.users u ON u.id = a.user_id
-        WHERE a.legacy_id IS DISTINCT FROM u.legacy_id
-        ORDER BY u.email, a.legacy_id
-        """
-    )
-    return [(r["merged"], r["kept"], r["email"]) for r in rows]
 
 
 async def waiting_counts(connection: asyncpg.Connection) -> dict[str, int]:

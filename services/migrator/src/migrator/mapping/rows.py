@@ -105,3 +105,18 @@ def merged_tier(code: str, kept: str) -> str:
         f"code {code!r} belongs to the older tier {kept} (oldest createdAt, then id): "
         f"merged into it, references to this tier resolve to {kept}"
     )
+
+
+def oldest_per_row(rows: list[MappedRow]) -> list[MappedRow]:
+    """One row per row id, the oldest record's (``createdAt``, then legacy id):
+    accounts sharing an email, tiers sharing a code. The loader upserts these
+    (an upsert may touch a row once); verify expects them."""
+    best: dict[uuid.UUID, MappedRow] = {}
+    for row in rows:
+        seen = best.get(row.id)
+        if seen is None or (row.values["created_at"], row.legacy_id) < (
+            seen.values["created_at"],
+            seen.legacy_id,
+        ):
+            best[row.id] = row
+    return list(best.values())

@@ -1,0 +1,92 @@
+"""The summary ``load`` and ``replay`` print: per collection, what became of
+every record read (adding up to what the topic held in the range read), the
+merges and the rejects, and what the operator must know about the position."""
+
+from collections import Counter
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from migrator.load import LoadSummary
+from migrator.load.tally import FATES, Tally
+from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER
+
+_LABELS = {"waiting": "waiting for a parent"}
+
+
+def _listing(
+    console: Console, title: str, columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]
+) -> None:
+    if not rows:
+        return
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+def accounting(tally: Tally) -> list[str]:
+    """The range read and what became of each record in it, as lines of text."""
+    spans = ", ".join(
+        f"partition {partition}: {end - start} from offset {start}"
+        for partition, (start, end) in sorted(tally.spans.items())
+    )
+    lines = [
+        f"topic: {tally.held} records in the range read ({spans or 'no partitions'}); "
+        f"{tally.before} before it, not read by this run"
+    ]
+    shown = [f for f in FATES if f != "unaccounted" or tally.fates[f]]
+    lines.append(
+        f"records read: {tally.read} = "
+        + " + ".join(f"{tally.fates[fate]} {_LABELS.get(fate, fate)}" for fate in shown)
+    )
+    if tally.held != tally.read:
+        lines.append(f"({tally.held - tally.read} offsets in the range held no record)")
+    return lines
+
+
+def load_report(console: Console, summary: LoadSummary, title: str, show: int) -> None:
+    rejected = Counter(collection for collection, _, _ in summary.rejects)
+    table = Table(title=title)
+    for column in (
+        "collection",
+        "migrated now",
+        "rejected (table)",
+        "of which: no parent",
+        "normalised",
+    ):
+        table.add_column(column, justify="left" if column == "collection" else "right")
+    outcome = summary.outcome
+    for collection in LEGACY_COLLECTIONS_IN_ORDER:
+        table.add_row(
+            collection,
+            str(outcome.migrated[collection]),
+            str(rejected[collection]),
+            str(summary.waiting.get(collection, 0)),
+            str(outcome.normalised[collection]),
+        )
+    console.print(table)
+    for line in accounting(summary.tally):
+        console.print(escape(line))
+    _listing(
+        console,
+        f"accounts merged (emails differing only in case): {len(summary.merges)}",
+        ("merged legacy id", "into legacy id", "email"),
+        summary.merges[:show],
+    )
+    _listing(
+        console,
+        f"rejected records: {len(summary.rejects)} (all in migrator.migration_rejects)",
+        ("collection", "legacy id", "reason"),
+        summary.rejects[:show],
+    )
+    if max(len(summary.rejects), len(summary.merges)) > show:
+        console.print(f"(first {show} of each listed; --show N for more)")
+    for note in summary.notes:
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
+    for warning in summary.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
