@@ -198,9 +198,7 @@ class EventConsumer:
             if consumer is None or not consumer.assignment():
                 return False
         try:
-            ends = await asyncio.wait_for(
-                consumer.end_offsets(list(consumer.assignment())), within
-            )
+            ends = await asyncio.wait_for(consumer.end_offsets(list(consumer.assignment())), within)
         except Exception:  # the broker away: nothing newer can be known
             return False
 
