@@ -6,8 +6,7 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 
 from feature_api.store import Document
-from sendfx_shared.pagination import decode_cursor, encode_cursor
-from sendfx_shared.problems import ProblemError
+from sendfx_shared.pagination import decode_cursor, invalid_cursor, trim_page
 
 
 def _encode(value: Any) -> Any:
@@ -44,18 +43,14 @@ async def page(
     if position is not None:
         raw = position.get("k")
         if not isinstance(raw, list) or len(raw) != len(keys):
-            raise ProblemError(400, "the cursor is not valid", kind="invalid-cursor")
+            raise invalid_cursor()
         try:
             values = [_decode(v) for v in raw]
         except ValueError as exc:
-            raise ProblemError(400, "the cursor is not valid", kind="invalid-cursor") from exc
+            raise invalid_cursor() from exc
         query = {"$and": [query, _after(keys, values)]}
     found = await collection.find(query, sort=[(k, 1) for k in keys], limit=limit + 1).to_list()
-    following = None
-    if len(found) > limit:
-        last = found[limit - 1]
-        following = encode_cursor({"k": [_encode(last[k]) for k in keys]})
-    return found[:limit], following
+    return trim_page(found, limit, lambda last: {"k": [_encode(last[k]) for k in keys]})
 
 
 def as_api(document: Document) -> Document:

@@ -7,11 +7,10 @@ from fastapi import APIRouter, Response
 
 from feature_api.context import Ctx
 from feature_api.models.conversations import Conversation, ConversationIn, Message, MessageIn
-from feature_api.routes.params import DEFAULT_PAGE, Cursor, Limit
 from feature_api.routes.problems_doc import SIGNED_IN
 from feature_api.services import conversations
 from sendfx_shared.auth import CurrentPrincipal
-from sendfx_shared.pagination import Page
+from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
 
 router = APIRouter(tags=["conversations"], responses=SIGNED_IN)
 

@@ -15,12 +15,11 @@ from fastapi import APIRouter, Depends, Response
 
 from feature_api.context import Ctx
 from feature_api.models.flow_builder import FlowDraft, FlowDraftIn, FlowTemplate, PublishResult
-from feature_api.routes.params import DEFAULT_PAGE, Cursor, Limit
 from feature_api.routes.problems_doc import ADMIN
 from feature_api.services import flow_builder as builder
 from feature_api.services.access import require_workspace
 from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal, Principal
-from sendfx_shared.pagination import Page
+from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
 
 router = APIRouter(tags=["flow builder"], responses=ADMIN)
 GLOBAL = None

@@ -6,11 +6,10 @@ from fastapi import APIRouter, Response
 
 from feature_api.context import Ctx
 from feature_api.models.flows import Flow, FlowIn
-from feature_api.routes.params import DEFAULT_PAGE, Cursor, Limit
 from feature_api.routes.problems_doc import SIGNED_IN
 from feature_api.services import flows
 from sendfx_shared.auth import CurrentPrincipal
-from sendfx_shared.pagination import Page
+from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
 
 router = APIRouter(tags=["flows"], responses=SIGNED_IN)
 
