@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from feature_api.context import AppContext
-from feature_api.openai_gateway import ModelReply, OpenAIGateway
+from feature_api.openai_client import ModelReply, OpenAIClient
 from feature_api.services.model_calls import call_model
 from feature_api.store import Session, Store, open_store
 
@@ -14,9 +14,9 @@ from feature_api.store import Session, Store, open_store
 @pytest.fixture
 async def context(feature_settings: Any) -> AsyncIterator[AppContext]:
     store = open_store(feature_settings.mongo_url, feature_settings.mongo_database)
-    gateway = OpenAIGateway(feature_settings)
-    yield AppContext(settings=feature_settings, store=store, gateway=gateway)
-    await gateway.close()
+    openai = OpenAIClient(feature_settings)
+    yield AppContext(settings=feature_settings, store=store, openai=openai)
+    await openai.close()
     await store.close()
 
 

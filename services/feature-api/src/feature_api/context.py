@@ -1,11 +1,11 @@
-"""What a request handler reaches: settings, the store, the model gateway."""
+"""What a request handler reaches: settings, the store, the OpenAI client."""
 
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from feature_api.openai_gateway import OpenAIGateway
+from feature_api.openai_client import OpenAIClient
 from feature_api.settings import FeatureSettings
 from feature_api.store import Store
 
@@ -14,7 +14,7 @@ from feature_api.store import Store
 class AppContext:
     settings: FeatureSettings
     store: Store
-    gateway: OpenAIGateway
+    openai: OpenAIClient
 
 
 def _context(request: Request) -> AppContext:

@@ -12,7 +12,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from feature_api.context import AppContext
-from feature_api.openai_gateway import OpenAIGateway
+from feature_api.openai_client import OpenAIClient
 from feature_api.projection import CoreEventsProjection
 from feature_api.routes import (
     admin_settings,
@@ -45,7 +45,7 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
             settings.mongo_database,
             **client_options(settings, PROCESS_NAME),
         )
-        gateway = OpenAIGateway(settings)
+        openai = OpenAIClient(settings)
         relay: MongoOutboxRelay | None = None
         projection: CoreEventsProjection | None = None
         try:
@@ -61,7 +61,7 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
             if settings.projection_enabled:
                 projection = CoreEventsProjection(store.db, settings)
                 await projection.start()
-            app.state.context = AppContext(settings=settings, store=store, gateway=gateway)
+            app.state.context = AppContext(settings=settings, store=store, openai=openai)
             app.state.relay = relay
             app.state.projection = projection
             yield
@@ -71,7 +71,7 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
                 await projection.stop()
             if relay is not None:
                 await relay.stop()
-            await gateway.close()
+            await openai.close()
             await store.close()
 
     app = FastAPI(

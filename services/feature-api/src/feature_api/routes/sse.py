@@ -20,7 +20,7 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from feature_api.openai_gateway import OnDelta
+from feature_api.openai_client import OnDelta
 from sendfx_shared.problems import PROBLEM_TYPE_BASE, ProblemError
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from pydantic import ValidationError
 
 from feature_api.context import AppContext
 from feature_api.models.ai import AgentNodeConfig, AgentRunIn, AgentRunOut, AgentToolCall
-from feature_api.openai_gateway import ModelReply, Tools
+from feature_api.openai_client import ModelReply, Tools
 from feature_api.repositories import ai_records
 from feature_api.repositories import flows as flows_repo
 from feature_api.repositories.paging import as_api

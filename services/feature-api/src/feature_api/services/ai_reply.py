@@ -5,7 +5,7 @@ from feature_api.context import AppContext
 from feature_api.models.ai import AiReplyOut, UsageOut
 from feature_api.models.conversations import Message
 from feature_api.models.knowledge import RetrievedChunk
-from feature_api.openai_gateway import Messages, ModelReply, OnDelta
+from feature_api.openai_client import Messages, ModelReply, OnDelta
 from feature_api.repositories import conversations as conversations_repo
 from feature_api.repositories.paging import as_api
 from feature_api.services.conversations import accessible_conversation, append_in

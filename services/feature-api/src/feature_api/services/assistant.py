@@ -12,7 +12,7 @@ from feature_api.models.ai import (
     AssistantReply,
     UsageOut,
 )
-from feature_api.openai_gateway import Messages, ModelReply, OnDelta
+from feature_api.openai_client import Messages, ModelReply, OnDelta
 from feature_api.repositories import ai_records
 from feature_api.services.access import require_workspace
 from feature_api.services.ai_reply import knowledge_prompt

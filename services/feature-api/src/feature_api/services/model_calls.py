@@ -1,5 +1,5 @@
 """One model call, start to finish, for every AI service: quota check, the
-call through the gateway, and the reply stored with its usage event in one
+call through the OpenAI client, and the reply stored with its usage event in one
 transaction. Every call that spent tokens yields exactly one
 ``openai.call.completed`` — a cut stream too, flagged ``usage_missing``."""
 
@@ -10,7 +10,7 @@ from typing import Literal, TypeVar
 from feature_api.context import AppContext
 from feature_api.events import announce
 from feature_api.models.ai import UsageOut
-from feature_api.openai_gateway import Messages, ModelCallFailed, ModelReply, OnDelta, Tools
+from feature_api.openai_client import Messages, ModelCallFailed, ModelReply, OnDelta, Tools
 from feature_api.services.quotas import ensure_ai_allowed
 from feature_api.store import Session, Store
 from sendfx_shared import topics
@@ -90,9 +90,9 @@ async def call_model(
     await ensure_ai_allowed(store.db, workspace_id)
     try:
         if stream or on_delta is not None:
-            reply = await ctx.gateway.stream(messages, tools=tools, model=model, on_delta=on_delta)
+            reply = await ctx.openai.stream(messages, tools=tools, model=model, on_delta=on_delta)
         else:
-            reply = await ctx.gateway.complete(messages, tools=tools, model=model)
+            reply = await ctx.openai.complete(messages, tools=tools, model=model)
     except ModelCallFailed as failure:
         spent = failure.spent
         if spent is not None:
