@@ -1,19 +1,19 @@
-"""What a request handler reaches: settings, the store, the OpenAI client."""
+"""What a request handler reaches: settings, the feature database, the OpenAI client."""
 
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from feature_api.database import FeatureDatabase
 from feature_api.openai_client import OpenAIClient
 from feature_api.settings import FeatureSettings
-from feature_api.store import Store
 
 
 @dataclass
 class AppContext:
     settings: FeatureSettings
-    store: Store
+    database: FeatureDatabase
     openai: OpenAIClient
 
 

@@ -15,29 +15,29 @@ router = APIRouter(tags=["settings"], responses=ADMIN)
 
 @router.get("/api/ui-settings")
 async def get_ui_settings(ctx: Ctx) -> UiSettings:
-    return await settings_docs.get_ui_settings(ctx.store)
+    return await settings_docs.get_ui_settings(ctx.database)
 
 
 @router.put("/api/ui-settings")
 async def put_ui_settings(body: UiSettingsIn, ctx: Ctx, principal: CurrentPrincipal) -> UiSettings:
-    return await settings_docs.put_ui_settings(ctx.store, body)
+    return await settings_docs.put_ui_settings(ctx.database, body)
 
 
 @router.get("/api/admin/ui-settings")
 async def admin_get_ui_settings(ctx: Ctx, admin: CurrentAdmin) -> UiSettings:
-    return await settings_docs.get_ui_settings(ctx.store)
+    return await settings_docs.get_ui_settings(ctx.database)
 
 
 @router.put("/api/admin/ui-settings")
 async def admin_put_ui_settings(body: UiSettingsIn, ctx: Ctx, admin: CurrentAdmin) -> UiSettings:
-    return await settings_docs.put_ui_settings(ctx.store, body)
+    return await settings_docs.put_ui_settings(ctx.database, body)
 
 
 @router.get("/api/admin/log-settings")
 async def get_log_settings(ctx: Ctx, admin: CurrentAdmin) -> LogSettings:
-    return await settings_docs.get_log_settings(ctx.store)
+    return await settings_docs.get_log_settings(ctx.database)
 
 
 @router.put("/api/admin/log-settings")
 async def put_log_settings(body: LogSettingsIn, ctx: Ctx, admin: CurrentAdmin) -> LogSettings:
-    return await settings_docs.put_log_settings(ctx.store, admin, body)
+    return await settings_docs.put_log_settings(ctx.database, admin, body)

@@ -63,14 +63,14 @@ async def run_agent(
 async def get_assistant(
     workspace_id: uuid.UUID, ctx: Ctx, principal: CurrentPrincipal
 ) -> AssistantConfig:
-    return await assistant.get_config(ctx.store, principal, workspace_id)
+    return await assistant.get_config(ctx.database, principal, workspace_id)
 
 
 @router.put("/api/workspaces/{workspace_id}/assistant")
 async def put_assistant(
     workspace_id: uuid.UUID, body: AssistantConfigIn, ctx: Ctx, principal: CurrentPrincipal
 ) -> AssistantConfig:
-    return await assistant.put_config(ctx.store, principal, workspace_id, body)
+    return await assistant.put_config(ctx.database, principal, workspace_id, body)
 
 
 @router.post(

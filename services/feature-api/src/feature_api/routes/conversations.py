@@ -23,7 +23,9 @@ async def list_conversations(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE,
 ) -> Page[Conversation]:
-    return await conversations.list_conversations(ctx.store, principal, workspace_id, cursor, limit)
+    return await conversations.list_conversations(
+        ctx.database, principal, workspace_id, cursor, limit
+    )
 
 
 @router.post("/api/workspaces/{workspace_id}/conversations", status_code=201)
@@ -34,7 +36,7 @@ async def create_conversation(
     body: ConversationIn | None = None,
 ) -> Conversation:
     return await conversations.create_conversation(
-        ctx.store, principal, workspace_id, body or ConversationIn()
+        ctx.database, principal, workspace_id, body or ConversationIn()
     )
 
 
@@ -42,14 +44,14 @@ async def create_conversation(
 async def get_conversation(
     conversation_id: str, ctx: Ctx, principal: CurrentPrincipal
 ) -> Conversation:
-    return await conversations.get_conversation(ctx.store, principal, conversation_id)
+    return await conversations.get_conversation(ctx.database, principal, conversation_id)
 
 
 @router.delete("/api/conversations/{conversation_id}", status_code=204)
 async def delete_conversation(
     conversation_id: str, ctx: Ctx, principal: CurrentPrincipal
 ) -> Response:
-    await conversations.delete_conversation(ctx.store, principal, conversation_id)
+    await conversations.delete_conversation(ctx.database, principal, conversation_id)
     return Response(status_code=204)
 
 
@@ -61,11 +63,13 @@ async def list_messages(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE,
 ) -> Page[Message]:
-    return await conversations.list_messages(ctx.store, principal, conversation_id, cursor, limit)
+    return await conversations.list_messages(
+        ctx.database, principal, conversation_id, cursor, limit
+    )
 
 
 @router.post("/api/conversations/{conversation_id}/messages", status_code=201)
 async def append_message(
     conversation_id: str, body: MessageIn, ctx: Ctx, principal: CurrentPrincipal
 ) -> Message:
-    return await conversations.append_message(ctx.store, principal, conversation_id, body)
+    return await conversations.append_message(ctx.database, principal, conversation_id, body)

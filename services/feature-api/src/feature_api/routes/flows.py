@@ -22,27 +22,27 @@ async def list_flows(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE,
 ) -> Page[Flow]:
-    return await flows.list_flows(ctx.store, principal, workspace_id, cursor, limit)
+    return await flows.list_flows(ctx.database, principal, workspace_id, cursor, limit)
 
 
 @router.post("/api/workspaces/{workspace_id}/flows", status_code=201)
 async def create_flow(
     workspace_id: uuid.UUID, body: FlowIn, ctx: Ctx, principal: CurrentPrincipal
 ) -> Flow:
-    return await flows.create_flow(ctx.store, principal, workspace_id, body)
+    return await flows.create_flow(ctx.database, principal, workspace_id, body)
 
 
 @router.get("/api/flows/{flow_id}")
 async def get_flow(flow_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Flow:
-    return await flows.get_flow(ctx.store, principal, flow_id)
+    return await flows.get_flow(ctx.database, principal, flow_id)
 
 
 @router.put("/api/flows/{flow_id}")
 async def update_flow(flow_id: str, body: FlowIn, ctx: Ctx, principal: CurrentPrincipal) -> Flow:
-    return await flows.update_flow(ctx.store, principal, flow_id, body)
+    return await flows.update_flow(ctx.database, principal, flow_id, body)
 
 
 @router.delete("/api/flows/{flow_id}", status_code=204)
 async def delete_flow(flow_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Response:
-    await flows.delete_flow(ctx.store, principal, flow_id)
+    await flows.delete_flow(ctx.database, principal, flow_id)
     return Response(status_code=204)

@@ -12,7 +12,7 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz")
 async def healthz(ctx: Ctx) -> dict[str, str]:
     try:
-        await ctx.store.db.command("ping")
+        await ctx.database.db.command("ping")
     except PyMongoError as exc:
         raise ProblemError(
             503, "the feature database does not answer", kind="store-unavailable"

@@ -23,7 +23,7 @@ async def list_documents(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE,
 ) -> Page[KnowledgeDocument]:
-    return await knowledge.list_documents(ctx.store, principal, workspace_id, cursor, limit)
+    return await knowledge.list_documents(ctx.database, principal, workspace_id, cursor, limit)
 
 
 @router.post("/api/workspaces/{workspace_id}/knowledge", status_code=201)
@@ -31,7 +31,7 @@ async def add_document(
     workspace_id: uuid.UUID, body: KnowledgeDocumentIn, ctx: Ctx, principal: CurrentPrincipal
 ) -> KnowledgeDocument:
     return await knowledge.add_document(
-        ctx.store, principal, workspace_id, body, ctx.settings.knowledge_chunk_words
+        ctx.database, principal, workspace_id, body, ctx.settings.knowledge_chunk_words
     )
 
 
@@ -43,14 +43,14 @@ async def search_knowledge(
     q: Annotated[str, Query(min_length=1, max_length=1000)],
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> RetrievedChunks:
-    return await knowledge.search(ctx.store, principal, workspace_id, q, limit)
+    return await knowledge.search(ctx.database, principal, workspace_id, q, limit)
 
 
 @router.get("/api/knowledge/{document_id}")
 async def get_document(
     document_id: str, ctx: Ctx, principal: CurrentPrincipal
 ) -> KnowledgeDocument:
-    return await knowledge.get_document(ctx.store, principal, document_id)
+    return await knowledge.get_document(ctx.database, principal, document_id)
 
 
 @router.put("/api/knowledge/{document_id}")
@@ -58,11 +58,11 @@ async def replace_document(
     document_id: str, body: KnowledgeDocumentIn, ctx: Ctx, principal: CurrentPrincipal
 ) -> KnowledgeDocument:
     return await knowledge.replace_document(
-        ctx.store, principal, document_id, body, ctx.settings.knowledge_chunk_words
+        ctx.database, principal, document_id, body, ctx.settings.knowledge_chunk_words
     )
 
 
 @router.delete("/api/knowledge/{document_id}", status_code=204)
 async def delete_document(document_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Response:
-    await knowledge.delete_document(ctx.store, principal, document_id)
+    await knowledge.delete_document(ctx.database, principal, document_id)
     return Response(status_code=204)

@@ -94,6 +94,6 @@ async def event_stream(
 
 async def finish_running(within_seconds: float) -> None:
     """On shutdown: let AI calls whose clients stream (or left) store their
-    reply and usage before the store closes."""
+    reply and usage before the database closes."""
     if _running:
         await asyncio.wait(set(_running), timeout=within_seconds)

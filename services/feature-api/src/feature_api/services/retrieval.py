@@ -13,7 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from feature_api.models.knowledge import RetrievedChunk
 from feature_api.repositories import knowledge as repo
-from feature_api.store import Document
+from feature_api.unit_of_work import Document
 
 CANDIDATE_LIMIT = 500
 OVERLAP_WORDS = 20
