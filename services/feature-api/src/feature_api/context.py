@@ -1,9 +1,8 @@
-"""What a request handler reaches: settings, the feature database, the OpenAI client."""
+"""What a model call needs: the settings, the feature database and the
+OpenAI client (``app.state.context``; routes reach it through
+``routes/deps.py``)."""
 
 from dataclasses import dataclass
-from typing import Annotated
-
-from fastapi import Depends, Request
 
 from feature_api.database import FeatureDatabase
 from feature_api.openai_client import OpenAIClient
@@ -15,13 +14,3 @@ class AppContext:
     settings: FeatureSettings
     database: FeatureDatabase
     openai: OpenAIClient
-
-
-def _context(request: Request) -> AppContext:
-    context = getattr(request.app.state, "context", None)
-    if not isinstance(context, AppContext):
-        raise RuntimeError("the app has not started: app.state.context is missing")
-    return context
-
-
-Ctx = Annotated[AppContext, Depends(_context)]

@@ -3,18 +3,18 @@
 from fastapi import APIRouter
 from pymongo.errors import PyMongoError
 
-from feature_api.context import Ctx
+from feature_api.routes.deps import Database, Settings
 from sendfx_shared.problems import ProblemError
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-async def healthz(ctx: Ctx) -> dict[str, str]:
+async def healthz(database: Database, settings: Settings) -> dict[str, str]:
     try:
-        await ctx.database.db.command("ping")
+        await database.db.command("ping")
     except PyMongoError as exc:
         raise ProblemError(
             503, "the feature database does not answer", kind="store-unavailable"
         ) from exc
-    return {"status": "ok", "service": ctx.settings.service_name}
+    return {"status": "ok", "service": settings.service_name}
