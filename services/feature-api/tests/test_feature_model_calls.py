@@ -8,7 +8,7 @@ import pytest
 from feature_api.context import AppContext
 from feature_api.database import FeatureDatabase, open_database
 from feature_api.openai_client import OpenAIClient
-from feature_api.services.model_calls import call_model, record_usage
+from feature_api.services.model_calls import call_model
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ async def test_a_failure_after_the_reply_is_written_leaves_neither(
     store: FeatureDatabase = context.database
     marker = f"crash-{workspace.id}"
 
-    reply = await call_model(
+    call = await call_model(
         context,
         workspace_id=str(workspace.id),
         user_id=workspace.owner.user_id,
@@ -41,16 +41,14 @@ async def test_a_failure_after_the_reply_is_written_leaves_neither(
         async for uow in store.units():
             async with uow:
                 await uow.db["agent_runs"].insert_one(
-                    {"_id": marker, "workspace_id": str(workspace.id), "output": reply.content},
+                    {
+                        "_id": marker,
+                        "workspace_id": str(workspace.id),
+                        "output": call.reply.content,
+                    },
                     session=uow.session,
                 )
-                record_usage(
-                    uow,
-                    workspace_id=str(workspace.id),
-                    user_id=workspace.owner.user_id,
-                    service="ai_agent",
-                    reply=reply,
-                )
+                call.record_usage(uow)
                 raise CrashInsideTheTransaction
     assert await store.db["agent_runs"].find_one({"_id": marker}) is None
     queued = await store.db["outbox"].count_documents(
@@ -62,7 +60,7 @@ async def test_a_failure_after_the_reply_is_written_leaves_neither(
 async def test_a_committed_call_queues_exactly_one_usage_event(
     context: AppContext, workspace: Any
 ) -> None:
-    reply = await call_model(
+    call = await call_model(
         context,
         workspace_id=str(workspace.id),
         user_id=workspace.owner.user_id,
@@ -71,14 +69,8 @@ async def test_a_committed_call_queues_exactly_one_usage_event(
     )
     async for uow in context.database.units():
         async with uow:
-            record_usage(
-                uow,
-                workspace_id=str(workspace.id),
-                user_id=workspace.owner.user_id,
-                service="assistant",
-                reply=reply,
-            )
-    content = reply.content
+            call.record_usage(uow)
+    content = call.reply.content
     assert content == "Echo: count me once"
     queued = (
         await context.database.db["outbox"]

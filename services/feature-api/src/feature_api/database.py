@@ -7,13 +7,16 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
+from pydantic import BaseModel
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from feature_api.unit_of_work import Document, UnitOfWork, attempts
 from sendfx_shared.outbox.mongo import ensure_outbox_indexes
+
+M = TypeVar("M", bound=BaseModel)
 
 FLOWS: Final = "flows"
 FLOW_TEMPLATES: Final = "flow_templates"
@@ -37,6 +40,14 @@ PROCESSED_EVENTS_KEPT_SECONDS: Final = 30 * 24 * 3600
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def new_record(model: type[M], /, *, id: str | None = None, **values: Any) -> M:
+    """A new ``model`` with its id and both timestamps set to now."""
+    moment = now()
+    return model.model_validate(
+        {**values, "id": id or new_id(), "created_at": moment, "updated_at": moment}
+    )
 
 
 def now() -> datetime:

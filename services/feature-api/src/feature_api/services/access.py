@@ -21,6 +21,20 @@ class InWorkspace(Protocol):
 
 
 R = TypeVar("R", bound=InWorkspace)
+T = TypeVar("T")
+
+
+def found(value: T | None, what: str) -> T:
+    """``value``, or 404 ``what`` when there is none (read, or updated, it was gone)."""
+    if value is None:
+        raise NotFound(what)
+    return value
+
+
+def deleted(done: bool, what: str) -> None:
+    """404 ``what`` when the delete matched nothing (a concurrent one came first)."""
+    if not done:
+        raise NotFound(what)
 
 
 async def workspace_access(

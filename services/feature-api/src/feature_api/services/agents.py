@@ -11,8 +11,8 @@ from feature_api.models.graph import FlowNode
 from feature_api.openai_client import Tools
 from feature_api.repositories import ai_records
 from feature_api.repositories import flows as flows_repo
-from feature_api.services.access import workspace_access
-from feature_api.services.model_calls import call_model, record_usage, usage_out
+from feature_api.services.access import found, workspace_access
+from feature_api.services.model_calls import call_model
 from sendfx_shared.auth import Principal
 from sendfx_shared.problems import NotFound, ProblemError, field_errors
 
@@ -56,9 +56,7 @@ async def run_agent(
     flow = await flows_repo.get(ctx.database.db, body.flow_id)
     if flow is None or str(flow.workspace_id) != wid:
         raise NotFound("flow")
-    node = next((n for n in flow.nodes if n.id == body.node_id), None)
-    if node is None:
-        raise NotFound("flow node")
+    node = found(next((n for n in flow.nodes if n.id == body.node_id), None), "flow node")
     if node.type != AGENT_NODE_TYPE:
         raise ProblemError(
             422,
@@ -70,7 +68,7 @@ async def run_agent(
         {"role": "system", "content": config.instructions},
         {"role": "user", "content": body.input},
     ]
-    reply = await call_model(
+    call = await call_model(
         ctx,
         workspace_id=wid,
         user_id=principal.user_id,
@@ -85,18 +83,16 @@ async def run_agent(
         workspace_id=flow.workspace_id,
         flow_id=body.flow_id,
         node_id=body.node_id,
-        output=reply.content,
+        output=call.reply.content,
         tool_calls=[
             AgentToolCall(id=c.id, name=c.name, arguments=c.parsed_arguments())
-            for c in reply.tool_calls
+            for c in call.reply.tool_calls
         ],
-        usage=usage_out(reply),
+        usage=call.usage,
         created_at=now(),
     )
     async for uow in ctx.database.units():
         async with uow:
             await ai_records.insert_agent_run(uow, run, input=body.input, user_id=principal.user_id)
-            record_usage(
-                uow, workspace_id=wid, user_id=principal.user_id, service="ai_agent", reply=reply
-            )
+            call.record_usage(uow)
     return run

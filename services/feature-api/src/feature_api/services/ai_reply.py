@@ -7,7 +7,7 @@ from feature_api.models.knowledge import RetrievedChunk
 from feature_api.openai_client import Messages, OnDelta
 from feature_api.repositories import conversations as conversations_repo
 from feature_api.services.conversations import accessible_conversation, append
-from feature_api.services.model_calls import call_model, record_usage, usage_out
+from feature_api.services.model_calls import call_model
 from feature_api.services.retrieval import retrieve_knowledge
 from sendfx_shared.auth import Principal
 from sendfx_shared.problems import ProblemError
@@ -53,7 +53,7 @@ async def ai_reply(
     )
     messages: Messages = [{"role": "system", "content": knowledge_prompt(SYSTEM_PROMPT, sources)}]
     messages += [{"role": m.role, "content": m.content} for m in history]
-    reply = await call_model(
+    call = await call_model(
         ctx,
         workspace_id=wid,
         user_id=principal.user_id,
@@ -62,18 +62,16 @@ async def ai_reply(
         stream=stream,
         on_delta=on_delta,
     )
-    usage = usage_out(reply)
+    usage = call.usage
     async for uow in ctx.database.units():
         async with uow:
             saved = await append(
                 uow,
                 conversation,
                 role="assistant",
-                content=reply.content,
+                content=call.reply.content,
                 author_id=None,
                 usage=usage.model_dump(),
             )
-            record_usage(
-                uow, workspace_id=wid, user_id=principal.user_id, service="ai_reply", reply=reply
-            )
+            call.record_usage(uow)
     return AiReplyOut(message=saved, usage=usage, sources=sources)

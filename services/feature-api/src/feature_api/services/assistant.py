@@ -16,7 +16,7 @@ from feature_api.openai_client import Messages, OnDelta
 from feature_api.repositories import ai_records
 from feature_api.services.access import workspace_access
 from feature_api.services.ai_reply import knowledge_prompt
-from feature_api.services.model_calls import call_model, record_usage, usage_out
+from feature_api.services.model_calls import call_model
 from feature_api.services.retrieval import retrieve_knowledge
 from sendfx_shared.auth import Principal
 
@@ -58,7 +58,7 @@ async def chat(
     system = f"You are {config.name}. {config.instructions}"
     messages: Messages = [{"role": "system", "content": knowledge_prompt(system, sources)}]
     messages += [t.model_dump() for t in body.messages]
-    reply = await call_model(
+    call = await call_model(
         ctx,
         workspace_id=wid,
         user_id=principal.user_id,
@@ -68,7 +68,7 @@ async def chat(
         stream=body.stream,
         on_delta=on_delta,
     )
-    usage = usage_out(reply)
+    usage = call.usage
     chat_id = new_id()
     async for uow in ctx.database.units():
         async with uow:
@@ -78,16 +78,14 @@ async def chat(
                 workspace_id=wid,
                 user_id=principal.user_id,
                 messages=body.messages,
-                reply=reply.content,
+                reply=call.reply.content,
                 usage=usage,
                 at=now(),
             )
-            record_usage(
-                uow, workspace_id=wid, user_id=principal.user_id, service="assistant", reply=reply
-            )
+            call.record_usage(uow)
     return AssistantChatOut(
         id=chat_id,
-        message=AssistantReply(content=reply.content),
+        message=AssistantReply(content=call.reply.content),
         usage=usage,
         sources=sources,
     )

@@ -3,15 +3,14 @@
 import uuid
 from typing import Any, Literal
 
-from feature_api.database import FeatureDatabase, new_id, now
+from feature_api.database import FeatureDatabase, new_id, new_record, now
 from feature_api.models.conversations import Conversation, ConversationIn, Message, MessageIn
 from feature_api.repositories import conversations as repo
-from feature_api.services.access import resource_access, workspace_access
+from feature_api.services.access import deleted, found, resource_access, workspace_access
 from feature_api.unit_of_work import UnitOfWork
 from sendfx_shared.auth import Principal
 from sendfx_shared.events import feature as fe
 from sendfx_shared.pagination import Page
-from sendfx_shared.problems import NotFound
 
 Role = Literal["user", "assistant", "system"]
 
@@ -28,15 +27,12 @@ async def create_conversation(
     database: FeatureDatabase, principal: Principal, workspace_id: uuid.UUID, body: ConversationIn
 ) -> Conversation:
     wid = await workspace_access(database.db, principal, workspace_id)
-    moment = now()
-    conversation = Conversation(
-        id=new_id(),
-        workspace_id=uuid.UUID(wid),
+    conversation = new_record(
+        Conversation,
+        workspace_id=wid,
         title=body.title,
         created_by=principal.user_id,
         message_count=0,
-        created_at=moment,
-        updated_at=moment,
     )
     async for uow in database.units():
         async with uow:
@@ -75,8 +71,7 @@ async def delete_conversation(
     conversation = await accessible_conversation(database, principal, conversation_id)
     async for uow in database.units():
         async with uow:
-            if not await repo.delete(uow, conversation_id):
-                raise NotFound("conversation")
+            deleted(await repo.delete(uow, conversation_id), "conversation")
             uow.emit(fe.CONVERSATION_DELETED, key=conversation_id, data=_changed(conversation))
 
 
@@ -91,9 +86,7 @@ async def append(
 ) -> Message:
     """Append one message in ``uow``, with its event."""
     moment = now()
-    seq = await repo.next_seq(uow, conversation.id, moment)
-    if seq is None:
-        raise NotFound("conversation")
+    seq = found(await repo.next_seq(uow, conversation.id, moment), "conversation")
     message = Message(
         id=new_id(),
         conversation_id=conversation.id,

@@ -12,14 +12,15 @@ import uuid
 
 from pymongo.errors import DuplicateKeyError
 
-from feature_api.database import FeatureDatabase, new_id, now
+from feature_api.database import FeatureDatabase, new_id, new_record, now
 from feature_api.models.flow_builder import FlowDraft, FlowDraftIn, FlowTemplate, PublishResult
 from feature_api.models.graph import check_graph
 from feature_api.repositories import flow_builder as repo
+from feature_api.services.access import deleted, found
 from feature_api.unit_of_work import UnitOfWork
 from sendfx_shared.events import feature as fe
 from sendfx_shared.pagination import Page
-from sendfx_shared.problems import Conflict, FieldError, NotFound, ProblemError
+from sendfx_shared.problems import Conflict, FieldError, ProblemError
 
 Scope = str | None
 _PUBLISH_ATTEMPTS = 4
@@ -74,18 +75,13 @@ async def create_draft(
     # A draft is work in progress: it may lack its start node until publish.
     check_graph(body.nodes, body.edges, require_start=False)
     await _check_template_ref(database, scope, body.template_id)
-    moment = now()
-    draft = FlowDraft.model_validate(
-        {
-            **body.model_dump(),
-            "id": new_id(),
-            "workspace_id": scope,
-            "version": 1,
-            "published_at": None,
-            "published_version": None,
-            "created_at": moment,
-            "updated_at": moment,
-        }
+    draft = new_record(
+        FlowDraft,
+        **body.model_dump(),
+        workspace_id=scope,
+        version=1,
+        published_at=None,
+        published_version=None,
     )
     async for uow in database.units():
         async with uow:
@@ -95,10 +91,7 @@ async def create_draft(
 
 
 async def get_draft(database: FeatureDatabase, scope: Scope, draft_id: str) -> FlowDraft:
-    draft = await repo.get_draft(database.db, scope, draft_id)
-    if draft is None:
-        raise NotFound("flow draft")
-    return draft
+    return found(await repo.get_draft(database.db, scope, draft_id), "flow draft")
 
 
 async def update_draft(
@@ -108,10 +101,7 @@ async def update_draft(
     await _check_template_ref(database, scope, body.template_id)
     async for uow in database.units():
         async with uow:
-            found = await repo.edit_draft(uow, scope, draft_id, body, now())
-            if found is None:
-                raise NotFound("flow draft")
-            edited = found
+            edited = found(await repo.edit_draft(uow, scope, draft_id, body, now()), "flow draft")
             uow.emit(fe.FLOW_DRAFT_UPDATED, key=draft_id, data=_draft_changed(edited))
     return edited
 
@@ -120,8 +110,7 @@ async def delete_draft(database: FeatureDatabase, scope: Scope, draft_id: str) -
     draft = await get_draft(database, scope, draft_id)
     async for uow in database.units():
         async with uow:
-            if not await repo.delete_draft(uow, scope, draft_id):
-                raise NotFound("flow draft")
+            deleted(await repo.delete_draft(uow, scope, draft_id), "flow draft")
             uow.emit(fe.FLOW_DRAFT_DELETED, key=draft_id, data=_draft_changed(draft))
 
 
@@ -138,9 +127,7 @@ async def publish_draft(database: FeatureDatabase, scope: Scope, draft_id: str) 
 
 
 async def _publish(uow: UnitOfWork, scope: Scope, draft_id: str) -> PublishResult:
-    draft = await repo.draft_in(uow, scope, draft_id)
-    if draft is None:
-        raise NotFound("flow draft")
+    draft = found(await repo.draft_in(uow, scope, draft_id), "flow draft")
     check_graph(draft.nodes, draft.edges, require_start=True)
     moment = now()
     template_id = draft.template_id
@@ -186,7 +173,4 @@ async def list_templates(
 
 
 async def get_template(database: FeatureDatabase, scope: Scope, template_id: str) -> FlowTemplate:
-    template = await repo.get_template(database.db, scope, template_id)
-    if template is None:
-        raise NotFound("flow template")
-    return template
+    return found(await repo.get_template(database.db, scope, template_id), "flow template")

@@ -2,15 +2,14 @@
 
 import uuid
 
-from feature_api.database import FeatureDatabase, new_id, now
+from feature_api.database import FeatureDatabase, new_record, now
 from feature_api.models.flows import Flow, FlowIn
 from feature_api.models.graph import check_graph
 from feature_api.repositories import flows as repo
-from feature_api.services.access import resource_access, workspace_access
+from feature_api.services.access import deleted, found, resource_access, workspace_access
 from sendfx_shared.auth import Principal
 from sendfx_shared.events import feature as fe
 from sendfx_shared.pagination import Page
-from sendfx_shared.problems import NotFound
 
 
 def _changed(flow: Flow) -> fe.FlowChanged:
@@ -29,17 +28,8 @@ async def create_flow(
 ) -> Flow:
     wid = await workspace_access(database.db, principal, workspace_id)
     check_graph(body.nodes, body.edges, require_start=True)
-    moment = now()
-    flow = Flow.model_validate(
-        {
-            **body.model_dump(),
-            "id": new_id(),
-            "workspace_id": wid,
-            "version": 1,
-            "created_by": principal.user_id,
-            "created_at": moment,
-            "updated_at": moment,
-        }
+    flow = new_record(
+        Flow, **body.model_dump(), workspace_id=wid, version=1, created_by=principal.user_id
     )
     async for uow in database.units():
         async with uow:
@@ -75,10 +65,7 @@ async def update_flow(
     check_graph(body.nodes, body.edges, require_start=True)
     async for uow in database.units():
         async with uow:
-            found = await repo.update(uow, flow_id, body, now())
-            if found is None:
-                raise NotFound("flow")
-            updated = found
+            updated = found(await repo.update(uow, flow_id, body, now()), "flow")
             uow.emit(fe.FLOW_UPDATED, key=flow_id, data=_changed(updated))
     return updated
 
@@ -87,6 +74,5 @@ async def delete_flow(database: FeatureDatabase, principal: Principal, flow_id: 
     flow = await _accessible(database, principal, flow_id)
     async for uow in database.units():
         async with uow:
-            if not await repo.delete(uow, flow_id):
-                raise NotFound("flow")
+            deleted(await repo.delete(uow, flow_id), "flow")
             uow.emit(fe.FLOW_DELETED, key=flow_id, data=_changed(flow))

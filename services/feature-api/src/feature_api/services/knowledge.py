@@ -2,19 +2,18 @@
 
 import uuid
 
-from feature_api.database import FeatureDatabase, new_id, now
+from feature_api.database import FeatureDatabase, new_id, new_record, now
 from feature_api.models.knowledge import (
     KnowledgeDocument,
     KnowledgeDocumentIn,
     RetrievedChunks,
 )
 from feature_api.repositories import knowledge as repo
-from feature_api.services.access import resource_access, workspace_access
+from feature_api.services.access import deleted, found, resource_access, workspace_access
 from feature_api.services.retrieval import chunk_documents, retrieve_knowledge
 from sendfx_shared.auth import Principal
 from sendfx_shared.events import feature as fe
 from sendfx_shared.pagination import Page
-from sendfx_shared.problems import NotFound
 
 
 def _changed(document: KnowledgeDocument) -> fe.KnowledgeDocumentChanged:
@@ -38,17 +37,13 @@ async def add_document(
     wid = await workspace_access(database.db, principal, workspace_id)
     document_id = new_id()
     chunks = chunk_documents(document_id, wid, body.title, body.tags, body.text, words_per_chunk)
-    moment = now()
-    document = KnowledgeDocument.model_validate(
-        {
-            **body.model_dump(),
-            "id": document_id,
-            "workspace_id": wid,
-            "chunk_count": len(chunks),
-            "version": 1,
-            "created_at": moment,
-            "updated_at": moment,
-        }
+    document = new_record(
+        KnowledgeDocument,
+        id=document_id,
+        **body.model_dump(),
+        workspace_id=wid,
+        chunk_count=len(chunks),
+        version=1,
     )
     async for uow in database.units():
         async with uow:
@@ -93,10 +88,8 @@ async def replace_document(
     chunks = chunk_documents(document_id, wid, body.title, body.tags, body.text, words_per_chunk)
     async for uow in database.units():
         async with uow:
-            found = await repo.replace_document(uow, document_id, body, chunks, now())
-            if found is None:
-                raise NotFound("knowledge document")
-            updated = found
+            replaced = await repo.replace_document(uow, document_id, body, chunks, now())
+            updated = found(replaced, "knowledge document")
             uow.emit(fe.KNOWLEDGE_DOCUMENT_UPDATED, key=document_id, data=_changed(updated))
     return updated
 
@@ -107,8 +100,7 @@ async def delete_document(
     current = await _accessible(database, principal, document_id)
     async for uow in database.units():
         async with uow:
-            if not await repo.delete_document(uow, document_id):
-                raise NotFound("knowledge document")
+            deleted(await repo.delete_document(uow, document_id), "knowledge document")
             uow.emit(fe.KNOWLEDGE_DOCUMENT_DELETED, key=document_id, data=_changed(current))
 
 

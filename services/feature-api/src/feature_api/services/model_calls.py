@@ -1,10 +1,12 @@
 """One model call for every AI service: the quota check, then the call
 through the OpenAI client. The caller stores the reply and queues its usage
-event (``record_usage``) in one unit of work. Every call that spent tokens
-yields exactly one ``openai.call.completed``: a call that failed after
-spending some (a cut stream, flagged ``usage_missing``) is recorded here."""
+event (``ModelCall.record_usage``) in one unit of work. Every call that
+spent tokens yields exactly one ``openai.call.completed``: a call that
+failed after spending some (a cut stream, flagged ``usage_missing``) is
+recorded here."""
 
 import uuid
+from dataclasses import dataclass
 from typing import Literal
 
 from feature_api.context import AppContext
@@ -35,36 +37,42 @@ def usage_out(reply: ModelReply) -> UsageOut:
     )
 
 
-def record_usage(
-    uow: UnitOfWork,
-    *,
-    workspace_id: str,
-    user_id: uuid.UUID | None,
-    service: Service,
-    reply: ModelReply,
-) -> None:
-    """Queue the call's ``openai.call.completed`` in the caller's unit of work."""
-    u = reply.usage
-    uow.emit(
-        OPENAI_CALL_COMPLETED_TYPE,
-        topic=topics.OPENAI_CALL_COMPLETED,
-        key=workspace_id,
-        data=OpenAICallCompleted(
-            workspace_id=uuid.UUID(workspace_id),
-            user_id=user_id,
-            service=service,
-            model=reply.model,
-            request_id=reply.request_id,
-            prompt_tokens=u.prompt_tokens,
-            cached_tokens=min(u.cached_tokens, u.prompt_tokens),
-            completion_tokens=u.completion_tokens,
-            reasoning_tokens=min(u.reasoning_tokens, u.completion_tokens),
-            total_tokens=u.total_tokens,
-            usage_missing=u.usage_missing,
-            latency_ms=reply.latency_ms,
-            occurred_at=utc_now(),
-        ),
-    )
+@dataclass(frozen=True)
+class ModelCall:
+    """A model call that answered: the reply, and who spent its tokens."""
+
+    reply: ModelReply
+    workspace_id: str
+    user_id: uuid.UUID | None
+    service: Service
+
+    @property
+    def usage(self) -> UsageOut:
+        return usage_out(self.reply)
+
+    def record_usage(self, uow: UnitOfWork) -> None:
+        """Queue the call's ``openai.call.completed`` in the caller's unit of work."""
+        u = self.reply.usage
+        uow.emit(
+            OPENAI_CALL_COMPLETED_TYPE,
+            topic=topics.OPENAI_CALL_COMPLETED,
+            key=self.workspace_id,
+            data=OpenAICallCompleted(
+                workspace_id=uuid.UUID(self.workspace_id),
+                user_id=self.user_id,
+                service=self.service,
+                model=self.reply.model,
+                request_id=self.reply.request_id,
+                prompt_tokens=u.prompt_tokens,
+                cached_tokens=min(u.cached_tokens, u.prompt_tokens),
+                completion_tokens=u.completion_tokens,
+                reasoning_tokens=min(u.reasoning_tokens, u.completion_tokens),
+                total_tokens=u.total_tokens,
+                usage_missing=u.usage_missing,
+                latency_ms=self.reply.latency_ms,
+                occurred_at=utc_now(),
+            ),
+        )
 
 
 async def call_model(
@@ -78,28 +86,24 @@ async def call_model(
     model: str | None = None,
     stream: bool = False,
     on_delta: OnDelta | None = None,
-) -> ModelReply:
+) -> ModelCall:
     """The model's reply, once the workspace may spend tokens. With
     ``on_delta`` the model streams, and the text is passed on as it comes."""
     await ensure_ai_allowed(ctx.database.db, workspace_id)
     try:
         if stream or on_delta is not None:
-            return await ctx.openai.stream(messages, tools=tools, model=model, on_delta=on_delta)
-        return await ctx.openai.complete(messages, tools=tools, model=model)
+            reply = await ctx.openai.stream(messages, tools=tools, model=model, on_delta=on_delta)
+        else:
+            reply = await ctx.openai.complete(messages, tools=tools, model=model)
     except ModelCallFailed as failure:
         spent = failure.spent
         if spent is not None:
             async for uow in ctx.database.units():
                 async with uow:
-                    record_usage(
-                        uow,
-                        workspace_id=workspace_id,
-                        user_id=user_id,
-                        service=service,
-                        reply=spent,
-                    )
+                    ModelCall(spent, workspace_id, user_id, service).record_usage(uow)
         raise ProblemError(
             failure.status,
             failure.detail,
             kind="model-timeout" if failure.status == 504 else "model-unavailable",
         ) from failure
+    return ModelCall(reply, workspace_id, user_id, service)
