@@ -7,20 +7,22 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from feature_api.database import KNOWLEDGE_CHUNKS, KNOWLEDGE_DOCUMENTS
-from feature_api.models.knowledge import KnowledgeDocument, KnowledgeDocumentIn
-from feature_api.repositories.documents import maybe_model, stored_values, to_document
+from feature_api.models.knowledge import KnowledgeChunk, KnowledgeDocument, KnowledgeDocumentIn
+from feature_api.repositories.documents import maybe_model, stored_values, to_document, to_model
 from feature_api.repositories.paging import page
 from feature_api.unit_of_work import Document, UnitOfWork
 from sendfx_shared.pagination import Page
 
 
-async def _put_chunks(uow: UnitOfWork, chunks: list[Document]) -> None:
+async def _put_chunks(uow: UnitOfWork, chunks: list[KnowledgeChunk]) -> None:
     if chunks:
-        await uow.db[KNOWLEDGE_CHUNKS].insert_many(chunks, session=uow.session)
+        await uow.db[KNOWLEDGE_CHUNKS].insert_many(
+            [to_document(c) for c in chunks], session=uow.session
+        )
 
 
 async def insert_document(
-    uow: UnitOfWork, document: KnowledgeDocument, created_by: str, chunks: list[Document]
+    uow: UnitOfWork, document: KnowledgeDocument, created_by: str, chunks: list[KnowledgeChunk]
 ) -> None:
     await uow.db[KNOWLEDGE_DOCUMENTS].insert_one(
         to_document(document, created_by=created_by), session=uow.session
@@ -45,7 +47,7 @@ async def replace_document(
     uow: UnitOfWork,
     document_id: str,
     body: KnowledgeDocumentIn,
-    chunks: list[Document],
+    chunks: list[KnowledgeChunk],
     at: datetime,
 ) -> KnowledgeDocument | None:
     """The document with ``body``, its new chunks and the next version (None: gone)."""
@@ -73,8 +75,8 @@ async def delete_document(uow: UnitOfWork, document_id: str) -> bool:
 
 async def chunks_with_any_term(
     db: AsyncDatabase[Document], workspace_id: str, terms: list[str], limit: int
-) -> list[Document]:
-    return (
+) -> list[KnowledgeChunk]:
+    found = (
         await db[KNOWLEDGE_CHUNKS]
         .find(
             {"workspace_id": workspace_id, "terms": {"$in": terms}},
@@ -83,3 +85,4 @@ async def chunks_with_any_term(
         )
         .to_list()
     )
+    return [to_model(KnowledgeChunk, c) for c in found]
