@@ -6,9 +6,10 @@ with ``uow.emit``. The events go into the outbox (``sendfx_shared.outbox.mongo``
 just before the commit, in the same transaction, so a change and its events
 commit or vanish together.
 
-MongoDB aborts a transaction that collides with another one
-(``TransientTransactionError``). Like ``session.with_transaction``, the
-operation then runs again, so a unit of work is one attempt::
+MongoDB aborts a transaction that collides with another one: the write
+that lost fails with ``TransientTransactionError``. Like
+``session.with_transaction``, the operation then runs again, so a unit of
+work is one attempt, and the block is the loop's body::
 
     async for uow in database.units():
         async with uow:
@@ -16,9 +17,9 @@ operation then runs again, so a unit of work is one attempt::
             uow.emit(fe.FLOW_CREATED, key=flow.id, data=...)
     return flow
 
-Assign inside the block and return after the loop: a ``return`` inside
-``async with`` would leave no way to run the block again after a conflict
-at commit time.
+A commit whose outcome is unknown is asked again, as ``with_transaction``
+does; unlike it, a commit that fails outright is raised rather than run
+again (see ``_commit``).
 """
 
 import asyncio
@@ -118,12 +119,11 @@ class UnitOfWork:
         session = self.session
         try:
             if exc is None:
-                exc = await self._commit(session)
-                if exc is None:
-                    self.outcome = "committed"
-                    for hook in self._after_commit:
-                        hook()
-                    return False
+                await self._commit(session)
+                self.outcome = "committed"
+                for hook in self._after_commit:
+                    hook()
+                return False
             if session.in_transaction:
                 await session.abort_transaction()
             if _labelled(exc, "TransientTransactionError") and time.monotonic() < self._deadline:
@@ -134,9 +134,11 @@ class UnitOfWork:
         finally:
             await session.end_session()
 
-    async def _commit(self, session: Session) -> PyMongoError | None:
-        """Write the events and commit; a transient conflict is returned (the
-        block runs again), any other error raised."""
+    async def _commit(self, session: Session) -> None:
+        """Write the events and commit. A failure here is raised, even a
+        transient one: the block may have ``return``-ed already, so running
+        it again is no longer possible (write conflicts, the usual transient
+        failures, surface at the writes inside the block and are retried)."""
         try:
             for queued in self._events:
                 await enqueue(
@@ -145,15 +147,13 @@ class UnitOfWork:
             while True:
                 try:
                     await session.commit_transaction()
-                    return None
+                    return
                 except PyMongoError as error:
                     # The commit may have happened: asking again is safe.
                     unknown = _labelled(error, "UnknownTransactionCommitResult")
                     if not unknown or time.monotonic() >= self._deadline:
                         raise
-        except PyMongoError as error:
-            if _labelled(error, "TransientTransactionError"):
-                return error
+        except BaseException:
             self.outcome = "failed"
             raise
 
@@ -168,7 +168,7 @@ async def attempts(
     tried = 0
     while True:
         if tried:
-            await asyncio.sleep(random.random() * min(_BACKOFF_FIRST * 1.5**tried, _BACKOFF_MAX))
+            await asyncio.sleep(_jitter.random() * min(_BACKOFF_FIRST * 1.5**tried, _BACKOFF_MAX))
         tried += 1
         uow = UnitOfWork(client, db, after_commit, deadline)
         yield uow
