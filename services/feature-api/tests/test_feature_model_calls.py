@@ -27,7 +27,7 @@ class CrashInsideTheTransaction(Exception):
 async def test_a_failure_after_the_reply_is_written_leaves_neither(
     context: AppContext, workspace: Any
 ) -> None:
-    store: FeatureDatabase = context.database
+    database: FeatureDatabase = context.database
     marker = f"crash-{workspace.id}"
 
     call = await call_model(
@@ -38,7 +38,7 @@ async def test_a_failure_after_the_reply_is_written_leaves_neither(
         messages=[{"role": "user", "content": "hello"}],
     )
     with pytest.raises(CrashInsideTheTransaction):
-        async for uow in store.units():
+        async for uow in database.units():
             async with uow:
                 await uow.db["agent_runs"].insert_one(
                     {
@@ -50,8 +50,8 @@ async def test_a_failure_after_the_reply_is_written_leaves_neither(
                 )
                 call.record_usage(uow)
                 raise CrashInsideTheTransaction
-    assert await store.db["agent_runs"].find_one({"_id": marker}) is None
-    queued = await store.db["outbox"].count_documents(
+    assert await database.db["agent_runs"].find_one({"_id": marker}) is None
+    queued = await database.db["outbox"].count_documents(
         {"topic": "openai.call.completed", "key": str(workspace.id)}
     )
     assert queued == 0
