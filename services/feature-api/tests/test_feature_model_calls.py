@@ -1,4 +1,4 @@
-"""A model call's reply and its usage event commit together or not at all."""
+"""A model call's reply and its usage event, in one unit of work, commit together or not."""
 
 from collections.abc import AsyncIterator
 from typing import Any
@@ -6,18 +6,18 @@ from typing import Any
 import pytest
 
 from feature_api.context import AppContext
-from feature_api.openai_gateway import ModelReply, OpenAIGateway
+from feature_api.database import FeatureDatabase, open_database
+from feature_api.openai_client import OpenAIClient
 from feature_api.services.model_calls import call_model
-from feature_api.store import Session, Store, open_store
 
 
 @pytest.fixture
 async def context(feature_settings: Any) -> AsyncIterator[AppContext]:
-    store = open_store(feature_settings.mongo_url, feature_settings.mongo_database)
-    gateway = OpenAIGateway(feature_settings)
-    yield AppContext(settings=feature_settings, store=store, gateway=gateway)
-    await gateway.close()
-    await store.close()
+    database = open_database(feature_settings.mongo_url, feature_settings.mongo_database)
+    openai = OpenAIClient(feature_settings)
+    yield AppContext(settings=feature_settings, database=database, openai=openai)
+    await openai.close()
+    await database.close()
 
 
 class CrashInsideTheTransaction(Exception):
@@ -27,27 +27,31 @@ class CrashInsideTheTransaction(Exception):
 async def test_a_failure_after_the_reply_is_written_leaves_neither(
     context: AppContext, workspace: Any
 ) -> None:
-    store: Store = context.store
+    database: FeatureDatabase = context.database
     marker = f"crash-{workspace.id}"
 
-    async def persist(session: Session, reply: ModelReply) -> None:
-        await store.db["agent_runs"].insert_one(
-            {"_id": marker, "workspace_id": str(workspace.id), "output": reply.content},
-            session=session,
-        )
-        raise CrashInsideTheTransaction
-
+    call = await call_model(
+        context,
+        workspace_id=str(workspace.id),
+        user_id=workspace.owner.user_id,
+        service="ai_agent",
+        messages=[{"role": "user", "content": "hello"}],
+    )
     with pytest.raises(CrashInsideTheTransaction):
-        await call_model(
-            context,
-            workspace_id=str(workspace.id),
-            user_id=workspace.owner.user_id,
-            service="ai_agent",
-            messages=[{"role": "user", "content": "hello"}],
-            persist=persist,
-        )
-    assert await store.db["agent_runs"].find_one({"_id": marker}) is None
-    queued = await store.db["outbox"].count_documents(
+        async for uow in database.units():
+            async with uow:
+                await uow.db["agent_runs"].insert_one(
+                    {
+                        "_id": marker,
+                        "workspace_id": str(workspace.id),
+                        "output": call.reply.content,
+                    },
+                    session=uow.session,
+                )
+                call.record_usage(uow)
+                raise CrashInsideTheTransaction
+    assert await database.db["agent_runs"].find_one({"_id": marker}) is None
+    queued = await database.db["outbox"].count_documents(
         {"topic": "openai.call.completed", "key": str(workspace.id)}
     )
     assert queued == 0
@@ -56,20 +60,20 @@ async def test_a_failure_after_the_reply_is_written_leaves_neither(
 async def test_a_committed_call_queues_exactly_one_usage_event(
     context: AppContext, workspace: Any
 ) -> None:
-    async def persist(session: Session, reply: ModelReply) -> str:
-        return reply.content
-
-    content = await call_model(
+    call = await call_model(
         context,
         workspace_id=str(workspace.id),
         user_id=workspace.owner.user_id,
         service="assistant",
         messages=[{"role": "user", "content": "count me once"}],
-        persist=persist,
     )
+    async for uow in context.database.units():
+        async with uow:
+            call.record_usage(uow)
+    content = call.reply.content
     assert content == "Echo: count me once"
     queued = (
-        await context.store.db["outbox"]
+        await context.database.db["outbox"]
         .find({"topic": "openai.call.completed", "key": str(workspace.id)})
         .to_list()
     )

@@ -9,9 +9,9 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from pymongo.asynchronous.database import AsyncDatabase
 
+from feature_api.database import now
 from feature_api.projection import apply_core_event
-from feature_api.services.quotas import period_of
-from feature_api.store import now
+from feature_api.services.quota import period_of
 from sendfx_shared.events.core import (
     SUBSCRIPTION_CHANGED,
     USAGE_THRESHOLD_CROSSED,

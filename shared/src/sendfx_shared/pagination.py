@@ -1,22 +1,34 @@
 """Wrapped, cursor-paginated lists: ``{"items": [...], "next_cursor": ...}``.
 
 A cursor is an opaque, URL-safe token holding the sort key of the last item
-returned; clients pass it back unchanged.
+returned; clients pass it back unchanged. Every list route of every service
+takes the same ``cursor`` and ``limit`` query parameters (``Cursor``,
+``Limit``, ``DEFAULT_PAGE``), and every store fetches ``limit + 1`` items so
+that ``trim_page`` can tell whether another page follows.
 """
 
 import base64
 import binascii
 import json
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Query
 from pydantic import BaseModel
 
 from sendfx_shared.problems import ProblemError
 
 ItemT = TypeVar("ItemT")
+RowT = TypeVar("RowT")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+
+Cursor = Annotated[
+    str | None, Query(max_length=2000, description="next_cursor of the previous page")
+]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+DEFAULT_PAGE = DEFAULT_LIMIT
 
 
 class Page(BaseModel, Generic[ItemT]):
@@ -36,7 +48,23 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise ProblemError(400, "the cursor is not valid", kind="invalid-cursor") from exc
+        raise invalid_cursor() from exc
     if not isinstance(value, dict):
-        raise ProblemError(400, "the cursor is not valid", kind="invalid-cursor")
+        raise invalid_cursor()
     return value
+
+
+def invalid_cursor() -> ProblemError:
+    """The 400 for a cursor that decodes but does not hold a position."""
+    return ProblemError(400, "the cursor is not valid", kind="invalid-cursor")
+
+
+def trim_page(
+    found: Sequence[RowT], limit: int, position_of: Callable[[RowT], dict[str, Any]]
+) -> tuple[list[RowT], str | None]:
+    """Rows fetched with ``limit + 1``: the page, and the cursor of what follows
+    (the position of the page's last row)."""
+    rows = list(found[:limit])
+    if len(found) <= limit or not rows:
+        return rows, None
+    return rows, encode_cursor(position_of(rows[-1]))

@@ -1,27 +1,16 @@
-"""What a request handler reaches: settings, the store, the model gateway."""
+"""What a model call needs: the settings, the feature database and the
+OpenAI client (``app.state.context``; routes reach it through
+``routes/deps.py``)."""
 
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import Depends, Request
-
-from feature_api.openai_gateway import OpenAIGateway
+from feature_api.database import FeatureDatabase
+from feature_api.openai_client import OpenAIClient
 from feature_api.settings import FeatureSettings
-from feature_api.store import Store
 
 
 @dataclass
 class AppContext:
     settings: FeatureSettings
-    store: Store
-    gateway: OpenAIGateway
-
-
-def _context(request: Request) -> AppContext:
-    context = getattr(request.app.state, "context", None)
-    if not isinstance(context, AppContext):
-        raise RuntimeError("the app has not started: app.state.context is missing")
-    return context
-
-
-Ctx = Annotated[AppContext, Depends(_context)]
+    database: FeatureDatabase
+    openai: OpenAIClient

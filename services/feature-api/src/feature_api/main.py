@@ -12,8 +12,9 @@ import uvicorn
 from fastapi import FastAPI
 
 from feature_api.context import AppContext
+from feature_api.database import ensure_indexes, open_database
 from feature_api.fresh import ServeWhenCurrent
-from feature_api.openai_gateway import OpenAIGateway
+from feature_api.openai_client import OpenAIClient
 from feature_api.projection import CoreEventsProjection
 from feature_api.routes import (
     admin_settings,
@@ -26,7 +27,6 @@ from feature_api.routes import (
     sse,
 )
 from feature_api.settings import PROCESS_NAME, FeatureSettings, load_settings
-from feature_api.store import ensure_indexes, open_store
 from sendfx_shared.http import install_common
 from sendfx_shared.mongo import client_options
 from sendfx_shared.outbox.mongo import MongoOutboxRelay, MongoRelayConfig
@@ -41,28 +41,28 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         guard_store(PROCESS_NAME, "mongo")
-        store = open_store(
+        database = open_database(
             settings.mongo_url,
             settings.mongo_database,
             **client_options(settings, PROCESS_NAME),
         )
-        gateway = OpenAIGateway(settings)
+        openai = OpenAIClient(settings)
         relay: MongoOutboxRelay | None = None
         projection: CoreEventsProjection | None = None
         try:
-            await ensure_indexes(store.db)
+            await ensure_indexes(database.db)
             if settings.outbox_relay_enabled:
                 relay = MongoOutboxRelay(
-                    store.db,
+                    database.db,
                     settings,
                     MongoRelayConfig(poll_interval=settings.outbox_poll_interval),
                 )
-                store.after_commit.append(relay.wake)
+                database.after_commit.append(relay.wake)
                 await relay.start()
             if settings.projection_enabled:
-                projection = CoreEventsProjection(store.db, settings)
+                projection = CoreEventsProjection(database.db, settings)
                 await projection.start()
-            app.state.context = AppContext(settings=settings, store=store, gateway=gateway)
+            app.state.context = AppContext(settings=settings, database=database, openai=openai)
             app.state.relay = relay
             app.state.projection = projection
             yield
@@ -72,8 +72,8 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
                 await projection.stop()
             if relay is not None:
                 await relay.stop()
-            await gateway.close()
-            await store.close()
+            await openai.close()
+            await database.close()
 
     app = FastAPI(
         title="sendfx feature-api",

@@ -17,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from feature_api.repositories import read_model
 from feature_api.settings import FeatureSettings
-from feature_api.store import Document
+from feature_api.unit_of_work import Document
 from sendfx_shared import topics
 from sendfx_shared.consume import EventConsumer, Handler, HandlerTable, RawEvent, dispatch
 from sendfx_shared.events.core import (

@@ -8,8 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from sendfx_shared.pagination import decode_cursor, encode_cursor
-from sendfx_shared.problems import ProblemError
+from sendfx_shared.pagination import decode_cursor, invalid_cursor, trim_page
 
 
 @dataclass(frozen=True)
@@ -28,18 +27,18 @@ def parse_cursor(cursor: str | None) -> After | None:
             raise ValueError("naive")
         return After(moment, uuid.UUID(str(position["i"])))
     except (KeyError, ValueError) as exc:
-        raise ProblemError(400, "the cursor is not valid", kind="invalid-cursor") from exc
+        raise invalid_cursor() from exc
 
 
 def page_of(
     records: Sequence[asyncpg.Record], limit: int
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Rows fetched with ``limit + 1``: the page and the cursor of what follows."""
-    rows = [dict(r) for r in records[:limit]]
-    if len(records) <= limit or not rows:
-        return rows, None
-    last = rows[-1]
-    return rows, encode_cursor({"t": last["created_at"].isoformat(), "i": str(last["id"])})
+    return trim_page(
+        [dict(r) for r in records[: limit + 1]],
+        limit,
+        lambda last: {"t": last["created_at"].isoformat(), "i": str(last["id"])},
+    )
 
 
 def after_args(after: After | None) -> tuple[datetime | None, uuid.UUID | None]:

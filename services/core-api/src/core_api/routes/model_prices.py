@@ -2,11 +2,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from core_api.routes.deps import DEFAULT_PAGE, Cursor, DbPool, Limit
+from core_api.routes.deps import DbPool
 from core_api.schemas import ModelPriceIn, ModelPriceOut
 from core_api.services import model_prices
 from sendfx_shared.auth import CurrentAdmin
-from sendfx_shared.pagination import Page
+from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
 
 router = APIRouter(prefix="/api/admin/model-prices", tags=["admin: model prices"])
 

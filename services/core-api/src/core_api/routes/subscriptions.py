@@ -2,7 +2,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from core_api.routes.deps import DEFAULT_PAGE, Cursor, DbPool, Limit
+from core_api.routes.deps import DbPool
 from core_api.schemas import (
     SubscriptionChangeIn,
     SubscriptionIn,
@@ -11,7 +11,7 @@ from core_api.schemas import (
 )
 from core_api.services import subscriptions
 from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal
-from sendfx_shared.pagination import Page
+from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
 
 router = APIRouter(tags=["subscriptions"])
 _WS = "/api/workspaces/{workspace_id}"

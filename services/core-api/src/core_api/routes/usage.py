@@ -4,11 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from core_api.routes.deps import DEFAULT_PAGE, Cursor, DbPool, Limit
+from core_api.routes.deps import DbPool
 from core_api.schemas import UsageCounterOut, UsageSummary
 from core_api.services import usage
 from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal
-from sendfx_shared.pagination import Page
+from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
 
 router = APIRouter(tags=["usage"])
 

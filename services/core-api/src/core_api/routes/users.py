@@ -2,11 +2,11 @@ import uuid
 
 from fastapi import APIRouter
 
-from core_api.routes.deps import DEFAULT_PAGE, Cursor, DbPool, Limit
+from core_api.routes.deps import DbPool
 from core_api.schemas import AdminUserCreateIn, AdminUserUpdateIn, UserOut
 from core_api.services import users
 from sendfx_shared.auth import CurrentAdmin
-from sendfx_shared.pagination import Page
+from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
 
 router = APIRouter(prefix="/api/admin/users", tags=["admin: users"])
 

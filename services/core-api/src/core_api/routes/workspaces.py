@@ -2,11 +2,11 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from core_api.routes.deps import DEFAULT_PAGE, Cursor, DbPool, Limit
+from core_api.routes.deps import DbPool
 from core_api.schemas import WorkspaceIn, WorkspaceOut, WorkspaceUpdateIn
 from core_api.services import workspaces
 from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal
-from sendfx_shared.pagination import Page
+from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
 
 router = APIRouter(tags=["workspaces"])
 

@@ -1,4 +1,4 @@
-"""HTTP bodies of knowledge documents and retrieval."""
+"""HTTP bodies of knowledge documents and retrieval, and the chunks behind it."""
 
 import uuid
 from datetime import datetime
@@ -26,6 +26,21 @@ class KnowledgeDocument(KnowledgeDocumentIn):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class KnowledgeChunk(BaseModel):
+    """A piece of a document as retrieval indexes it (stored, never shown)."""
+
+    id: str
+    document_id: str
+    workspace_id: str
+    ordinal: int
+    title: str
+    text: str
+    # terms drive the index lookup (and are not read back); tf the score
+    terms: list[str] = Field(default_factory=list)
+    tf: dict[str, int] = Field(default_factory=dict)
+    heading_terms: list[str] = Field(default_factory=list)
 
 
 class RetrievedChunk(BaseModel):

@@ -1,37 +1,41 @@
-"""The ``flows`` collection."""
+"""The ``flows`` collection, as ``Flow`` models."""
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
+from feature_api.database import FLOWS
+from feature_api.models.flows import Flow, FlowIn
+from feature_api.repositories.documents import maybe_model, stored_values, to_document
 from feature_api.repositories.paging import page
-from feature_api.store import FLOWS, Document, Session
+from feature_api.unit_of_work import Document, UnitOfWork
+from sendfx_shared.pagination import Page
 
 
-async def insert(db: AsyncDatabase[Document], flow: Document, session: Session) -> None:
-    await db[FLOWS].insert_one(flow, session=session)
+async def insert(uow: UnitOfWork, flow: Flow) -> None:
+    await uow.db[FLOWS].insert_one(to_document(flow), session=uow.session)
 
 
-async def get(db: AsyncDatabase[Document], flow_id: str) -> Document | None:
-    return await db[FLOWS].find_one({"_id": flow_id})
+async def get(db: AsyncDatabase[Document], flow_id: str) -> Flow | None:
+    return maybe_model(Flow, await db[FLOWS].find_one({"_id": flow_id}))
 
 
 async def list_page(
     db: AsyncDatabase[Document], workspace_id: str, cursor: str | None, limit: int
-) -> tuple[list[Document], str | None]:
-    return await page(db[FLOWS], {"workspace_id": workspace_id}, cursor, limit)
+) -> Page[Flow]:
+    return await page(Flow, db[FLOWS], {"workspace_id": workspace_id}, cursor, limit)
 
 
-async def update(
-    db: AsyncDatabase[Document], flow_id: str, values: Document, session: Session
-) -> Document | None:
-    return await db[FLOWS].find_one_and_update(
+async def update(uow: UnitOfWork, flow_id: str, body: FlowIn, at: object) -> Flow | None:
+    """The flow with ``body``'s graph and the next version (None: it is gone)."""
+    updated = await uow.db[FLOWS].find_one_and_update(
         {"_id": flow_id},
-        {"$set": values, "$inc": {"version": 1}},
+        {"$set": stored_values(body, updated_at=at), "$inc": {"version": 1}},
         return_document=ReturnDocument.AFTER,
-        session=session,
+        session=uow.session,
     )
+    return maybe_model(Flow, updated)
 
 
-async def delete(db: AsyncDatabase[Document], flow_id: str, session: Session) -> bool:
-    result = await db[FLOWS].delete_one({"_id": flow_id}, session=session)
+async def delete(uow: UnitOfWork, flow_id: str) -> bool:
+    result = await uow.db[FLOWS].delete_one({"_id": flow_id}, session=uow.session)
     return result.deleted_count == 1

@@ -1,13 +1,16 @@
 """Keyset pagination over a sort key that ends in a unique field."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from pymongo.asynchronous.collection import AsyncCollection
 
-from feature_api.store import Document
-from sendfx_shared.pagination import decode_cursor, encode_cursor
-from sendfx_shared.problems import ProblemError
+from feature_api.repositories.documents import to_model
+from feature_api.unit_of_work import Document
+from sendfx_shared.pagination import Page, decode_cursor, invalid_cursor, trim_page
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def _encode(value: Any) -> Any:
@@ -34,32 +37,27 @@ def _after(keys: tuple[str, ...], values: list[Any]) -> dict[str, Any]:
 
 
 async def page(
+    model: type[M],
     collection: AsyncCollection[Document],
     query: Document,
     cursor: str | None,
     limit: int,
     keys: tuple[str, ...] = ("created_at", "_id"),
-) -> tuple[list[Document], str | None]:
+) -> Page[M]:
     position = decode_cursor(cursor)
     if position is not None:
         raw = position.get("k")
         if not isinstance(raw, list) or len(raw) != len(keys):
-            raise ProblemError(400, "the cursor is not valid", kind="invalid-cursor")
+            raise invalid_cursor()
         try:
             values = [_decode(v) for v in raw]
         except ValueError as exc:
-            raise ProblemError(400, "the cursor is not valid", kind="invalid-cursor") from exc
+            raise invalid_cursor() from exc
         query = {"$and": [query, _after(keys, values)]}
     found = await collection.find(query, sort=[(k, 1) for k in keys], limit=limit + 1).to_list()
-    following = None
-    if len(found) > limit:
-        last = found[limit - 1]
-        following = encode_cursor({"k": [_encode(last[k]) for k in keys]})
-    return found[:limit], following
-
-
-def as_api(document: Document) -> Document:
-    """A stored document as the API shows it: ``_id`` becomes ``id``."""
-    shown = {k: v for k, v in document.items() if k != "_id"}
-    shown["id"] = document["_id"]
-    return shown
+    rows, following = trim_page(found, limit, lambda last: {"k": [_encode(last[k]) for k in keys]})
+    # Parametrised by the concrete model, so the page serialises its fields.
+    listed: Page[M] = Page[model](  # type: ignore[valid-type]
+        items=[to_model(model, row) for row in rows], next_cursor=following
+    )
+    return listed

@@ -14,7 +14,8 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from feature_api.store import RM_MEMBERS, RM_PROCESSED, RM_QUOTAS, RM_WORKSPACES, Document
+from feature_api.database import RM_MEMBERS, RM_PROCESSED, RM_QUOTAS, RM_WORKSPACES
+from feature_api.unit_of_work import Document
 
 
 def _newer_than(version: int, at: datetime) -> dict[str, Any]:

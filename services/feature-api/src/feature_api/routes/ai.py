@@ -9,7 +9,6 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from feature_api.context import Ctx
 from feature_api.models.ai import (
     AgentRunIn,
     AgentRunOut,
@@ -20,6 +19,7 @@ from feature_api.models.ai import (
     AssistantConfig,
     AssistantConfigIn,
 )
+from feature_api.routes.deps import AiContext, Database
 from feature_api.routes.problems_doc import AI
 from feature_api.routes.sse import SSE_RESPONSE, event_stream, wants_events
 from feature_api.services import agents, assistant
@@ -37,7 +37,7 @@ router = APIRouter(tags=["ai"], responses=AI)
 )
 async def reply_to_conversation(
     conversation_id: str,
-    ctx: Ctx,
+    ctx: AiContext,
     principal: CurrentPrincipal,
     request: Request,
     body: AiReplyIn | None = None,
@@ -54,23 +54,26 @@ async def reply_to_conversation(
 
 @router.post("/api/workspaces/{workspace_id}/agents/run", status_code=201)
 async def run_agent(
-    workspace_id: uuid.UUID, body: AgentRunIn, ctx: Ctx, principal: CurrentPrincipal
+    workspace_id: uuid.UUID, body: AgentRunIn, ctx: AiContext, principal: CurrentPrincipal
 ) -> AgentRunOut:
     return await agents.run_agent(ctx, principal, str(workspace_id), body)
 
 
 @router.get("/api/workspaces/{workspace_id}/assistant")
 async def get_assistant(
-    workspace_id: uuid.UUID, ctx: Ctx, principal: CurrentPrincipal
+    workspace_id: uuid.UUID, database: Database, principal: CurrentPrincipal
 ) -> AssistantConfig:
-    return await assistant.get_config(ctx.store, principal, workspace_id)
+    return await assistant.get_config(database, principal, workspace_id)
 
 
 @router.put("/api/workspaces/{workspace_id}/assistant")
 async def put_assistant(
-    workspace_id: uuid.UUID, body: AssistantConfigIn, ctx: Ctx, principal: CurrentPrincipal
+    workspace_id: uuid.UUID,
+    body: AssistantConfigIn,
+    database: Database,
+    principal: CurrentPrincipal,
 ) -> AssistantConfig:
-    return await assistant.put_config(ctx.store, principal, workspace_id, body)
+    return await assistant.put_config(database, principal, workspace_id, body)
 
 
 @router.post(
@@ -82,7 +85,7 @@ async def put_assistant(
 async def chat_with_assistant(
     workspace_id: uuid.UUID,
     body: AssistantChatIn,
-    ctx: Ctx,
+    ctx: AiContext,
     principal: CurrentPrincipal,
     request: Request,
 ) -> AssistantChatOut | StreamingResponse:

@@ -5,13 +5,12 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from feature_api.context import Ctx
 from feature_api.models.conversations import Conversation, ConversationIn, Message, MessageIn
-from feature_api.routes.params import DEFAULT_PAGE, Cursor, Limit
+from feature_api.routes.deps import Database
 from feature_api.routes.problems_doc import SIGNED_IN
 from feature_api.services import conversations
 from sendfx_shared.auth import CurrentPrincipal
-from sendfx_shared.pagination import Page
+from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
 
 router = APIRouter(tags=["conversations"], responses=SIGNED_IN)
 
@@ -19,54 +18,54 @@ router = APIRouter(tags=["conversations"], responses=SIGNED_IN)
 @router.get("/api/workspaces/{workspace_id}/conversations")
 async def list_conversations(
     workspace_id: uuid.UUID,
-    ctx: Ctx,
+    database: Database,
     principal: CurrentPrincipal,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE,
 ) -> Page[Conversation]:
-    return await conversations.list_conversations(ctx.store, principal, workspace_id, cursor, limit)
+    return await conversations.list_conversations(database, principal, workspace_id, cursor, limit)
 
 
 @router.post("/api/workspaces/{workspace_id}/conversations", status_code=201)
 async def create_conversation(
     workspace_id: uuid.UUID,
-    ctx: Ctx,
+    database: Database,
     principal: CurrentPrincipal,
     body: ConversationIn | None = None,
 ) -> Conversation:
     return await conversations.create_conversation(
-        ctx.store, principal, workspace_id, body or ConversationIn()
+        database, principal, workspace_id, body or ConversationIn()
     )
 
 
 @router.get("/api/conversations/{conversation_id}")
 async def get_conversation(
-    conversation_id: str, ctx: Ctx, principal: CurrentPrincipal
+    conversation_id: str, database: Database, principal: CurrentPrincipal
 ) -> Conversation:
-    return await conversations.get_conversation(ctx.store, principal, conversation_id)
+    return await conversations.get_conversation(database, principal, conversation_id)
 
 
 @router.delete("/api/conversations/{conversation_id}", status_code=204)
 async def delete_conversation(
-    conversation_id: str, ctx: Ctx, principal: CurrentPrincipal
+    conversation_id: str, database: Database, principal: CurrentPrincipal
 ) -> Response:
-    await conversations.delete_conversation(ctx.store, principal, conversation_id)
+    await conversations.delete_conversation(database, principal, conversation_id)
     return Response(status_code=204)
 
 
 @router.get("/api/conversations/{conversation_id}/messages")
 async def list_messages(
     conversation_id: str,
-    ctx: Ctx,
+    database: Database,
     principal: CurrentPrincipal,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE,
 ) -> Page[Message]:
-    return await conversations.list_messages(ctx.store, principal, conversation_id, cursor, limit)
+    return await conversations.list_messages(database, principal, conversation_id, cursor, limit)
 
 
 @router.post("/api/conversations/{conversation_id}/messages", status_code=201)
 async def append_message(
-    conversation_id: str, body: MessageIn, ctx: Ctx, principal: CurrentPrincipal
+    conversation_id: str, body: MessageIn, database: Database, principal: CurrentPrincipal
 ) -> Message:
-    return await conversations.append_message(ctx.store, principal, conversation_id, body)
+    return await conversations.append_message(database, principal, conversation_id, body)

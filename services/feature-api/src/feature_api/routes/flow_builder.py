@@ -13,14 +13,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from feature_api.context import Ctx
 from feature_api.models.flow_builder import FlowDraft, FlowDraftIn, FlowTemplate, PublishResult
-from feature_api.routes.params import DEFAULT_PAGE, Cursor, Limit
+from feature_api.routes.deps import Database
 from feature_api.routes.problems_doc import ADMIN
 from feature_api.services import flow_builder as builder
-from feature_api.services.access import require_workspace
+from feature_api.services.access import workspace_access
 from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal, Principal
-from sendfx_shared.pagination import Page
+from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
 
 router = APIRouter(tags=["flow builder"], responses=ADMIN)
 GLOBAL = None
@@ -32,9 +31,9 @@ async def _global_scope(admin: CurrentAdmin) -> tuple[Scope, Principal]:
 
 
 async def _workspace_scope(
-    workspace_id: uuid.UUID, ctx: Ctx, principal: CurrentPrincipal
+    workspace_id: uuid.UUID, database: Database, principal: CurrentPrincipal
 ) -> tuple[Scope, Principal]:
-    return await require_workspace(ctx.store.db, principal, workspace_id), principal
+    return await workspace_access(database.db, principal, workspace_id), principal
 
 
 def _mount(prefix: str, resolve: Callable[..., Awaitable[tuple[Scope, Principal]]]) -> None:
@@ -44,41 +43,43 @@ def _mount(prefix: str, resolve: Callable[..., Awaitable[tuple[Scope, Principal]
 
     @router.get(drafts)
     async def list_drafts(
-        scoped: In, ctx: Ctx, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE
+        scoped: In, database: Database, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE
     ) -> Page[FlowDraft]:
-        return await builder.list_drafts(ctx.store, scoped[0], cursor, limit)
+        return await builder.list_drafts(database, scoped[0], cursor, limit)
 
     @router.post(drafts, status_code=201)
-    async def create_draft(scoped: In, body: FlowDraftIn, ctx: Ctx) -> FlowDraft:
+    async def create_draft(scoped: In, body: FlowDraftIn, database: Database) -> FlowDraft:
         scope, principal = scoped
-        return await builder.create_draft(ctx.store, scope, principal.user_id, body)
+        return await builder.create_draft(database, scope, principal.user_id, body)
 
     @router.get(f"{drafts}/{{draft_id}}")
-    async def get_draft(scoped: In, draft_id: str, ctx: Ctx) -> FlowDraft:
-        return await builder.get_draft(ctx.store, scoped[0], draft_id)
+    async def get_draft(scoped: In, draft_id: str, database: Database) -> FlowDraft:
+        return await builder.get_draft(database, scoped[0], draft_id)
 
     @router.put(f"{drafts}/{{draft_id}}")
-    async def update_draft(scoped: In, draft_id: str, body: FlowDraftIn, ctx: Ctx) -> FlowDraft:
-        return await builder.update_draft(ctx.store, scoped[0], draft_id, body)
+    async def update_draft(
+        scoped: In, draft_id: str, body: FlowDraftIn, database: Database
+    ) -> FlowDraft:
+        return await builder.update_draft(database, scoped[0], draft_id, body)
 
     @router.delete(f"{drafts}/{{draft_id}}", status_code=204)
-    async def delete_draft(scoped: In, draft_id: str, ctx: Ctx) -> Response:
-        await builder.delete_draft(ctx.store, scoped[0], draft_id)
+    async def delete_draft(scoped: In, draft_id: str, database: Database) -> Response:
+        await builder.delete_draft(database, scoped[0], draft_id)
         return Response(status_code=204)
 
     @router.post(f"{drafts}/{{draft_id}}/publish")
-    async def publish_draft(scoped: In, draft_id: str, ctx: Ctx) -> PublishResult:
-        return await builder.publish_draft(ctx.store, scoped[0], draft_id)
+    async def publish_draft(scoped: In, draft_id: str, database: Database) -> PublishResult:
+        return await builder.publish_draft(database, scoped[0], draft_id)
 
     @router.get(templates)
     async def list_templates(
-        scoped: In, ctx: Ctx, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE
+        scoped: In, database: Database, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE
     ) -> Page[FlowTemplate]:
-        return await builder.list_templates(ctx.store, scoped[0], cursor, limit)
+        return await builder.list_templates(database, scoped[0], cursor, limit)
 
     @router.get(f"{templates}/{{template_id}}")
-    async def get_template(scoped: In, template_id: str, ctx: Ctx) -> FlowTemplate:
-        return await builder.get_template(ctx.store, scoped[0], template_id)
+    async def get_template(scoped: In, template_id: str, database: Database) -> FlowTemplate:
+        return await builder.get_template(database, scoped[0], template_id)
 
 
 _mount("/api/admin", _global_scope)
@@ -87,13 +88,16 @@ _mount("/api/workspaces/{workspace_id}", _workspace_scope)
 
 @router.get("/api/flow-templates")
 async def list_global_templates(
-    ctx: Ctx, principal: CurrentPrincipal, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE
+    database: Database,
+    principal: CurrentPrincipal,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE,
 ) -> Page[FlowTemplate]:
-    return await builder.list_templates(ctx.store, GLOBAL, cursor, limit)
+    return await builder.list_templates(database, GLOBAL, cursor, limit)
 
 
 @router.get("/api/flow-templates/{template_id}")
 async def get_global_template(
-    template_id: str, ctx: Ctx, principal: CurrentPrincipal
+    template_id: str, database: Database, principal: CurrentPrincipal
 ) -> FlowTemplate:
-    return await builder.get_template(ctx.store, GLOBAL, template_id)
+    return await builder.get_template(database, GLOBAL, template_id)

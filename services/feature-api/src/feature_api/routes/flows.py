@@ -4,13 +4,12 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from feature_api.context import Ctx
 from feature_api.models.flows import Flow, FlowIn
-from feature_api.routes.params import DEFAULT_PAGE, Cursor, Limit
+from feature_api.routes.deps import Database
 from feature_api.routes.problems_doc import SIGNED_IN
 from feature_api.services import flows
 from sendfx_shared.auth import CurrentPrincipal
-from sendfx_shared.pagination import Page
+from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
 
 router = APIRouter(tags=["flows"], responses=SIGNED_IN)
 
@@ -18,32 +17,34 @@ router = APIRouter(tags=["flows"], responses=SIGNED_IN)
 @router.get("/api/workspaces/{workspace_id}/flows")
 async def list_flows(
     workspace_id: uuid.UUID,
-    ctx: Ctx,
+    database: Database,
     principal: CurrentPrincipal,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE,
 ) -> Page[Flow]:
-    return await flows.list_flows(ctx.store, principal, workspace_id, cursor, limit)
+    return await flows.list_flows(database, principal, workspace_id, cursor, limit)
 
 
 @router.post("/api/workspaces/{workspace_id}/flows", status_code=201)
 async def create_flow(
-    workspace_id: uuid.UUID, body: FlowIn, ctx: Ctx, principal: CurrentPrincipal
+    workspace_id: uuid.UUID, body: FlowIn, database: Database, principal: CurrentPrincipal
 ) -> Flow:
-    return await flows.create_flow(ctx.store, principal, workspace_id, body)
+    return await flows.create_flow(database, principal, workspace_id, body)
 
 
 @router.get("/api/flows/{flow_id}")
-async def get_flow(flow_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Flow:
-    return await flows.get_flow(ctx.store, principal, flow_id)
+async def get_flow(flow_id: str, database: Database, principal: CurrentPrincipal) -> Flow:
+    return await flows.get_flow(database, principal, flow_id)
 
 
 @router.put("/api/flows/{flow_id}")
-async def update_flow(flow_id: str, body: FlowIn, ctx: Ctx, principal: CurrentPrincipal) -> Flow:
-    return await flows.update_flow(ctx.store, principal, flow_id, body)
+async def update_flow(
+    flow_id: str, body: FlowIn, database: Database, principal: CurrentPrincipal
+) -> Flow:
+    return await flows.update_flow(database, principal, flow_id, body)
 
 
 @router.delete("/api/flows/{flow_id}", status_code=204)
-async def delete_flow(flow_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Response:
-    await flows.delete_flow(ctx.store, principal, flow_id)
+async def delete_flow(flow_id: str, database: Database, principal: CurrentPrincipal) -> Response:
+    await flows.delete_flow(database, principal, flow_id)
     return Response(status_code=204)

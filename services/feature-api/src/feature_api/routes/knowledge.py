@@ -5,13 +5,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from feature_api.context import Ctx
 from feature_api.models.knowledge import KnowledgeDocument, KnowledgeDocumentIn, RetrievedChunks
-from feature_api.routes.params import DEFAULT_PAGE, Cursor, Limit
+from feature_api.routes.deps import Database, Settings
 from feature_api.routes.problems_doc import SIGNED_IN
 from feature_api.services import knowledge
 from sendfx_shared.auth import CurrentPrincipal
-from sendfx_shared.pagination import Page
+from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
 
 router = APIRouter(tags=["knowledge"], responses=SIGNED_IN)
 
@@ -19,51 +18,61 @@ router = APIRouter(tags=["knowledge"], responses=SIGNED_IN)
 @router.get("/api/workspaces/{workspace_id}/knowledge")
 async def list_documents(
     workspace_id: uuid.UUID,
-    ctx: Ctx,
+    database: Database,
     principal: CurrentPrincipal,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE,
 ) -> Page[KnowledgeDocument]:
-    return await knowledge.list_documents(ctx.store, principal, workspace_id, cursor, limit)
+    return await knowledge.list_documents(database, principal, workspace_id, cursor, limit)
 
 
 @router.post("/api/workspaces/{workspace_id}/knowledge", status_code=201)
 async def add_document(
-    workspace_id: uuid.UUID, body: KnowledgeDocumentIn, ctx: Ctx, principal: CurrentPrincipal
+    workspace_id: uuid.UUID,
+    body: KnowledgeDocumentIn,
+    database: Database,
+    settings: Settings,
+    principal: CurrentPrincipal,
 ) -> KnowledgeDocument:
     return await knowledge.add_document(
-        ctx.store, principal, workspace_id, body, ctx.settings.knowledge_chunk_words
+        database, principal, workspace_id, body, settings.knowledge_chunk_words
     )
 
 
 @router.get("/api/workspaces/{workspace_id}/knowledge/search")
 async def search_knowledge(
     workspace_id: uuid.UUID,
-    ctx: Ctx,
+    database: Database,
     principal: CurrentPrincipal,
     q: Annotated[str, Query(min_length=1, max_length=1000)],
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> RetrievedChunks:
-    return await knowledge.search(ctx.store, principal, workspace_id, q, limit)
+    return await knowledge.search(database, principal, workspace_id, q, limit)
 
 
 @router.get("/api/knowledge/{document_id}")
 async def get_document(
-    document_id: str, ctx: Ctx, principal: CurrentPrincipal
+    document_id: str, database: Database, principal: CurrentPrincipal
 ) -> KnowledgeDocument:
-    return await knowledge.get_document(ctx.store, principal, document_id)
+    return await knowledge.get_document(database, principal, document_id)
 
 
 @router.put("/api/knowledge/{document_id}")
 async def replace_document(
-    document_id: str, body: KnowledgeDocumentIn, ctx: Ctx, principal: CurrentPrincipal
+    document_id: str,
+    body: KnowledgeDocumentIn,
+    database: Database,
+    settings: Settings,
+    principal: CurrentPrincipal,
 ) -> KnowledgeDocument:
     return await knowledge.replace_document(
-        ctx.store, principal, document_id, body, ctx.settings.knowledge_chunk_words
+        database, principal, document_id, body, settings.knowledge_chunk_words
     )
 
 
 @router.delete("/api/knowledge/{document_id}", status_code=204)
-async def delete_document(document_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Response:
-    await knowledge.delete_document(ctx.store, principal, document_id)
+async def delete_document(
+    document_id: str, database: Database, principal: CurrentPrincipal
+) -> Response:
+    await knowledge.delete_document(database, principal, document_id)
     return Response(status_code=204)

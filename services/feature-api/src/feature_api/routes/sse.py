@@ -20,7 +20,7 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from feature_api.openai_gateway import OnDelta
+from feature_api.openai_client import OnDelta
 from sendfx_shared.problems import PROBLEM_TYPE_BASE, ProblemError
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,6 @@ async def event_stream(
 
 async def finish_running(within_seconds: float) -> None:
     """On shutdown: let AI calls whose clients stream (or left) store their
-    reply and usage before the store closes."""
+    reply and usage before the database closes."""
     if _running:
         await asyncio.wait(set(_running), timeout=within_seconds)

@@ -1,17 +1,43 @@
 """Who may act on a workspace: its members (from the read model) and
-platform admins. Anyone else learns nothing, not even that it exists (404)."""
+platform admins. Anyone else learns nothing, not even that it exists (404).
+
+Named as core-api's ``services/access.py``: ``workspace_access`` for a
+workspace, ``resource_access`` for something that belongs to one."""
 
 import uuid
+from typing import Protocol, TypeVar
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from feature_api.repositories import read_model
-from feature_api.store import Document
+from feature_api.unit_of_work import Document
 from sendfx_shared.auth import Principal
 from sendfx_shared.problems import NotFound
 
 
-async def require_workspace(
+class InWorkspace(Protocol):
+    @property
+    def workspace_id(self) -> uuid.UUID: ...
+
+
+R = TypeVar("R", bound=InWorkspace)
+T = TypeVar("T")
+
+
+def found(value: T | None, what: str) -> T:
+    """``value``, or 404 ``what`` when there is none (read, or updated, it was gone)."""
+    if value is None:
+        raise NotFound(what)
+    return value
+
+
+def deleted(done: bool, what: str) -> None:
+    """404 ``what`` when the delete matched nothing (a concurrent one came first)."""
+    if not done:
+        raise NotFound(what)
+
+
+async def workspace_access(
     db: AsyncDatabase[Document], principal: Principal, workspace_id: uuid.UUID | str
 ) -> str:
     """The workspace id (as stored) when ``principal`` may act on it."""
@@ -29,14 +55,14 @@ async def require_workspace(
     raise NotFound("workspace")
 
 
-async def require_access_to(
-    db: AsyncDatabase[Document], principal: Principal, resource: Document | None, what: str
-) -> Document:
+async def resource_access(
+    db: AsyncDatabase[Document], principal: Principal, resource: R | None, what: str
+) -> R:
     """``resource`` when it exists and its workspace is the caller's; else 404."""
     if resource is None:
         raise NotFound(what)
     try:
-        await require_workspace(db, principal, resource["workspace_id"])
+        await workspace_access(db, principal, resource.workspace_id)
     except NotFound:
         raise NotFound(what) from None
     return resource

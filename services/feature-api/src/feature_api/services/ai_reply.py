@@ -2,16 +2,13 @@
 knowledge, and append the answer to the conversation."""
 
 from feature_api.context import AppContext
-from feature_api.models.ai import AiReplyOut, UsageOut
-from feature_api.models.conversations import Message
+from feature_api.models.ai import AiReplyOut
 from feature_api.models.knowledge import RetrievedChunk
-from feature_api.openai_gateway import Messages, ModelReply, OnDelta
+from feature_api.openai_client import Messages, OnDelta
 from feature_api.repositories import conversations as conversations_repo
-from feature_api.repositories.paging import as_api
-from feature_api.services.conversations import accessible_conversation, append_in
-from feature_api.services.model_calls import call_model, usage_out
+from feature_api.services.conversations import accessible_conversation, append
+from feature_api.services.model_calls import call_model
 from feature_api.services.retrieval import retrieve_knowledge
-from feature_api.store import Document, Session
 from sendfx_shared.auth import Principal
 from sendfx_shared.problems import ProblemError
 
@@ -36,50 +33,45 @@ async def ai_reply(
     stream: bool,
     on_delta: OnDelta | None = None,
 ) -> AiReplyOut:
-    store = ctx.store
-    conversation = await accessible_conversation(store, principal, conversation_id)
+    db = ctx.database.db
+    conversation = await accessible_conversation(ctx.database, principal, conversation_id)
+    wid = str(conversation.workspace_id)
     history = await conversations_repo.recent_messages(
-        store.db, conversation_id, ctx.settings.ai_history_messages
+        db, conversation_id, ctx.settings.ai_history_messages
     )
-    question = next((m for m in reversed(history) if m["role"] == "user"), None)
+    question = next((m for m in reversed(history) if m.role == "user"), None)
     if question is None:
         # Answered many times over (regenerated): the question is further back.
-        question = await conversations_repo.last_message_by(store.db, conversation_id, "user")
+        question = await conversations_repo.last_message_by(db, conversation_id, "user")
         if question is None:
             raise ProblemError(
                 409, "the conversation has no user message to answer", kind="nothing-to-answer"
             )
         history = [question, *history]
     sources = await retrieve_knowledge(
-        store.db,
-        conversation["workspace_id"],
-        question["content"],
-        ctx.settings.knowledge_context_chunks,
+        db, wid, question.content, ctx.settings.knowledge_context_chunks
     )
     messages: Messages = [{"role": "system", "content": knowledge_prompt(SYSTEM_PROMPT, sources)}]
-    messages += [{"role": m["role"], "content": m["content"]} for m in history]
-
-    async def persist(session: Session, reply: ModelReply) -> tuple[Document, UsageOut]:
-        usage = usage_out(reply)
-        saved = await append_in(
-            store,
-            session,
-            conversation,
-            role="assistant",
-            content=reply.content,
-            author_id=None,
-            usage=usage.model_dump(),
-        )
-        return saved, usage
-
-    saved, usage = await call_model(
+    messages += [{"role": m.role, "content": m.content} for m in history]
+    call = await call_model(
         ctx,
-        workspace_id=conversation["workspace_id"],
+        workspace_id=wid,
         user_id=principal.user_id,
         service="ai_reply",
         messages=messages,
-        persist=persist,
         stream=stream,
         on_delta=on_delta,
     )
-    return AiReplyOut(message=Message.model_validate(as_api(saved)), usage=usage, sources=sources)
+    usage = call.usage
+    async for uow in ctx.database.units():
+        async with uow:
+            saved = await append(
+                uow,
+                conversation,
+                role="assistant",
+                content=call.reply.content,
+                author_id=None,
+                usage=usage.model_dump(),
+            )
+            call.record_usage(uow)
+    return AiReplyOut(message=saved, usage=usage, sources=sources)

@@ -3,134 +3,109 @@
 import uuid
 from typing import Any, Literal
 
-from feature_api.events import announce
+from feature_api.database import FeatureDatabase, new_id, new_record, now
 from feature_api.models.conversations import Conversation, ConversationIn, Message, MessageIn
 from feature_api.repositories import conversations as repo
-from feature_api.repositories.paging import as_api
-from feature_api.services.access import require_access_to, require_workspace
-from feature_api.store import Document, Session, Store, new_id, now
+from feature_api.services.access import deleted, found, resource_access, workspace_access
+from feature_api.unit_of_work import UnitOfWork
 from sendfx_shared.auth import Principal
 from sendfx_shared.events import feature as fe
 from sendfx_shared.pagination import Page
-from sendfx_shared.problems import NotFound
 
 Role = Literal["user", "assistant", "system"]
 
 
-def _announcement(conversation: Document) -> fe.ConversationChanged:
+def _changed(conversation: Conversation) -> fe.ConversationChanged:
     return fe.ConversationChanged(
-        conversation_id=conversation["_id"],
-        workspace_id=uuid.UUID(conversation["workspace_id"]),
-        title=conversation["title"],
+        conversation_id=conversation.id,
+        workspace_id=conversation.workspace_id,
+        title=conversation.title,
     )
 
 
 async def create_conversation(
-    store: Store, principal: Principal, workspace_id: uuid.UUID, body: ConversationIn
+    database: FeatureDatabase, principal: Principal, workspace_id: uuid.UUID, body: ConversationIn
 ) -> Conversation:
-    wid = await require_workspace(store.db, principal, workspace_id)
-    moment = now()
-    conversation: Document = {
-        "_id": new_id(),
-        "workspace_id": wid,
-        "title": body.title,
-        "created_by": str(principal.user_id),
-        "message_count": 0,
-        "created_at": moment,
-        "updated_at": moment,
-    }
-
-    async def write(session: Session) -> None:
-        await repo.insert(store.db, conversation, session)
-        await announce(
-            store,
-            session,
-            type=fe.CONVERSATION_CREATED,
-            key=conversation["_id"],
-            data=_announcement(conversation),
-        )
-
-    await store.transaction(write)
-    return Conversation.model_validate(as_api(conversation))
+    wid = await workspace_access(database.db, principal, workspace_id)
+    conversation = new_record(
+        Conversation,
+        workspace_id=wid,
+        title=body.title,
+        created_by=principal.user_id,
+        message_count=0,
+    )
+    async for uow in database.units():
+        async with uow:
+            await repo.insert(uow, conversation)
+            uow.emit(fe.CONVERSATION_CREATED, key=conversation.id, data=_changed(conversation))
+    return conversation
 
 
 async def accessible_conversation(
-    store: Store, principal: Principal, conversation_id: str
-) -> Document:
-    found = await repo.get(store.db, conversation_id)
-    return await require_access_to(store.db, principal, found, "conversation")
+    database: FeatureDatabase, principal: Principal, conversation_id: str
+) -> Conversation:
+    found = await repo.get(database.db, conversation_id)
+    return await resource_access(database.db, principal, found, "conversation")
 
 
 async def get_conversation(
-    store: Store, principal: Principal, conversation_id: str
+    database: FeatureDatabase, principal: Principal, conversation_id: str
 ) -> Conversation:
-    found = await accessible_conversation(store, principal, conversation_id)
-    return Conversation.model_validate(as_api(found))
+    return await accessible_conversation(database, principal, conversation_id)
 
 
 async def list_conversations(
-    store: Store, principal: Principal, workspace_id: uuid.UUID, cursor: str | None, limit: int
+    database: FeatureDatabase,
+    principal: Principal,
+    workspace_id: uuid.UUID,
+    cursor: str | None,
+    limit: int,
 ) -> Page[Conversation]:
-    wid = await require_workspace(store.db, principal, workspace_id)
-    found, following = await repo.list_page(store.db, wid, cursor, limit)
-    return Page[Conversation](
-        items=[Conversation.model_validate(as_api(c)) for c in found], next_cursor=following
-    )
+    wid = await workspace_access(database.db, principal, workspace_id)
+    return await repo.list_page(database.db, wid, cursor, limit)
 
 
-async def delete_conversation(store: Store, principal: Principal, conversation_id: str) -> None:
-    conversation = await accessible_conversation(store, principal, conversation_id)
-
-    async def write(session: Session) -> None:
-        if not await repo.delete(store.db, conversation_id, session):
-            raise NotFound("conversation")
-        await announce(
-            store,
-            session,
-            type=fe.CONVERSATION_DELETED,
-            key=conversation_id,
-            data=_announcement(conversation),
-        )
-
-    await store.transaction(write)
+async def delete_conversation(
+    database: FeatureDatabase, principal: Principal, conversation_id: str
+) -> None:
+    conversation = await accessible_conversation(database, principal, conversation_id)
+    async for uow in database.units():
+        async with uow:
+            deleted(await repo.delete(uow, conversation_id), "conversation")
+            uow.emit(fe.CONVERSATION_DELETED, key=conversation_id, data=_changed(conversation))
 
 
-async def append_in(
-    store: Store,
-    session: Session,
-    conversation: Document,
+async def append(
+    uow: UnitOfWork,
+    conversation: Conversation,
     *,
     role: Role,
     content: str,
-    author_id: str | None,
+    author_id: uuid.UUID | None,
     usage: dict[str, Any] | None = None,
-) -> Document:
-    """Append one message inside the caller's transaction, with its event."""
+) -> Message:
+    """Append one message in ``uow``, with its event."""
     moment = now()
-    seq = await repo.next_seq(store.db, conversation["_id"], moment, session)
-    if seq is None:
-        raise NotFound("conversation")
-    message: Document = {
-        "_id": new_id(),
-        "conversation_id": conversation["_id"],
-        "workspace_id": conversation["workspace_id"],
-        "seq": seq,
-        "role": role,
-        "content": content,
-        "author_id": author_id,
-        "usage": usage,
-        "created_at": moment,
-    }
-    await repo.insert_message(store.db, message, session)
-    await announce(
-        store,
-        session,
-        type=fe.CONVERSATION_MESSAGE_ADDED,
-        key=conversation["_id"],
+    seq = found(await repo.next_seq(uow, conversation.id, moment), "conversation")
+    message = Message(
+        id=new_id(),
+        conversation_id=conversation.id,
+        workspace_id=conversation.workspace_id,
+        seq=seq,
+        role=role,
+        content=content,
+        author_id=author_id,
+        usage=usage,
+        created_at=moment,
+    )
+    await repo.insert_message(uow, message)
+    uow.emit(
+        fe.CONVERSATION_MESSAGE_ADDED,
+        key=conversation.id,
         data=fe.ConversationMessageAdded(
-            conversation_id=conversation["_id"],
-            workspace_id=uuid.UUID(conversation["workspace_id"]),
-            message_id=message["_id"],
+            conversation_id=conversation.id,
+            workspace_id=conversation.workspace_id,
+            message_id=message.id,
             seq=seq,
             role=role,
         ),
@@ -139,28 +114,23 @@ async def append_in(
 
 
 async def append_message(
-    store: Store, principal: Principal, conversation_id: str, body: MessageIn
+    database: FeatureDatabase, principal: Principal, conversation_id: str, body: MessageIn
 ) -> Message:
-    conversation = await accessible_conversation(store, principal, conversation_id)
-
-    async def write(session: Session) -> Document:
-        return await append_in(
-            store,
-            session,
-            conversation,
-            role="user",
-            content=body.content,
-            author_id=str(principal.user_id),
-        )
-
-    return Message.model_validate(as_api(await store.transaction(write)))
+    conversation = await accessible_conversation(database, principal, conversation_id)
+    async for uow in database.units():
+        async with uow:
+            message = await append(
+                uow, conversation, role="user", content=body.content, author_id=principal.user_id
+            )
+    return message
 
 
 async def list_messages(
-    store: Store, principal: Principal, conversation_id: str, cursor: str | None, limit: int
+    database: FeatureDatabase,
+    principal: Principal,
+    conversation_id: str,
+    cursor: str | None,
+    limit: int,
 ) -> Page[Message]:
-    await accessible_conversation(store, principal, conversation_id)
-    found, following = await repo.messages_page(store.db, conversation_id, cursor, limit)
-    return Page[Message](
-        items=[Message.model_validate(as_api(m)) for m in found], next_cursor=following
-    )
+    await accessible_conversation(database, principal, conversation_id)
+    return await repo.messages_page(database.db, conversation_id, cursor, limit)

@@ -9,52 +9,49 @@ its retry finds the template and publishes onto it.
 """
 
 import uuid
-from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from feature_api.events import announce
+from feature_api.database import FeatureDatabase, new_id, new_record, now
 from feature_api.models.flow_builder import FlowDraft, FlowDraftIn, FlowTemplate, PublishResult
-from feature_api.models.graph import FlowEdge, FlowNode, check_graph
+from feature_api.models.graph import check_graph
 from feature_api.repositories import flow_builder as repo
-from feature_api.repositories.paging import as_api
-from feature_api.store import Document, Session, Store, new_id, now
+from feature_api.services.access import deleted, found
+from feature_api.unit_of_work import UnitOfWork
 from sendfx_shared.events import feature as fe
 from sendfx_shared.pagination import Page
-from sendfx_shared.problems import Conflict, FieldError, NotFound, ProblemError
+from sendfx_shared.problems import Conflict, FieldError, ProblemError
 
 Scope = str | None
 _PUBLISH_ATTEMPTS = 4
 
 
-def _workspace(scope: Scope) -> uuid.UUID | None:
-    return uuid.UUID(scope) if scope else None
-
-
-def _draft_event(draft: Document) -> fe.FlowDraftChanged:
+def _draft_changed(draft: FlowDraft) -> fe.FlowDraftChanged:
     return fe.FlowDraftChanged(
-        draft_id=draft["_id"],
-        workspace_id=_workspace(draft["workspace_id"]),
-        name=draft["name"],
-        template_id=draft.get("template_id"),
-        version=draft["version"],
+        draft_id=draft.id,
+        workspace_id=draft.workspace_id,
+        name=draft.name,
+        template_id=draft.template_id,
+        version=draft.version,
     )
 
 
-def _template_event(template: Document, draft_id: str) -> fe.FlowTemplateChanged:
+def _template_changed(template: FlowTemplate, draft_id: str) -> fe.FlowTemplateChanged:
     return fe.FlowTemplateChanged(
-        template_id=template["_id"],
-        workspace_id=_workspace(template["workspace_id"]),
-        name=template["name"],
-        version=template["version"],
+        template_id=template.id,
+        workspace_id=template.workspace_id,
+        name=template.name,
+        version=template.version,
         draft_id=draft_id,
     )
 
 
-async def _check_template_ref(store: Store, scope: Scope, template_id: str | None) -> None:
+async def _check_template_ref(
+    database: FeatureDatabase, scope: Scope, template_id: str | None
+) -> None:
     if template_id is None:
         return
-    if await repo.get_template(store.db, scope, template_id) is None:
+    if await repo.get_template(database.db, scope, template_id) is None:
         raise ProblemError(
             422,
             "the draft names a template that does not exist",
@@ -67,186 +64,113 @@ async def _check_template_ref(store: Store, scope: Scope, template_id: str | Non
 
 
 async def list_drafts(
-    store: Store, scope: Scope, cursor: str | None, limit: int
+    database: FeatureDatabase, scope: Scope, cursor: str | None, limit: int
 ) -> Page[FlowDraft]:
-    found, following = await repo.list_drafts(store.db, scope, cursor, limit)
-    return Page[FlowDraft](
-        items=[FlowDraft.model_validate(as_api(d)) for d in found], next_cursor=following
-    )
+    return await repo.list_drafts(database.db, scope, cursor, limit)
 
 
 async def create_draft(
-    store: Store, scope: Scope, author: uuid.UUID, body: FlowDraftIn
+    database: FeatureDatabase, scope: Scope, author: uuid.UUID, body: FlowDraftIn
 ) -> FlowDraft:
     # A draft is work in progress: it may lack its start node until publish.
     check_graph(body.nodes, body.edges, require_start=False)
-    await _check_template_ref(store, scope, body.template_id)
-    moment = now()
-    draft: Document = {
-        "_id": new_id(),
-        "workspace_id": scope,
-        **body.model_dump(mode="json"),
-        "version": 1,
-        "published_at": None,
-        "published_version": None,
-        "created_by": str(author),
-        "created_at": moment,
-        "updated_at": moment,
-    }
-
-    async def write(session: Session) -> None:
-        await repo.insert_draft(store.db, draft, session)
-        await announce(
-            store, session, type=fe.FLOW_DRAFT_CREATED, key=draft["_id"], data=_draft_event(draft)
-        )
-
-    await store.transaction(write)
-    return FlowDraft.model_validate(as_api(draft))
+    await _check_template_ref(database, scope, body.template_id)
+    draft = new_record(
+        FlowDraft,
+        **body.model_dump(),
+        workspace_id=scope,
+        version=1,
+        published_at=None,
+        published_version=None,
+    )
+    async for uow in database.units():
+        async with uow:
+            await repo.insert_draft(uow, draft, created_by=str(author))
+            uow.emit(fe.FLOW_DRAFT_CREATED, key=draft.id, data=_draft_changed(draft))
+    return draft
 
 
-async def get_draft(store: Store, scope: Scope, draft_id: str) -> FlowDraft:
-    draft = await repo.get_draft(store.db, scope, draft_id)
-    if draft is None:
-        raise NotFound("flow draft")
-    return FlowDraft.model_validate(as_api(draft))
+async def get_draft(database: FeatureDatabase, scope: Scope, draft_id: str) -> FlowDraft:
+    return found(await repo.get_draft(database.db, scope, draft_id), "flow draft")
 
 
-async def update_draft(store: Store, scope: Scope, draft_id: str, body: FlowDraftIn) -> FlowDraft:
+async def update_draft(
+    database: FeatureDatabase, scope: Scope, draft_id: str, body: FlowDraftIn
+) -> FlowDraft:
     check_graph(body.nodes, body.edges, require_start=False)
-    await _check_template_ref(store, scope, body.template_id)
-
-    values = body.model_dump(mode="json")
-    if "template_id" not in body.model_fields_set:
-        # An edit that does not mention the template keeps the draft bound.
-        del values["template_id"]
-
-    async def write(session: Session) -> Document:
-        draft = await repo.update_draft(
-            store.db, scope, draft_id, {**values, "updated_at": now()}, session
-        )
-        if draft is None:
-            raise NotFound("flow draft")
-        await announce(
-            store, session, type=fe.FLOW_DRAFT_UPDATED, key=draft_id, data=_draft_event(draft)
-        )
-        return draft
-
-    return FlowDraft.model_validate(as_api(await store.transaction(write)))
+    await _check_template_ref(database, scope, body.template_id)
+    async for uow in database.units():
+        async with uow:
+            edited = found(await repo.edit_draft(uow, scope, draft_id, body, now()), "flow draft")
+            uow.emit(fe.FLOW_DRAFT_UPDATED, key=draft_id, data=_draft_changed(edited))
+    return edited
 
 
-async def delete_draft(store: Store, scope: Scope, draft_id: str) -> None:
-    draft = await repo.get_draft(store.db, scope, draft_id)
-    if draft is None:
-        raise NotFound("flow draft")
-
-    async def write(session: Session) -> None:
-        if not await repo.delete_draft(store.db, scope, draft_id, session):
-            raise NotFound("flow draft")
-        await announce(
-            store, session, type=fe.FLOW_DRAFT_DELETED, key=draft_id, data=_draft_event(draft)
-        )
-
-    await store.transaction(write)
+async def delete_draft(database: FeatureDatabase, scope: Scope, draft_id: str) -> None:
+    draft = await get_draft(database, scope, draft_id)
+    async for uow in database.units():
+        async with uow:
+            deleted(await repo.delete_draft(uow, scope, draft_id), "flow draft")
+            uow.emit(fe.FLOW_DRAFT_DELETED, key=draft_id, data=_draft_changed(draft))
 
 
-async def publish_draft(store: Store, scope: Scope, draft_id: str) -> PublishResult:
+async def publish_draft(database: FeatureDatabase, scope: Scope, draft_id: str) -> PublishResult:
     for _ in range(_PUBLISH_ATTEMPTS):
         try:
-            return await store.transaction(lambda s: _publish(store, scope, draft_id, s))
+            async for uow in database.units():
+                async with uow:
+                    published = await _publish(uow, scope, draft_id)
         except DuplicateKeyError:
             continue  # a concurrent publish made the template: publish onto it
+        return published
     raise Conflict("the draft is being published concurrently; try again")
 
 
-async def _publish(store: Store, scope: Scope, draft_id: str, session: Session) -> PublishResult:
-    draft = await repo.get_draft(store.db, scope, draft_id, session)
-    if draft is None:
-        raise NotFound("flow draft")
-    nodes = [FlowNode.model_validate(n) for n in draft["nodes"]]
-    edges = [FlowEdge.model_validate(e) for e in draft["edges"]]
-    check_graph(nodes, edges, require_start=True)
+async def _publish(uow: UnitOfWork, scope: Scope, draft_id: str) -> PublishResult:
+    draft = found(await repo.draft_in(uow, scope, draft_id), "flow draft")
+    check_graph(draft.nodes, draft.edges, require_start=True)
     moment = now()
-    graph: dict[str, Any] = {
-        "name": draft["name"],
-        "description": draft.get("description", ""),
-        "nodes": draft["nodes"],
-        "edges": draft["edges"],
-        "updated_at": moment,
-    }
-    template_id = draft.get("template_id")
+    template_id = draft.template_id
     if template_id is None:
-        existing = await repo.template_of_draft(store.db, draft_id, session)
-        template_id = existing["_id"] if existing else None
+        existing = await repo.template_of_draft(uow, draft_id)
+        template_id = existing.id if existing else None
     created = template_id is None
     if template_id is None:
-        template: Document = {
-            "_id": new_id(),
-            "workspace_id": scope,
-            **graph,
-            "version": 1,
-            "origin_draft_id": draft_id,
-            "created_at": moment,
-        }
-        await repo.insert_template(store.db, template, session)
+        template = FlowTemplate(
+            id=new_id(),
+            workspace_id=draft.workspace_id,
+            name=draft.name,
+            description=draft.description,
+            nodes=draft.nodes,
+            edges=draft.edges,
+            version=1,
+            origin_draft_id=draft_id,
+            created_at=moment,
+            updated_at=moment,
+        )
+        await repo.insert_template(uow, template)
     else:
-        versioned = await repo.next_template_version(store.db, scope, template_id, graph, session)
+        versioned = await repo.next_template_version(uow, scope, template_id, draft, moment)
         if versioned is None:
             raise Conflict("the template this draft is bound to no longer exists")
         template = versioned
-    await repo.insert_template_version(
-        store.db,
-        {
-            "_id": new_id(),
-            "template_id": template["_id"],
-            "version": template["version"],
-            "nodes": template["nodes"],
-            "edges": template["edges"],
-            "draft_id": draft_id,
-            "published_at": moment,
-        },
-        session,
-    )
-    bound = await repo.update_draft(
-        store.db,
-        scope,
-        draft_id,
-        {
-            "template_id": template["_id"],
-            "published_at": moment,
-            "published_version": template["version"],
-            "updated_at": moment,
-        },
-        session,
-    )
+    await repo.insert_template_version(uow, template, draft_id, moment)
+    bound = await repo.bind_draft(uow, scope, draft_id, template, moment)
     assert bound is not None
-    await announce(
-        store,
-        session,
-        type=fe.FLOW_TEMPLATE_CREATED if created else fe.FLOW_TEMPLATE_VERSION_PUBLISHED,
-        key=template["_id"],
-        data=_template_event(template, draft_id),
+    uow.emit(
+        fe.FLOW_TEMPLATE_CREATED if created else fe.FLOW_TEMPLATE_VERSION_PUBLISHED,
+        key=template.id,
+        data=_template_changed(template, draft_id),
     )
-    await announce(
-        store, session, type=fe.FLOW_DRAFT_PUBLISHED, key=draft_id, data=_draft_event(bound)
-    )
-    return PublishResult(
-        template=FlowTemplate.model_validate(as_api(template)),
-        draft=FlowDraft.model_validate(as_api(bound)),
-        created_template=created,
-    )
+    uow.emit(fe.FLOW_DRAFT_PUBLISHED, key=draft_id, data=_draft_changed(bound))
+    return PublishResult(template=template, draft=bound, created_template=created)
 
 
 async def list_templates(
-    store: Store, scope: Scope, cursor: str | None, limit: int
+    database: FeatureDatabase, scope: Scope, cursor: str | None, limit: int
 ) -> Page[FlowTemplate]:
-    found, following = await repo.list_templates(store.db, scope, cursor, limit)
-    return Page[FlowTemplate](
-        items=[FlowTemplate.model_validate(as_api(t)) for t in found], next_cursor=following
-    )
+    return await repo.list_templates(database.db, scope, cursor, limit)
 
 
-async def get_template(store: Store, scope: Scope, template_id: str) -> FlowTemplate:
-    template = await repo.get_template(store.db, scope, template_id)
-    if template is None:
-        raise NotFound("flow template")
-    return FlowTemplate.model_validate(as_api(template))
+async def get_template(database: FeatureDatabase, scope: Scope, template_id: str) -> FlowTemplate:
+    return found(await repo.get_template(database.db, scope, template_id), "flow template")

@@ -11,9 +11,9 @@ from collections import Counter
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from feature_api.models.knowledge import RetrievedChunk
+from feature_api.models.knowledge import KnowledgeChunk, RetrievedChunk
 from feature_api.repositories import knowledge as repo
-from feature_api.store import Document
+from feature_api.unit_of_work import Document
 
 CANDIDATE_LIMIT = 500
 OVERLAP_WORDS = 20
@@ -50,33 +50,32 @@ def chunk_text(text: str, words_per_chunk: int) -> list[str]:
 
 def chunk_documents(
     document_id: str, workspace_id: str, title: str, tags: list[str], text: str, words: int
-) -> list[Document]:
+) -> list[KnowledgeChunk]:
     heading_terms = terms_of(title) + [t.lower() for t in tags]
-    chunks: list[Document] = []
+    chunks: list[KnowledgeChunk] = []
     for ordinal, piece in enumerate(chunk_text(text, words)):
         counts = Counter(terms_of(piece))
         chunks.append(
-            {
-                "_id": f"{document_id}:{ordinal}",
-                "document_id": document_id,
-                "workspace_id": workspace_id,
-                "ordinal": ordinal,
-                "title": title,
-                "text": piece,
-                # terms drive the index lookup; tf the score
-                "terms": sorted(set(counts) | set(heading_terms)),
-                "tf": dict(counts),
-                "heading_terms": sorted(set(heading_terms)),
-            }
+            KnowledgeChunk(
+                id=f"{document_id}:{ordinal}",
+                document_id=document_id,
+                workspace_id=workspace_id,
+                ordinal=ordinal,
+                title=title,
+                text=piece,
+                terms=sorted(set(counts) | set(heading_terms)),
+                tf=dict(counts),
+                heading_terms=sorted(set(heading_terms)),
+            )
         )
     return chunks
 
 
 def score_chunk(
-    query: list[str], chunk: Document, document_frequency: Counter[str], total: int
+    query: list[str], chunk: KnowledgeChunk, document_frequency: Counter[str], total: int
 ) -> float:
-    tf: dict[str, int] = chunk.get("tf", {})
-    heading = set(chunk.get("heading_terms", []))
+    tf = chunk.tf
+    heading = set(chunk.heading_terms)
     score = 0.0
     for term in set(query):
         idf = math.log(1 + total / (1 + document_frequency[term]))
@@ -98,18 +97,18 @@ async def retrieve_knowledge(
     candidates = await repo.chunks_with_any_term(db, workspace_id, wanted, CANDIDATE_LIMIT)
     frequency: Counter[str] = Counter()
     for chunk in candidates:
-        present = set(chunk.get("tf", {})) | set(chunk.get("heading_terms", []))
+        present = set(chunk.tf) | set(chunk.heading_terms)
         frequency.update(t for t in wanted if t in present)
     scored = [
         (score_chunk(wanted, chunk, frequency, len(candidates)), chunk) for chunk in candidates
     ]
-    scored.sort(key=lambda pair: (-pair[0], pair[1]["document_id"], pair[1]["ordinal"]))
+    scored.sort(key=lambda pair: (-pair[0], pair[1].document_id, pair[1].ordinal))
     return [
         RetrievedChunk(
-            document_id=chunk["document_id"],
-            title=chunk["title"],
-            ordinal=chunk["ordinal"],
-            text=chunk["text"],
+            document_id=chunk.document_id,
+            title=chunk.title,
+            ordinal=chunk.ordinal,
+            text=chunk.text,
             score=round(score, 4),
         )
         for score, chunk in scored[:limit]

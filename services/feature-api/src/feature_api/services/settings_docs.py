@@ -2,38 +2,37 @@
 
 import logging
 
+from feature_api.database import LOG_SETTINGS, UI_SETTINGS, FeatureDatabase, now
 from feature_api.models.settings_docs import LogSettings, LogSettingsIn, UiSettings, UiSettingsIn
 from feature_api.repositories import settings_docs as repo
-from feature_api.store import LOG_SETTINGS, UI_SETTINGS, Store, now
 from sendfx_shared.auth import Principal
 
 _ROOT_LOGGER = "feature_api"
 
 
-async def get_ui_settings(store: Store) -> UiSettings:
-    """The stored theme, or the defaults while none was saved."""
-    saved = await repo.get(store.db, UI_SETTINGS)
-    return UiSettings.model_validate(saved or {})
+async def get_ui_settings(database: FeatureDatabase) -> UiSettings:
+    return await repo.get(database.db, UI_SETTINGS, UiSettings)
 
 
-async def put_ui_settings(store: Store, body: UiSettingsIn) -> UiSettings:
-    # A PUT replaces the theme as a whole: every field is written.
-    saved = await repo.upsert(store.db, UI_SETTINGS, {**body.model_dump(), "updated_at": now()})
-    return UiSettings.model_validate(saved)
+async def put_ui_settings(database: FeatureDatabase, body: UiSettingsIn) -> UiSettings:
+    return await repo.put(database.db, UI_SETTINGS, UiSettings, body, updated_at=now())
 
 
-async def get_log_settings(store: Store) -> LogSettings:
-    saved = await repo.get(store.db, LOG_SETTINGS)
-    return LogSettings.model_validate(saved or {})
+async def get_log_settings(database: FeatureDatabase) -> LogSettings:
+    return await repo.get(database.db, LOG_SETTINGS, LogSettings)
 
 
-async def put_log_settings(store: Store, admin: Principal, body: LogSettingsIn) -> LogSettings:
-    saved = await repo.upsert(
-        store.db,
+async def put_log_settings(
+    database: FeatureDatabase, admin: Principal, body: LogSettingsIn
+) -> LogSettings:
+    settings = await repo.put(
+        database.db,
         LOG_SETTINGS,
-        {**body.model_dump(), "updated_at": now(), "updated_by": str(admin.user_id)},
+        LogSettings,
+        body,
+        updated_at=now(),
+        updated_by=str(admin.user_id),
     )
-    settings = LogSettings.model_validate(saved)
     apply_log_settings(settings)
     return settings
 

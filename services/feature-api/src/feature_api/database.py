@@ -1,21 +1,22 @@
-"""The feature database: client, collections, indexes and transactions."""
+"""The feature database: the client, the collections and their indexes, ids
+and the clock. ``FeatureDatabase.db`` is the handle reads go through;
+``FeatureDatabase.units()`` hands out the units of work writes go through
+(``unit_of_work.py``)."""
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
 
+from pydantic import BaseModel
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
-from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from feature_api.unit_of_work import Document, UnitOfWork, attempts
 from sendfx_shared.outbox.mongo import ensure_outbox_indexes
 
-Document = dict[str, Any]
-Session = AsyncClientSession
-T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 FLOWS: Final = "flows"
 FLOW_TEMPLATES: Final = "flow_templates"
@@ -41,6 +42,14 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def new_record(model: type[M], /, *, id: str | None = None, **values: Any) -> M:
+    """A new ``model`` with its id and both timestamps set to now."""
+    moment = now()
+    return model.model_validate(
+        {**values, "id": id or new_id(), "created_at": moment, "updated_at": moment}
+    )
+
+
 def now() -> datetime:
     """Now, at the millisecond precision BSON stores (so cursors round-trip)."""
     moment = datetime.now(UTC)
@@ -48,32 +57,27 @@ def now() -> datetime:
 
 
 @dataclass
-class Store:
+class FeatureDatabase:
     client: AsyncMongoClient[Document]
     db: AsyncDatabase[Document]
+    # run after every commit: the outbox relay's wake-up, so events leave at once
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
-    def collection(self, name: str) -> AsyncCollection[Document]:
-        return self.db[name]
-
-    async def transaction(self, work: Callable[[Session], Awaitable[T]]) -> T:
-        """Run ``work`` in one transaction (retried on transient conflicts)."""
-        async with self.client.start_session() as session:
-            result = await session.with_transaction(work)
-        for hook in self.after_commit:
-            hook()
-        return result
+    def units(self) -> AsyncIterator[UnitOfWork]:
+        """Attempts at one transaction: ``async for uow in database.units():
+        async with uow: ...`` (a transient conflict runs the block again)."""
+        return attempts(self.client, self.db, self.after_commit)
 
     async def close(self) -> None:
         await self.client.close()
 
 
-def open_store(mongo_url: str, database: str, **options: Any) -> Store:
+def open_database(mongo_url: str, database: str, **options: Any) -> FeatureDatabase:
     """``options``: PyMongo's, e.g. ``sendfx_shared.mongo.client_options``."""
     client: AsyncMongoClient[Document] = AsyncMongoClient(
         mongo_url, tz_aware=True, uuidRepresentation="standard", **options
     )
-    return Store(client=client, db=client[database])
+    return FeatureDatabase(client=client, db=client[database])
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:

@@ -100,7 +100,7 @@ def _as_params(messages: Messages) -> list[ChatCompletionMessageParam]:
     return cast(list[ChatCompletionMessageParam], messages)
 
 
-class OpenAIGateway:
+class OpenAIClient:
     def __init__(self, settings: FeatureSettings) -> None:
         self._model = settings.openai_model
         self._client = AsyncOpenAI(

@@ -1,13 +1,15 @@
-"""The AI quota stop: after ``usage.threshold_crossed`` at 100% the AI
-routes answer 402 until the period rolls over or the tier changes (the
-projection lifts the block on a ``subscription.*`` with another tier)."""
+"""The AI quota stop, the one admission rule of every model call: after
+``usage.threshold_crossed`` at 100% the AI routes answer 402 until the period
+rolls over or the tier changes (the projection records the block and lifts
+it on a ``subscription.*`` with another tier; this module decides)."""
 
 from datetime import datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from feature_api.database import now
 from feature_api.repositories import read_model
-from feature_api.store import Document, now
+from feature_api.unit_of_work import Document
 from sendfx_shared.problems import ProblemError
 
 
