@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from pymongo.asynchronous.database import AsyncDatabase
 
 from feature_api.repositories import read_model
+from feature_api.services import quota
 from feature_api.settings import FeatureSettings
 from feature_api.unit_of_work import Document
 from sendfx_shared import topics
@@ -90,30 +91,8 @@ async def _put_subscription(db: Db, sub: SubscriptionChanged, event: RawEvent) -
         },
     )
     if changed:
-        # A new tier lifts a block reached under the old one.
-        await read_model.lift_block_unless_tier(db, wid, sub.tier_code)
+        await quota.tier_changed(db, wid, sub.tier_code)
     return changed
-
-
-async def _apply_threshold(db: Db, crossed: UsageThresholdCrossed, event: RawEvent) -> bool:
-    wid = str(crossed.workspace_id)
-    detail = {
-        "period": crossed.period,
-        "limit": crossed.limit,
-        "tokens_used": crossed.tokens_used,
-        "tier_code": crossed.tier_code,
-        "event_id": event.id,
-    }
-    if crossed.threshold_percent < 100:
-        await read_model.put_warning(db, wid, detail)
-        return True
-    current = await read_model.quota(db, wid)
-    current_tier = (current or {}).get("tier_code")
-    if crossed.tier_code and current_tier and current_tier != crossed.tier_code:
-        return False  # reached under a tier the workspace has already left
-    # The block holds until the tier changes: remember which tier that is.
-    detail["tier_code"] = crossed.tier_code or current_tier
-    return await read_model.put_block(db, wid, detail)
 
 
 def _once(
@@ -147,7 +126,7 @@ def core_event_handlers(db: Db) -> HandlerTable:
         SUBSCRIPTION_CREATED: subscription,
         SUBSCRIPTION_CHANGED: subscription,
         SUBSCRIPTION_CANCELED: subscription,
-        USAGE_THRESHOLD_CROSSED: _once(db, _apply_threshold, UsageThresholdCrossed),
+        USAGE_THRESHOLD_CROSSED: _once(db, quota.threshold_crossed, UsageThresholdCrossed),
     }
 
 

@@ -6,7 +6,6 @@ from pydantic_settings import SettingsConfigDict
 from sendfx_shared.settings import MongoSettings, ServiceSettings, guard_store
 
 PROCESS_NAME = "feature-api"
-EVENT_SOURCE = "/sendfx/feature-api"
 
 
 class FeatureSettings(ServiceSettings, MongoSettings):

@@ -36,9 +36,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
-from feature_api.settings import EVENT_SOURCE
 from sendfx_shared import topics
 from sendfx_shared.events.envelope import CloudEvent, new_event
+from sendfx_shared.events.feature import FEATURE_API_SOURCE
 from sendfx_shared.outbox.mongo import enqueue
 
 Document = dict[str, Any]
@@ -97,7 +97,7 @@ class UnitOfWork:
     ) -> CloudEvent[Any]:
         """Queue an event, keyed by its aggregate id; it is written at commit."""
         event = new_event(
-            source=EVENT_SOURCE,
+            source=FEATURE_API_SOURCE,
             type=event_type,
             data=data.model_dump(mode="json"),
             subject=subject or key,
