@@ -460,12 +460,14 @@ class Stack:
     def _provision_postgres(self, url: str) -> None:
         """The roles and schemas every process needs (idempotent). core-api and
         usage-ingestor apply their own migrations at start-up; the migrator is a
-        command with no start-up, so its schema is migrated here, as its role."""
+        command with no start-up, so its schema is migrated here, as its role,
+        after core-api's, whose tables it references (applied as core-api's
+        role: core-api finds them done at start-up)."""
         base, _, tail = url.rpartition("/")
         database = tail.partition("?")[0]
         try:
             asyncio.run(create_database(f"{base}/postgres", database))
-            asyncio.run(provision_database(url, database, migrate=("migrator",)))
+            asyncio.run(provision_database(url, database, migrate=("core-api", "migrator")))
         except Exception as exc:
             raise ComponentFailed(
                 "postgres",
