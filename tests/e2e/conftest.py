@@ -18,9 +18,9 @@ import pytest
 from sendfx_dev import gateway
 from sendfx_dev.databases import database_url, drop_database
 from sendfx_dev.ports import free_port
-from sendfx_dev.pytest_plugin import TestInfra
 from sendfx_dev.servers import ComponentFailed
 from sendfx_dev.stack import Stack, StackConfig, find_root
+from sendfx_dev.testing.infra import TestInfra
 
 ROOT = find_root(Path(__file__).parent)
 

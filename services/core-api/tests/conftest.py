@@ -34,7 +34,7 @@ from sendfx_dev.databases import (
 )
 from sendfx_dev.ownership import CORE_API
 from sendfx_dev.ports import free_port, port_is_open, wait_until
-from sendfx_dev.pytest_plugin import TestInfra
+from sendfx_dev.testing.infra import TestInfra
 from sendfx_shared.topics import CORE_EVENTS
 
 PASSWORD = "correct horse battery"

@@ -29,7 +29,7 @@ from feature_api.projection import apply_core_event
 from feature_api.settings import FeatureSettings
 from sendfx_dev.fake_openai import ThreadedFakeOpenAI
 from sendfx_dev.ports import free_port
-from sendfx_dev.pytest_plugin import TestInfra
+from sendfx_dev.testing.infra import TestInfra
 from sendfx_shared.auth import Principal, issue_access_token
 from sendfx_shared.events.core import (
     SUBSCRIPTION_CREATED,

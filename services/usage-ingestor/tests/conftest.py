@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from sendfx_dev.pytest_plugin import TestInfra
+from sendfx_dev.testing.infra import TestInfra
 from sendfx_shared.postgres import create_pool
 from usage_ingestor.app import Ingestor, running
 from usage_ingestor.settings import IngestorSettings

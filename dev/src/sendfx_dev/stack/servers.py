@@ -1,0 +1,192 @@
+"""The stack's servers: PostgreSQL, Kafka (Tansu) and MongoDB (SecantusDB).
+
+Each is the one its variable names (external: used, never started), ours
+from an earlier ``up`` (reused), or a new local one; then its roles, schemas
+or users are provisioned (idempotent).
+"""
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sendfx_dev import ownership, servers
+from sendfx_dev.databases import create_database, database_url, provision_database
+from sendfx_dev.servers import ComponentFailed, PostgresServer, Server
+from sendfx_dev.stack.component import Component
+from sendfx_dev.stack.records import Result, RunRecord
+from sendfx_shared.settings import database_of
+
+if TYPE_CHECKING:
+    from sendfx_dev.stack.config import StackConfig
+    from sendfx_dev.stack.runner import Stack
+
+
+class ServerComponent(Component):
+    variable: str  # the variable that names an external one
+
+    def url(self, config: "StackConfig") -> str:
+        raise NotImplementedError
+
+    def port(self, config: "StackConfig") -> int:
+        raise NotImplementedError
+
+    def external(self, config: "StackConfig") -> bool:
+        raise NotImplementedError
+
+    def healthy(self, config: "StackConfig") -> bool:
+        raise NotImplementedError
+
+    def start(self, config: "StackConfig") -> Server:
+        raise NotImplementedError
+
+    def provision(self, stack: "Stack", url: str) -> None:
+        """Roles, schemas or users every process needs (idempotent)."""
+
+    def ensure(self, stack: "Stack") -> Result:
+        result = self._ensure_server(stack)
+        self.provision(stack, self.url(stack.config))
+        return result
+
+    def _ensure_server(self, stack: "Stack") -> Result:
+        """The one ``variable`` names, ours reused, or a new one."""
+        cfg = stack.config
+        url, port = self.url(cfg), self.port(cfg)
+        if self.external(cfg):
+            if not self.healthy(cfg):
+                raise ComponentFailed(self.name, f"{self.variable} does not answer: {url}", None)
+            stack.record(self.name, None, port, url, False)
+            return Result(self.name, "external", url)
+        reused = stack.reuse(self.name, lambda: self.healthy(cfg), url)
+        if reused:
+            return reused
+        stack.refuse_foreign_port(self.name, port, f"set {self.variable} to use that server")
+        server = self.start(cfg)
+        stack.record(self.name, server.pid, port, url, True, data_dir=server.data_dir)
+        return Result(self.name, "started", url)
+
+
+class Postgres(ServerComponent):
+    name = "postgres"
+    variable = "POSTGRES_URL"
+
+    def url(self, config: "StackConfig") -> str:
+        return config.postgres_url
+
+    def port(self, config: "StackConfig") -> int:
+        return config.postgres_port
+
+    def external(self, config: "StackConfig") -> bool:
+        return config.postgres_external
+
+    def healthy(self, config: "StackConfig") -> bool:
+        url = config.postgres_url
+        return servers.postgres_answers(url) or self._try_create_database(url)
+
+    @staticmethod
+    def _try_create_database(url: str) -> bool:
+        try:
+            servers.ensure_postgres_database(url)
+        except Exception:
+            return False
+        return servers.postgres_answers(url)
+
+    def start(self, config: "StackConfig") -> Server:
+        return servers.start_postgres(
+            config.state_dir / "postgres", config.postgres_port, config.log_of(self.name)
+        )
+
+    def ensure(self, stack: "Stack") -> Result:
+        url = stack.config.postgres_url
+        result = self._ensure_server(stack)
+        if result.outcome == "started" and servers.ensure_postgres_database(url):
+            result.note = "database created"
+        self.provision(stack, url)
+        return result
+
+    def provision(self, stack: "Stack", url: str) -> None:
+        """core-api and usage-ingestor apply their own migrations at start-up;
+        the migrator is a command with no start-up, so its schema is migrated
+        here, as its role, after core-api's, whose tables it references
+        (applied as core-api's role: core-api finds them done at start-up)."""
+        database = url.rpartition("/")[2].partition("?")[0]
+        try:
+            asyncio.run(create_database(database_url(url, "postgres"), database))
+            asyncio.run(provision_database(url, database, migrate=("core-api", "migrator")))
+        except Exception as exc:
+            raise ComponentFailed(
+                self.name,
+                f"could not provision the roles ({exc}); POSTGRES_URL must name an admin "
+                "user, or have a DBA run deploy/postgres/roles.sql",
+                stack.config.log_of(self.name),
+            ) from exc
+
+    def running(self, record: RunRecord) -> Server:
+        """Stopped by ``pg_ctl`` (the postmaster detaches), else by SIGINT."""
+        assert record.pid is not None
+        data_dir = Path(record.data_dir) if record.data_dir else None
+        return PostgresServer(
+            self.name, record.pid, record.port, record.url, Path(record.log), data_dir=data_dir
+        )
+
+
+class Kafka(ServerComponent):
+    name = "kafka"
+    variable = "KAFKA_BOOTSTRAP_SERVERS"
+
+    def url(self, config: "StackConfig") -> str:
+        return config.kafka_bootstrap_servers
+
+    def port(self, config: "StackConfig") -> int:
+        return config.kafka_port
+
+    def external(self, config: "StackConfig") -> bool:
+        return config.kafka_external
+
+    def healthy(self, config: "StackConfig") -> bool:
+        return servers.kafka_bootstrap_answers(config.kafka_bootstrap_servers)
+
+    def start(self, config: "StackConfig") -> Server:
+        return servers.start_tansu(config.kafka_port, config.log_of(self.name))
+
+
+class MongoDB(ServerComponent):
+    name = "mongodb"
+    variable = "MONGO_URL"
+
+    def url(self, config: "StackConfig") -> str:
+        return config.mongo_url
+
+    def port(self, config: "StackConfig") -> int:
+        return config.mongo_port
+
+    def external(self, config: "StackConfig") -> bool:
+        return config.mongo_external
+
+    def healthy(self, config: "StackConfig") -> bool:
+        return servers.mongo_url_answers(config.mongo_url)
+
+    def start(self, config: "StackConfig") -> Server:
+        return servers.start_secantus(
+            config.state_dir / "mongo", config.mongo_port, config.log_of(self.name)
+        )
+
+    def provision(self, stack: "Stack", url: str) -> None:
+        from pymongo import AsyncMongoClient
+
+        database = database_of(url)
+
+        async def provision() -> None:
+            client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(url)
+            try:
+                await ownership.provision_mongo(client.admin, database, database)
+            finally:
+                await client.close()
+
+        try:
+            asyncio.run(provision())
+        except Exception as exc:
+            raise ComponentFailed(
+                self.name,
+                f"could not provision the users ({exc}); MONGO_URL must name a root user",
+                stack.config.log_of(self.name),
+            ) from exc
