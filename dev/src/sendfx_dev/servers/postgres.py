@@ -15,14 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sendfx_dev.servers.process import (
-    ComponentFailed,
-    Server,
-    pid_alive,
-    require_free,
-    spawn,
-    stop_pid,
-)
+from sendfx_dev.servers.process import ComponentFailed, Server, require_free, spawn
 from sendfx_shared.settings import dev_password
 
 _PG_SYSTEM_USER = "embedded_postgres"
@@ -192,8 +185,8 @@ class PostgresServer(Server):
     def stop(self, timeout: float = 15.0) -> None:
         if self.data_dir is not None:
             stop_postgres(self.data_dir)
-        if pid_alive(self.pid):
-            stop_pid(self.pid, self.stop_signal, timeout)
+        if self.alive():
+            super().stop(timeout)
 
 
 def stop_postgres(data_dir: Path) -> None:
@@ -209,7 +202,7 @@ def stop_postgres(data_dir: Path) -> None:
 _POSTGRES_WATCHER = """
 import sys, time
 from pathlib import Path
-from sendfx_dev.servers.postgres import pid_alive, stop_postgres
+from sendfx_dev.servers import pid_alive, stop_postgres
 owner = int(sys.argv[1])
 while pid_alive(owner):
     time.sleep(1)

@@ -8,15 +8,15 @@ as recorded in ``<state>/run/<component>.json``. The CLI (``sendfx-dev``) and
 the end-to-end tests both drive this class; the tests simply point it at the
 test session's servers and at free ports.
 
-    config.py      StackConfig: where everything lives, read from the environment
-    registry.py    the components in start order, and the stop tiers
-    component.py   what a component is: ensure, its running server, its env
-    servers.py     postgres, kafka, mongodb
-    processes.py   fake-openai, core-api, usage-ingestor, feature-api
-    gateway.py     nginx
-    runner.py      Stack: up, down, status over the registry
-    records.py     var/run/<component>.json
-    report.py      what the CLI prints
+    config.py               StackConfig: where everything lives, read from the environment
+    registry.py             the components in start order, and the stop tiers
+    component.py            what a component is: ensure, its running server, its env
+    server_components.py    postgres, kafka, mongodb
+    process_components.py   fake-openai, core-api, usage-ingestor, feature-api
+    gateway_component.py    the nginx gateway
+    runner.py               Stack: up, down, status over the registry
+    records.py              var/run/<component>.json
+    report.py               what the CLI prints
 """
 
 from sendfx_dev.stack.config import (

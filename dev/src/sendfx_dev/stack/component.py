@@ -1,12 +1,13 @@
 """One component of the local stack: how it starts (or is reused), whether it
 is healthy, how it stops, and the environment it runs with.
 
-Each kind is a small subclass (``servers``, ``processes``, ``gateway``); the
-ordered table of them is ``registry``; ``Stack`` (``runner``) drives them.
+Each kind is a small subclass (``server_components``, ``process_components``,
+``gateway_component``); the ordered table of them is ``registry``; ``Stack``
+(``runner``) drives them.
 """
 
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -26,7 +27,7 @@ def http_healthy(url: str) -> bool:
 
 
 class Component:
-    name: ClassVar[str]
+    name: str
 
     def ensure(self, stack: "Stack") -> Result:
         """Start it, or reuse what already runs; the line ``up`` prints."""

@@ -1,22 +1,22 @@
 """The components of the local stack, in start order, and how they stop.
 
-Adding a component: a small ``Component`` subclass, a line in ``REGISTRY``
-and one in ``STOP_TIERS``.
+Adding a component: a small ``Component`` subclass (a service: a ``Service``),
+a line in ``REGISTRY`` and one in ``STOP_TIERS``.
 """
 
 from sendfx_dev.stack.component import Component
-from sendfx_dev.stack.gateway import Gateway
-from sendfx_dev.stack.processes import CoreApi, FakeOpenAI, FeatureApi, UsageIngestor
-from sendfx_dev.stack.servers import Kafka, MongoDB, Postgres
+from sendfx_dev.stack.gateway_component import Gateway
+from sendfx_dev.stack.process_components import CORE_API, FEATURE_API, USAGE_INGESTOR, FakeOpenAI
+from sendfx_dev.stack.server_components import Kafka, MongoDB, Postgres
 
 REGISTRY: tuple[Component, ...] = (
     Postgres(),
     Kafka(),
     MongoDB(),
     FakeOpenAI(),
-    CoreApi(),
-    UsageIngestor(),
-    FeatureApi(),
+    CORE_API,
+    USAGE_INGESTOR,
+    FEATURE_API,
     Gateway(),
 )
 COMPONENTS = tuple(component.name for component in REGISTRY)

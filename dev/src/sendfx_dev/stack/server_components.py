@@ -7,7 +7,7 @@ or users are provisioned (idempotent).
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sendfx_dev import ownership, servers
 from sendfx_dev.databases import create_database, database_url, provision_database
@@ -21,16 +21,16 @@ if TYPE_CHECKING:
     from sendfx_dev.stack.runner import Stack
 
 
+class Location(NamedTuple):
+    url: str
+    port: int
+    external: bool  # named by its variable: used, never started
+
+
 class ServerComponent(Component):
     variable: str  # the variable that names an external one
 
-    def url(self, config: "StackConfig") -> str:
-        raise NotImplementedError
-
-    def port(self, config: "StackConfig") -> int:
-        raise NotImplementedError
-
-    def external(self, config: "StackConfig") -> bool:
+    def location(self, config: "StackConfig") -> Location:
         raise NotImplementedError
 
     def healthy(self, config: "StackConfig") -> bool:
@@ -44,14 +44,14 @@ class ServerComponent(Component):
 
     def ensure(self, stack: "Stack") -> Result:
         result = self._ensure_server(stack)
-        self.provision(stack, self.url(stack.config))
+        self.provision(stack, self.location(stack.config).url)
         return result
 
     def _ensure_server(self, stack: "Stack") -> Result:
         """The one ``variable`` names, ours reused, or a new one."""
         cfg = stack.config
-        url, port = self.url(cfg), self.port(cfg)
-        if self.external(cfg):
+        url, port, external = self.location(cfg)
+        if external:
             if not self.healthy(cfg):
                 raise ComponentFailed(self.name, f"{self.variable} does not answer: {url}", None)
             stack.record(self.name, None, port, url, False)
@@ -69,14 +69,8 @@ class Postgres(ServerComponent):
     name = "postgres"
     variable = "POSTGRES_URL"
 
-    def url(self, config: "StackConfig") -> str:
-        return config.postgres_url
-
-    def port(self, config: "StackConfig") -> int:
-        return config.postgres_port
-
-    def external(self, config: "StackConfig") -> bool:
-        return config.postgres_external
+    def location(self, config: "StackConfig") -> Location:
+        return Location(config.postgres_url, config.postgres_port, config.postgres_external)
 
     def healthy(self, config: "StackConfig") -> bool:
         url = config.postgres_url
@@ -133,14 +127,8 @@ class Kafka(ServerComponent):
     name = "kafka"
     variable = "KAFKA_BOOTSTRAP_SERVERS"
 
-    def url(self, config: "StackConfig") -> str:
-        return config.kafka_bootstrap_servers
-
-    def port(self, config: "StackConfig") -> int:
-        return config.kafka_port
-
-    def external(self, config: "StackConfig") -> bool:
-        return config.kafka_external
+    def location(self, config: "StackConfig") -> Location:
+        return Location(config.kafka_bootstrap_servers, config.kafka_port, config.kafka_external)
 
     def healthy(self, config: "StackConfig") -> bool:
         return servers.kafka_bootstrap_answers(config.kafka_bootstrap_servers)
@@ -153,14 +141,8 @@ class MongoDB(ServerComponent):
     name = "mongodb"
     variable = "MONGO_URL"
 
-    def url(self, config: "StackConfig") -> str:
-        return config.mongo_url
-
-    def port(self, config: "StackConfig") -> int:
-        return config.mongo_port
-
-    def external(self, config: "StackConfig") -> bool:
-        return config.mongo_external
+    def location(self, config: "StackConfig") -> Location:
+        return Location(config.mongo_url, config.mongo_port, config.mongo_external)
 
     def healthy(self, config: "StackConfig") -> bool:
         return servers.mongo_url_answers(config.mongo_url)

@@ -6,6 +6,8 @@ secret, plus its own (``own_env``).
 """
 
 import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,11 +92,22 @@ class FakeOpenAI(ProcessComponent):
         return super().ensure(stack)
 
 
+@dataclass(frozen=True)
 class Service(ProcessComponent):
-    """A deployable of services/: its console script is named as it is."""
+    """A deployable of services/: its console script is named as it is, its
+    port variable too (``CORE_API_PORT``); ``secrets`` are its store's URL, as
+    its own principal, and the secrets it needs."""
+
+    name: str
+    module: str
+    port_of: Callable[["StackConfig"], int]
+    secrets: Callable[["StackConfig"], dict[str, str]]
 
     def argv(self, config: "StackConfig") -> list[str]:
         return [str(config.bin_dir / self.name)]
+
+    def port(self, config: "StackConfig") -> int:
+        return self.port_of(config)
 
     def url(self, config: "StackConfig") -> str:
         return f"http://127.0.0.1:{self.port(config)}/openapi.json"
@@ -106,54 +119,35 @@ class Service(ProcessComponent):
         return {
             "KAFKA_BOOTSTRAP_SERVERS": config.kafka_bootstrap_servers,
             "KAFKA_TOPIC_PREFIX": config.kafka_topic_prefix,
+            **self.secrets(config),
+            f"{self.name.upper().replace('-', '_')}_PORT": str(self.port(config)),
         }
 
 
-class CoreApi(Service):
-    name = "core-api"
-    module = "core_api.main"
-
-    def port(self, config: "StackConfig") -> int:
-        return config.core_api_port
-
-    def own_env(self, config: "StackConfig") -> dict[str, str]:
-        return {
-            **super().own_env(config),
-            "POSTGRES_URL": role_url(config.postgres_url, ownership.CORE_API),
-            "JWT_SECRET": config.jwt_secret,
-            "ADMIN_PASSWORD": config.admin_password,
-            "CORE_API_PORT": str(config.core_api_port),
-        }
-
-
-class UsageIngestor(Service):
-    name = "usage-ingestor"
-    module = "usage_ingestor.main"
-
-    def port(self, config: "StackConfig") -> int:
-        return config.usage_ingestor_port
-
-    def own_env(self, config: "StackConfig") -> dict[str, str]:
-        return {
-            **super().own_env(config),
-            "POSTGRES_URL": role_url(config.postgres_url, ownership.USAGE_INGESTOR),
-            "USAGE_INGESTOR_PORT": str(config.usage_ingestor_port),
-        }
-
-
-class FeatureApi(Service):
-    name = "feature-api"
-    module = "feature_api.main"
-
-    def port(self, config: "StackConfig") -> int:
-        return config.feature_api_port
-
-    def own_env(self, config: "StackConfig") -> dict[str, str]:
-        return {
-            **super().own_env(config),
-            "MONGO_URL": config.feature_mongo_url,
-            "JWT_SECRET": config.jwt_secret,
-            "OPENAI_API_KEY": config.openai_api_key,
-            "OPENAI_BASE_URL": config.openai_base_url,
-            "FEATURE_API_PORT": str(config.feature_api_port),
-        }
+CORE_API = Service(
+    "core-api",
+    "core_api.main",
+    lambda c: c.core_api_port,
+    lambda c: {
+        "POSTGRES_URL": role_url(c.postgres_url, ownership.CORE_API),
+        "JWT_SECRET": c.jwt_secret,
+        "ADMIN_PASSWORD": c.admin_password,
+    },
+)
+USAGE_INGESTOR = Service(
+    "usage-ingestor",
+    "usage_ingestor.main",
+    lambda c: c.usage_ingestor_port,
+    lambda c: {"POSTGRES_URL": role_url(c.postgres_url, ownership.USAGE_INGESTOR)},
+)
+FEATURE_API = Service(
+    "feature-api",
+    "feature_api.main",
+    lambda c: c.feature_api_port,
+    lambda c: {
+        "MONGO_URL": c.feature_mongo_url,
+        "JWT_SECRET": c.jwt_secret,
+        "OPENAI_API_KEY": c.openai_api_key,
+        "OPENAI_BASE_URL": c.openai_base_url,
+    },
+)
