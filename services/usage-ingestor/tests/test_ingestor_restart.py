@@ -18,17 +18,13 @@ from aiokafka import AIOKafkaProducer
 
 from sendfx_dev.ports import free_port
 from sendfx_dev.testing.infra import TestInfra
+from sendfx_dev.testing.polling import eventually
+from sendfx_dev.testing.proxy import TcpProxy, host_port
 from sendfx_shared.topics import OPENAI_CALL_COMPLETED
 from usage_ingestor.app import running
 from usage_ingestor.settings import IngestorSettings
-from usage_ingestor.testing import (
-    TcpProxy,
-    create_workspace,
-    eventually,
-    host_port,
-    publish,
-    usage_event,
-)
+
+from .support import create_workspace, publish, usage_event
 
 Counts = Callable[[uuid.UUID], Awaitable[dict[str, Any]]]
 CONSOLE_SCRIPT = Path(sys.executable).parent / "usage-ingestor"

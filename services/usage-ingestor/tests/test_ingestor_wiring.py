@@ -10,7 +10,8 @@ from faststream.kafka import TestKafkaBroker
 
 from usage_ingestor.app import Ingestor
 from usage_ingestor.settings import IngestorSettings
-from usage_ingestor.testing import create_workspace, usage_event
+
+from .support import create_workspace, usage_event
 
 Counts = Callable[[uuid.UUID], Awaitable[dict[str, Any]]]
 
