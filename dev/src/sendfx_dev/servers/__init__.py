@@ -11,7 +11,6 @@ from sendfx_dev.servers.local import LocalServers
 from sendfx_dev.servers.postgres import (
     POSTGRES_SUPERUSER,
     PostgresServer,
-    ensure_postgres_database,
     postgres_admin_url,
     postgres_answers,
     start_postgres,
@@ -42,7 +41,6 @@ __all__ = [
     "LocalServers",
     "PostgresServer",
     "Server",
-    "ensure_postgres_database",
     "kafka_answers",
     "kafka_bootstrap_answers",
     "mongo_admin_url",

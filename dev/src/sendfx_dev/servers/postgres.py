@@ -2,7 +2,7 @@
 
 ``start_postgres`` returns a ``PostgresServer``, which stops itself through
 ``pg_ctl`` (the postmaster detaches from whoever started it); the health
-check and "create the database a URL names" live here too.
+check lives here too.
 """
 
 import asyncio
@@ -235,28 +235,3 @@ def postgres_answers(url: str) -> bool:
         return asyncio.run(probe())
     except Exception:
         return False
-
-
-def ensure_postgres_database(url: str) -> bool:
-    """Create the database ``url`` names when the server lacks it; True if created."""
-    import asyncpg
-
-    from sendfx_shared.postgres import connect
-
-    base, _, tail = url.rpartition("/")
-    name, _, query = tail.partition("?")
-
-    async def create() -> bool:
-        try:
-            connection = await connect(url)
-        except asyncpg.InvalidCatalogNameError:
-            admin = await connect(f"{base}/postgres" + (f"?{query}" if query else ""))
-            try:
-                await admin.execute(f'CREATE DATABASE "{name}"')
-            finally:
-                await admin.close()
-            return True
-        await connection.close()
-        return False
-
-    return asyncio.run(create())

@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +96,21 @@ def spawn(
             preexec_fn=_die_with_parent if die_with_parent else None,
         )
     return process.pid
+
+
+def expect(
+    component: str,
+    pid: int,
+    ready: Callable[[], bool],
+    timeout: float,
+    failure: str,
+    log: Path,
+    interval: float = 0.3,
+) -> None:
+    """Wait until the process ``pid`` is ``ready``; else stop it and say why."""
+    if not wait_until(ready, timeout, interval) or not pid_alive(pid):
+        stop_pid(pid)
+        raise ComponentFailed(component, failure, log)
 
 
 def _die_with_parent() -> None:

@@ -5,14 +5,7 @@ import sys
 from pathlib import Path
 
 from sendfx_dev.ports import port_is_open, wait_until
-from sendfx_dev.servers.process import (
-    ComponentFailed,
-    Server,
-    pid_alive,
-    require_free,
-    spawn,
-    stop_pid,
-)
+from sendfx_dev.servers.process import Server, expect, require_free, spawn, stop_pid
 from sendfx_shared.settings import dev_password
 
 
@@ -67,9 +60,8 @@ def _spawn_secantus(data_dir: Path, port: int, log: Path, die_with_parent: bool,
         log,
         die_with_parent=die_with_parent,
     )
-    if not wait_until(lambda: mongo_answers(port), 60, interval=0.3) or not pid_alive(pid):
-        stop_pid(pid)
-        raise ComponentFailed("mongodb (secantus)", f"did not answer on 127.0.0.1:{port}", log)
+    failure = f"did not answer on 127.0.0.1:{port}"
+    expect("mongodb (secantus)", pid, lambda: mongo_answers(port), 60, failure, log)
     return pid
 
 

@@ -3,15 +3,8 @@
 import os
 from pathlib import Path
 
-from sendfx_dev.ports import port_is_open, wait_until
-from sendfx_dev.servers.process import (
-    ComponentFailed,
-    Server,
-    pid_alive,
-    require_free,
-    spawn,
-    stop_pid,
-)
+from sendfx_dev.ports import port_is_open
+from sendfx_dev.servers.process import Server, expect, require_free, spawn
 
 
 def tansu_binary() -> Path:
@@ -66,10 +59,8 @@ def start_tansu(port: int, log: Path, die_with_parent: bool = False) -> Server:
         env={"RUST_LOG": os.environ.get("RUST_LOG", "warn")},
         die_with_parent=die_with_parent,
     )
-    if not wait_until(lambda: port_is_open(port), 20) or not pid_alive(pid):
-        stop_pid(pid)
-        raise ComponentFailed("kafka (tansu)", f"did not listen on 127.0.0.1:{port}", log)
-    if not wait_until(lambda: kafka_answers(port), 30, interval=0.3):
-        stop_pid(pid)
-        raise ComponentFailed("kafka (tansu)", "did not answer a metadata request", log)
+    name = "kafka (tansu)"
+    listening = f"did not listen on 127.0.0.1:{port}"
+    expect(name, pid, lambda: port_is_open(port), 20, listening, log, interval=0.1)
+    expect(name, pid, lambda: kafka_answers(port), 30, "did not answer a metadata request", log)
     return Server("kafka", pid, port, f"127.0.0.1:{port}", log)

@@ -65,6 +65,12 @@ class ServerComponent(Component):
         return Result(self.name, "started", url)
 
 
+def _create_database(url: str) -> bool:
+    """The database ``url`` names, created when missing; True if created."""
+    database = url.rpartition("/")[2].partition("?")[0]
+    return asyncio.run(create_database(database_url(url, "postgres"), database))
+
+
 class Postgres(ServerComponent):
     name = "postgres"
     variable = "POSTGRES_URL"
@@ -73,13 +79,12 @@ class Postgres(ServerComponent):
         return Location(config.postgres_url, config.postgres_port, config.postgres_external)
 
     def healthy(self, config: "StackConfig") -> bool:
+        """It answers on the database the URL names (created when missing)."""
         url = config.postgres_url
-        return servers.postgres_answers(url) or self._try_create_database(url)
-
-    @staticmethod
-    def _try_create_database(url: str) -> bool:
+        if servers.postgres_answers(url):
+            return True
         try:
-            servers.ensure_postgres_database(url)
+            _create_database(url)
         except Exception:
             return False
         return servers.postgres_answers(url)
@@ -92,19 +97,22 @@ class Postgres(ServerComponent):
     def ensure(self, stack: "Stack") -> Result:
         url = stack.config.postgres_url
         result = self._ensure_server(stack)
-        if result.outcome == "started" and servers.ensure_postgres_database(url):
+        if self._provision(stack, url) and result.outcome == "started":
             result.note = "database created"
-        self.provision(stack, url)
         return result
 
     def provision(self, stack: "Stack", url: str) -> None:
-        """core-api and usage-ingestor apply their own migrations at start-up;
-        the migrator is a command with no start-up, so its schema is migrated
-        here, as its role, after core-api's, whose tables it references
-        (applied as core-api's role: core-api finds them done at start-up)."""
-        database = url.rpartition("/")[2].partition("?")[0]
+        self._provision(stack, url)
+
+    def _provision(self, stack: "Stack", url: str) -> bool:
+        """The database (True when it had to be created), the roles and
+        schemas. core-api and usage-ingestor apply their own migrations at
+        start-up; the migrator is a command with no start-up, so its schema is
+        migrated here, as its role, after core-api's, whose tables it
+        references (applied as core-api's role: core-api finds them done)."""
         try:
-            asyncio.run(create_database(database_url(url, "postgres"), database))
+            created = _create_database(url)
+            database = url.rpartition("/")[2].partition("?")[0]
             asyncio.run(provision_database(url, database, migrate=("core-api", "migrator")))
         except Exception as exc:
             raise ComponentFailed(
@@ -113,6 +121,7 @@ class Postgres(ServerComponent):
                 "user, or have a DBA run deploy/postgres/roles.sql",
                 stack.config.log_of(self.name),
             ) from exc
+        return created
 
     def running(self, record: RunRecord) -> Server:
         """Stopped by ``pg_ctl`` (the postmaster detaches), else by SIGINT."""
