@@ -7,7 +7,6 @@ with httpx and look at the database and topics with their own clients.
 """
 
 import asyncio
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -16,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -27,6 +25,7 @@ from feature_api.settings import FeatureSettings
 from sendfx_dev.fake_openai import ThreadedFakeOpenAI
 from sendfx_dev.ports import free_port
 from sendfx_dev.testing.infra import TestInfra
+from sendfx_dev.testing.threaded import ThreadedServer
 from sendfx_dev.testing.topics import read_topic_once
 from sendfx_shared.auth import Principal, issue_access_token
 from sendfx_shared.events.core import (
@@ -72,28 +71,12 @@ def feature_settings(
     )
 
 
-class ThreadedApp:
-    """An ASGI app served by uvicorn from a daemon thread."""
+class ThreadedApp(ThreadedServer):
+    """feature-api served by uvicorn from a daemon thread."""
 
     def __init__(self, app: FastAPI) -> None:
-        self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="feature-api", daemon=True)
-        self.base_url = f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> "ThreadedApp":
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("feature-api did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
+        super().__init__(app, free_port(), name="feature-api")
+        self.base_url = self.url
 
 
 @pytest.fixture(scope="session")
