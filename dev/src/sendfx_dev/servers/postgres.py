@@ -97,21 +97,16 @@ def start_postgres(data_dir: Path, port: int, log: Path) -> "PostgresServer":
         log.touch()
         os.chown(log, entry.pw_uid, entry.pw_gid)
     data_dir.chmod(0o700)
-    bin_dir = _pg_bin()
     if not (data_dir / "PG_VERSION").exists():
-        result = subprocess.run(
-            [
-                str(bin_dir / "initdb"),
-                "-D",
-                str(data_dir),
-                "--auth=trust",
-                "--encoding=UTF8",
-                "-U",
-                "postgres",
-                "--no-instructions",
-            ],
-            capture_output=True,
-            text=True,
+        result = _pg_tool(
+            "initdb",
+            "-D",
+            str(data_dir),
+            "--auth=trust",
+            "--encoding=UTF8",
+            "-U",
+            "postgres",
+            "--no-instructions",
             user=user,
         )
         if result.returncode != 0:
@@ -122,53 +117,51 @@ def start_postgres(data_dir: Path, port: int, log: Path) -> "PostgresServer":
         f"-h 127.0.0.1 -p {port} -k {data_dir} -c max_connections=300"
         " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     )
-    result = subprocess.run(
-        [
-            str(bin_dir / "pg_ctl"),
-            "-D",
-            str(data_dir),
-            "-l",
-            str(log),
-            "-o",
-            options,
-            "-w",
-            "-t",
-            "60",
-            "start",
-        ],
-        capture_output=True,
-        text=True,
+    result = _pg_tool(
+        "pg_ctl",
+        "-D",
+        str(data_dir),
+        "-l",
+        str(log),
+        "-o",
+        options,
+        "-w",
+        "-t",
+        "60",
+        "start",
         user=user,
     )
     if result.returncode != 0:
         raise ComponentFailed("postgres", f"pg_ctl start failed: {result.stderr.strip()}", log)
-    _set_superuser_password(bin_dir, data_dir, port, user, log)
+    _set_superuser_password(data_dir, port, user, log)
     pid = int((data_dir / "postmaster.pid").read_text().split()[0])
     return PostgresServer("postgres", pid, port, postgres_admin_url(port), log, data_dir=data_dir)
 
 
-def _set_superuser_password(
-    bin_dir: Path, data_dir: Path, port: int, user: str | None, log: Path
-) -> None:
+def _pg_tool(tool: str, *args: str, user: str | None) -> "subprocess.CompletedProcess[str]":
+    """One of the wheel's programs (initdb, pg_ctl, psql), as ``user``."""
+    return subprocess.run(
+        [str(_pg_bin() / tool), *args], capture_output=True, text=True, user=user, check=False
+    )
+
+
+def _set_superuser_password(data_dir: Path, port: int, user: str | None, log: Path) -> None:
     """Over the socket (trusted): also brings a cluster made before TCP needed
     a password up to date."""
     password = dev_password(POSTGRES_SUPERUSER).replace("'", "''")
-    result = subprocess.run(
-        [
-            str(bin_dir / "psql"),
-            "-h",
-            str(data_dir),
-            "-p",
-            str(port),
-            "-U",
-            POSTGRES_SUPERUSER,
-            "-d",
-            "postgres",
-            "-qAtc",
-            f"ALTER ROLE {POSTGRES_SUPERUSER} PASSWORD '{password}'",
-        ],
-        capture_output=True,
-        text=True,
+    statement = f"ALTER ROLE {POSTGRES_SUPERUSER} PASSWORD '{password}'"
+    result = _pg_tool(
+        "psql",
+        "-h",
+        str(data_dir),
+        "-p",
+        str(port),
+        "-U",
+        POSTGRES_SUPERUSER,
+        "-d",
+        "postgres",
+        "-qAtc",
+        statement,
         user=user,
     )
     if result.returncode != 0:
@@ -192,10 +185,8 @@ class PostgresServer(Server):
 def stop_postgres(data_dir: Path) -> None:
     if not (data_dir / "postmaster.pid").exists():
         return
-    subprocess.run(
-        [str(_pg_bin() / "pg_ctl"), "-D", str(data_dir), "-m", "fast", "-w", "stop"],
-        capture_output=True,
-        user=_run_as_postgres_user(),
+    _pg_tool(
+        "pg_ctl", "-D", str(data_dir), "-m", "fast", "-w", "stop", user=_run_as_postgres_user()
     )
 
 
