@@ -37,7 +37,7 @@ from typing import Any
 import httpx
 
 from sendfx_dev import servers
-from sendfx_dev.databases import platform_database, role_url
+from sendfx_dev.databases import drop_database, platform_database, role_url
 from sendfx_dev.loadgen import LoadSpec, run_load_in_subprocess
 from sendfx_dev.ownership import CORE_API
 from sendfx_dev.ports import free_port, wait_until
@@ -155,37 +155,12 @@ def run_wrk(scenario: Scenario, duration: float, workdir: Path) -> Measured:
 @contextmanager
 def infrastructure(args: argparse.Namespace, state: Path) -> Iterator[tuple[str, str]]:
     """(postgres admin url, kafka bootstrap), started here unless given."""
-    started: list[servers.Server] = []
-    try:
-        pg_url = args.postgres_url
-        if not pg_url:
-            pg = servers.start_postgres(state / "pg", free_port(), state / "log" / "pg.log")
-            started.append(pg)
-            pg_url = pg.url
-        kafka = args.kafka
-        if not kafka:
-            broker = servers.start_tansu(free_port(), state / "log" / "kafka.log")
-            started.append(broker)
-            kafka = broker.url
-        yield pg_url, kafka
-    finally:
-        for server in reversed(started):
-            if server.name == "postgres":
-                servers.stop_postgres(Path(server.extra["data_dir"]))
-            else:
-                server.stop()
+    with servers.LocalServers(state) as local:
+        yield args.postgres_url or local.postgres().url, args.kafka or local.kafka().url
 
 
 async def create_database(admin_url: str) -> str:
     return await platform_database(admin_url, f"bench_core_{uuid.uuid4().hex[:8]}")
-
-
-async def drop_database(admin_url: str, url: str) -> None:
-    admin = await connect(admin_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{url.rpartition("/")[2]}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 # -- data --------------------------------------------------------------------------
@@ -442,7 +417,7 @@ async def bench(
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
-        await drop_database(pg_admin, url)
+        await drop_database(pg_admin, url.rpartition("/")[2])
     print()
     print_table(
         results,

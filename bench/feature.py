@@ -65,21 +65,11 @@ def measure(
 @contextmanager
 def running(args: argparse.Namespace, state: Path) -> Iterator[str]:
     """Servers, the fake model and feature-api; yields feature-api's base URL."""
-    started: list[servers.Server] = []
+    local = servers.LocalServers(state)
     pids: list[int] = []
     try:
-        mongo = args.mongo_url
-        if not mongo:
-            server = servers.start_secantus(
-                state / "mongo", free_port(), state / "log" / "mongo.log"
-            )
-            started.append(server)
-            mongo = server.url
-        kafka = args.kafka
-        if not kafka:
-            broker = servers.start_tansu(free_port(), state / "log" / "kafka.log")
-            started.append(broker)
-            kafka = broker.url
+        mongo = args.mongo_url or local.mongodb().url
+        kafka = args.kafka or local.kafka().url
         host_part, _, query = mongo.partition("?")
         host = host_part.split("://", 1)[1].split("/", 1)[0]
         args.mongo_database = f"bench_feature_{uuid.uuid4().hex[:8]}"
@@ -113,8 +103,7 @@ def running(args: argparse.Namespace, state: Path) -> Iterator[str]:
     finally:
         for pid in reversed(pids):
             servers.stop_pid(pid)
-        for server in reversed(started):
-            server.stop()
+        local.stop()
         if args.mongo_url and getattr(args, "mongo_database", None):
             with MongoClient[Document](args.mongo_url) as client:
                 client.drop_database(args.mongo_database)

@@ -38,7 +38,6 @@ from sendfx_dev import servers
 from sendfx_dev.cpu import process_cpu_seconds
 from sendfx_dev.databases import platform_database, role_url
 from sendfx_dev.ownership import USAGE_INGESTOR
-from sendfx_dev.ports import free_port
 from sendfx_shared.postgres import connect
 from sendfx_shared.topics import OPENAI_CALL_COMPLETED
 from usage_ingestor.app import Ingestor, running
@@ -397,28 +396,21 @@ def main() -> None:
     args = parse_args()
     tune_gc()  # as the usage-ingestor console script does
     state = Path(tempfile.mkdtemp(prefix="sendfx-bench-ingest-"))
-    started: list[servers.Server] = []
     try:
-        server_pids: dict[str, int] = {}
-        bootstrap = args.kafka
-        if not bootstrap:
-            broker = servers.start_tansu(free_port(), state / "kafka.log")
-            started.append(broker)
-            bootstrap = broker.url
-            server_pids["broker"] = broker.pid
-        admin_url = args.postgres_url
-        if not admin_url:
-            pg = servers.start_postgres(state / "postgres", free_port(), state / "postgres.log")
-            started.append(pg)
-            admin_url = pg.url
-            server_pids["postgres"] = pg.pid
-        asyncio.run(bench(args, bootstrap, admin_url, server_pids))
+        with servers.LocalServers(state) as local:
+            server_pids: dict[str, int] = {}
+            bootstrap = args.kafka
+            if not bootstrap:
+                broker = local.kafka()
+                bootstrap = broker.url
+                server_pids["broker"] = broker.pid
+            admin_url = args.postgres_url
+            if not admin_url:
+                pg = local.postgres()
+                admin_url = pg.url
+                server_pids["postgres"] = pg.pid
+            asyncio.run(bench(args, bootstrap, admin_url, server_pids))
     finally:
-        for server in reversed(started):
-            if server.name == "postgres":
-                servers.stop_postgres(Path(server.extra["data_dir"]))
-            else:
-                server.stop()
         shutil.rmtree(state, ignore_errors=True)
 
 

@@ -37,7 +37,6 @@ from sendfx_dev import servers
 from sendfx_dev.cpu import process_cpu_seconds
 from sendfx_dev.databases import drop_database, platform_database, role_url
 from sendfx_dev.ownership import MIGRATOR, OPERATOR
-from sendfx_dev.ports import free_port
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER
 from sendfx_shared.postgres import connect
 
@@ -250,27 +249,19 @@ def main() -> None:
         shutil.rmtree(cache, ignore_errors=True)
     cache.mkdir(parents=True, exist_ok=True)
     state = Path(tempfile.mkdtemp(prefix="sendfx-bench-migrate-"))
-    started: list[servers.Server] = []
     try:
-        mongo = servers.start_secantus(cache / "mongo", free_port(), state / "mongo.log")
-        started.append(mongo)
-        pg = servers.start_postgres(state / "pg", free_port(), state / "pg.log")
-        started.append(pg)
-        kafka = servers.start_tansu(free_port(), state / "kafka.log")
-        started.append(kafka)
-        legacy_url = mongo.url.replace("/?", "/legacy?")
-        marker = cache / "READY"
-        if not marker.exists():
-            took = asyncio.run(_generate_legacy(legacy_url, args.count, args.seed))
-            marker.write_text(f"{args.count} {args.seed}\n")
-            console.print(f"generated {args.count} legacy documents in {took:.1f}s ({cache})")
-        asyncio.run(_bench(args, pg.url, kafka.url, mongo.url, Meter(pg.pid, kafka.pid)))
+        with servers.LocalServers(state) as local:
+            mongo = local.mongodb(cache / "mongo")
+            pg = local.postgres()
+            kafka = local.kafka()
+            legacy_url = mongo.url.replace("/?", "/legacy?")
+            marker = cache / "READY"
+            if not marker.exists():
+                took = asyncio.run(_generate_legacy(legacy_url, args.count, args.seed))
+                marker.write_text(f"{args.count} {args.seed}\n")
+                console.print(f"generated {args.count} legacy documents in {took:.1f}s ({cache})")
+            asyncio.run(_bench(args, pg.url, kafka.url, mongo.url, Meter(pg.pid, kafka.pid)))
     finally:
-        for server in reversed(started):
-            if server.name == "postgres":
-                servers.stop_postgres(Path(server.extra["data_dir"]))
-            else:
-                server.stop()
         shutil.rmtree(state, ignore_errors=True)
 
 

@@ -3,8 +3,7 @@
 import pytest
 
 from sendfx_dev import containers
-from sendfx_dev.servers import kafka_bootstrap_answers, mongo_url_answers
-from sendfx_dev.stack import postgres_healthy
+from sendfx_dev.servers import kafka_bootstrap_answers, mongo_url_answers, postgres_answers
 
 
 def _docker_answers() -> bool:
@@ -28,7 +27,7 @@ def test_the_images_are_the_production_ones() -> None:
 def test_the_containers_answer_like_the_local_servers() -> None:
     started = containers.start_all()
     try:
-        assert postgres_healthy(started.postgres_admin_url)
+        assert postgres_answers(started.postgres_admin_url)
         assert kafka_bootstrap_answers(started.kafka_bootstrap_servers)
         assert mongo_url_answers(started.mongo_url)
     finally:

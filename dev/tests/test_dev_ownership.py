@@ -11,7 +11,7 @@ from pymongo import AsyncMongoClient
 from pymongo.errors import OperationFailure
 
 from sendfx_dev import ownership
-from sendfx_dev.pytest_plugin import TestInfra
+from sendfx_dev.testing.infra import TestInfra
 from sendfx_shared.mongo import client_options
 from sendfx_shared.postgres import connect
 from sendfx_shared.settings import MongoSettings

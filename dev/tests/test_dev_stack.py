@@ -55,10 +55,10 @@ def test_up_records_each_server_it_started(infra_stack: Stack) -> None:
 
 
 def test_up_creates_the_database_the_url_names(infra_stack: Stack) -> None:
-    from sendfx_dev.stack import postgres_healthy
+    from sendfx_dev.servers import postgres_answers
 
     assert infra_stack.config.postgres_url.endswith("/sendfx")
-    assert postgres_healthy(infra_stack.config.postgres_url)
+    assert postgres_answers(infra_stack.config.postgres_url)
 
 
 def test_a_second_up_reuses_what_runs(infra_stack: Stack) -> None:

@@ -4,7 +4,7 @@ import asyncpg
 import pytest
 
 from core_api.migrations import CORE_API_MIGRATIONS
-from sendfx_dev.pytest_plugin import TestInfra
+from sendfx_dev.testing.infra import TestInfra
 from sendfx_shared.migrations import Migration, apply_migrations
 from sendfx_shared.postgres import connect
 

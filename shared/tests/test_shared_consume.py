@@ -129,3 +129,44 @@ async def test_the_runner_handles_in_order_dead_letters_and_catches_up(
     _, value, headers = await read_one(kafka_bootstrap_servers, dlq_of(topic))
     assert headers[DLQ_REASON_HEADER].startswith(b"invalid event")
     assert value is not None and json.loads(value)["original"] == "not an event"
+
+
+async def test_a_slowed_handler_is_waited_for_up_to_the_bound(
+    kafka_bootstrap_servers: str,
+) -> None:
+    """Read-your-writes with the projection deliberately slowed: a request waits
+    until what is on the topic now is handled, never longer than its bound."""
+    topic = f"slow-{uuid.uuid4().hex[:8]}"
+    await create_topics(kafka_bootstrap_servers, topic, dlq_of(topic))
+    settings = KafkaSettings(kafka_bootstrap_servers=kafka_bootstrap_servers)
+    seen: list[str] = []
+
+    async def slowly(greeting: Greeting, event: RawEvent) -> bool:
+        await asyncio.sleep(0.3)
+        seen.append(greeting.name)
+        return True
+
+    runner = EventConsumer(
+        settings,
+        topic,
+        f"g-{uuid.uuid4().hex[:6]}",
+        {"greeting.sent": Handler(Greeting, slowly)},
+        name="slow runner",
+    )
+    await runner.start()
+    producer = make_producer(settings)
+    await producer.start()
+    try:
+        await asyncio.wait_for(runner.caught_up.wait(), 60)
+        for name in "xyz":
+            event = new_event(source="/x", type="greeting.sent", data={"name": name})
+            await producer.send_and_wait(
+                topic, event.to_json_bytes(), headers=event.kafka_headers()
+            )
+        assert not await runner.wait_handled_to_now(0.2)  # the bound holds
+        assert await runner.wait_handled_to_now(10)
+        assert seen == ["x", "y", "z"]  # everything on the topic was handled first
+        assert await runner.wait_handled_to_now(0.5)  # nothing in flight: at once
+    finally:
+        await producer.stop()
+        await runner.stop()

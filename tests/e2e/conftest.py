@@ -18,9 +18,9 @@ import pytest
 from sendfx_dev import gateway
 from sendfx_dev.databases import database_url, drop_database
 from sendfx_dev.ports import free_port
-from sendfx_dev.pytest_plugin import TestInfra
 from sendfx_dev.servers import ComponentFailed
 from sendfx_dev.stack import Stack, StackConfig, find_root
+from sendfx_dev.testing.infra import TestInfra
 
 ROOT = find_root(Path(__file__).parent)
 
@@ -116,8 +116,8 @@ def platform(
 ) -> Iterator[Platform]:
     """core-api, usage-ingestor, feature-api, the fake OpenAI server and nginx,
     started by the runner on free ports against the session's servers, with a
-    Postgres database, a Mongo database and a topic prefix of their own (core-api
-    migrates that database at start-up, as in production)."""
+    Postgres database, a Mongo database and a topic prefix of their own (the
+    runner provisions that database as `make up` does)."""
     if gateway.nginx_binary() is None:
         pytest.skip("nginx is not installed (make install puts it there)")
     name = f"sendfx_e2e_{sendfx_infra.run_id}"

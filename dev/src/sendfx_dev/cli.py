@@ -141,6 +141,15 @@ def cmd_roles_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_only(command: argparse.ArgumentParser, verb: str) -> None:
+    command.add_argument(
+        "--only",
+        action="append",
+        choices=COMPONENTS,
+        help=f"{verb} only this component (repeatable); default: all",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sendfx-dev",
@@ -159,12 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
             "local ones; without OPENAI_API_KEY the fake OpenAI server is started."
         ),
     )
-    up.add_argument(
-        "--only",
-        action="append",
-        choices=COMPONENTS,
-        help="start only this component (repeatable); default: all",
-    )
+    _add_only(up, "start")
     up.set_defaults(func=cmd_up)
 
     down = sub.add_parser(
@@ -172,12 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop what `up` started",
         description="Stop every component `up` started (from var/run/*.json), last first.",
     )
-    down.add_argument(
-        "--only",
-        action="append",
-        choices=COMPONENTS,
-        help="stop only this component (repeatable); default: all",
-    )
+    _add_only(down, "stop")
     down.set_defaults(func=cmd_down)
 
     restart = sub.add_parser(

@@ -7,9 +7,6 @@ with httpx and look at the database and topics with their own clients.
 """
 
 import asyncio
-import contextlib
-import json
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -18,8 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -29,7 +24,9 @@ from feature_api.projection import apply_core_event
 from feature_api.settings import FeatureSettings
 from sendfx_dev.fake_openai import ThreadedFakeOpenAI
 from sendfx_dev.ports import free_port
-from sendfx_dev.pytest_plugin import TestInfra
+from sendfx_dev.testing.infra import TestInfra
+from sendfx_dev.testing.threaded import ThreadedServer
+from sendfx_dev.testing.topics import read_topic_once
 from sendfx_shared.auth import Principal, issue_access_token
 from sendfx_shared.events.core import (
     SUBSCRIPTION_CREATED,
@@ -74,28 +71,12 @@ def feature_settings(
     )
 
 
-class ThreadedApp:
-    """An ASGI app served by uvicorn from a daemon thread."""
+class ThreadedApp(ThreadedServer):
+    """feature-api served by uvicorn from a daemon thread."""
 
     def __init__(self, app: FastAPI) -> None:
-        self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="feature-api", daemon=True)
-        self.base_url = f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> "ThreadedApp":
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("feature-api did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
+        super().__init__(app, free_port(), name="feature-api")
+        self.base_url = self.url
 
 
 @pytest.fixture(scope="session")
@@ -239,37 +220,10 @@ def read_topic(kafka_bootstrap_servers: str, topic_prefix: str) -> ReadTopic:
         while True:
             # A fresh consumer each round: one that first looked before the
             # topic existed keeps seeing it empty on Tansu.
-            found = await _read_all(kafka_bootstrap_servers, name, where)
+            messages = await read_topic_once(kafka_bootstrap_servers, name)
+            found = [e for e in ({**v, "_key": k} for k, v in messages) if where(e)]
             if len(found) >= at_least or time.monotonic() > deadline:
                 return found
             await asyncio.sleep(0.3)
 
     return read
-
-
-async def _read_all(bootstrap: str, name: str, where: Callable[[Document], bool]) -> list[Document]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = consumer.partitions_for_topic(name)
-        if not partitions:
-            return []
-        assigned = [TopicPartition(name, p) for p in sorted(partitions)]
-        consumer.assign(assigned)
-        await consumer.seek_to_beginning(*assigned)
-        ends = await consumer.end_offsets(assigned)
-        found: list[Document] = []
-        while any([await consumer.position(tp) < ends[tp] for tp in assigned]):
-            batch = await consumer.getmany(*assigned, timeout_ms=500)
-            for records in batch.values():
-                for record in records:
-                    value = json.loads(record.value or b"{}")
-                    value["_key"] = (record.key or b"").decode()
-                    if where(value):
-                        found.append(value)
-        return found
-    finally:
-        # aiokafka lets its own coordinator task's cancellation escape from a
-        # stop() that follows start() closely; it is not ours to propagate.
-        with contextlib.suppress(asyncio.CancelledError):
-            await consumer.stop()

@@ -13,11 +13,11 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from sendfx_dev.pytest_plugin import TestInfra
+from sendfx_dev.testing.infra import TestInfra
+from sendfx_dev.testing.proxy import TcpProxy, host_port
 from sendfx_shared.postgres import create_pool
 from usage_ingestor.app import Ingestor, running
 from usage_ingestor.settings import IngestorSettings
-from usage_ingestor.testing import TcpProxy, host_port
 
 
 @pytest.fixture(scope="session")

@@ -12,13 +12,15 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from sendfx_dev.testing.polling import eventually
 from sendfx_shared.events.envelope import CloudEvent
 from sendfx_shared.kafka import DLQ_REASON_HEADER
 from sendfx_shared.topics import dlq_of
 from usage_ingestor.ingest import REJECTED_BY_DATABASE, Backoff, BatchIngestor, is_data_error
 from usage_ingestor.settings import IngestorSettings
-from usage_ingestor.testing import create_workspace, eventually, usage_event
 from usage_ingestor.topics import ensure_topics
+
+from .support import create_workspace, usage_event
 
 
 @dataclass

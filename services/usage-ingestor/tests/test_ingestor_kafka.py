@@ -15,17 +15,13 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from sendfx_dev.testing.polling import eventually
+from sendfx_dev.testing.proxy import TcpProxy
 from sendfx_shared.kafka import DLQ_ORIGINAL_TOPIC_HEADER, DLQ_REASON_HEADER
 from sendfx_shared.topics import dlq_of
 from usage_ingestor.app import Ingestor
-from usage_ingestor.testing import (
-    TcpProxy,
-    create_workspace,
-    eventually,
-    publish,
-    publish_raw,
-    usage_event,
-)
+
+from .support import create_workspace, publish, publish_raw, usage_event
 
 Counts = Callable[[uuid.UUID], Awaitable[dict[str, Any]]]
 

@@ -27,7 +27,8 @@ from usage_ingestor.pricing import (
     family_of,
 )
 from usage_ingestor.settings import IngestorSettings
-from usage_ingestor.testing import usage_event
+
+from .support import usage_event
 
 rates = st.decimals(min_value=0, max_value=100, places=6, allow_nan=False, allow_infinity=False)
 tokens = st.integers(min_value=0, max_value=10**9)

@@ -1,14 +1,15 @@
 """Each workspace's quota comes from core.events; thresholds leave through the
 ingestor's own outbox and relay (it may touch none of core-api's tables)."""
 
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
+from sendfx_dev.testing.polling import eventually
+from sendfx_dev.testing.topics import EventLog, read_until
 from sendfx_shared.consume import dispatch
 from sendfx_shared.events.core import (
     WORKSPACE_CREATED,
@@ -19,7 +20,8 @@ from sendfx_shared.events.core import (
 from sendfx_shared.events.envelope import CloudEvent, new_event
 from usage_ingestor.app import Ingestor
 from usage_ingestor.quotas import quota_handlers
-from usage_ingestor.testing import eventually, publish, usage_event
+
+from .support import publish, usage_event
 
 
 def workspace_event(
@@ -83,29 +85,19 @@ async def test_a_threshold_uses_the_limit_core_events_announced(
     # 1500 tokens against 1000: both thresholds, announced through the
     # ingestor's own outbox and relayed to core.events by the ingestor
     await publish(producer, ingestor.topic, [usage_event(workspace)])
-    reader = AIOKafkaConsumer(
-        ingestor.core_topic,
-        bootstrap_servers=kafka_bootstrap_servers,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
+
+    def announced(log: EventLog) -> list[dict[str, Any]]:
+        return [
+            event
+            for event in log.events()
+            if event.get("data", {}).get("workspace_id") == str(workspace)
+            and event["type"] == "usage.threshold_crossed"
+        ]
+
+    log = await read_until(
+        kafka_bootstrap_servers, ingestor.core_topic, lambda log: len(announced(log)) >= 2
     )
-    await reader.start()
-    seen: list[dict[str, Any]] = []
-    try:
-
-        async def announced() -> bool:
-            for records in (await reader.getmany(timeout_ms=200)).values():
-                for record in records:
-                    event = json.loads(record.value or b"{}")
-                    if event.get("data", {}).get("workspace_id") == str(workspace) and (
-                        event["type"] == "usage.threshold_crossed"
-                    ):
-                        seen.append(event)
-            return len(seen) >= 2
-
-        await eventually(announced)
-    finally:
-        await reader.stop()
+    seen = announced(log)
     assert sorted(e["data"]["threshold_percent"] for e in seen) == [80, 100]
     assert {e["data"]["limit"] for e in seen} == {1000}
     assert {e["data"]["tier_code"] for e in seen} == {"tier-1000"}

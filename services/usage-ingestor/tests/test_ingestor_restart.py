@@ -16,19 +16,15 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from sendfx_dev import pytest_plugin
 from sendfx_dev.ports import free_port
+from sendfx_dev.testing.infra import TestInfra
+from sendfx_dev.testing.polling import eventually
+from sendfx_dev.testing.proxy import TcpProxy, host_port
 from sendfx_shared.topics import OPENAI_CALL_COMPLETED
 from usage_ingestor.app import running
 from usage_ingestor.settings import IngestorSettings
-from usage_ingestor.testing import (
-    TcpProxy,
-    create_workspace,
-    eventually,
-    host_port,
-    publish,
-    usage_event,
-)
+
+from .support import create_workspace, publish, usage_event
 
 Counts = Callable[[uuid.UUID], Awaitable[dict[str, Any]]]
 CONSOLE_SCRIPT = Path(sys.executable).parent / "usage-ingestor"
@@ -86,7 +82,7 @@ def start_console_script(env: dict[str, str], log: Path) -> subprocess.Popen[byt
         )
 
 
-def test_the_console_script_refuses_a_mongo_url(sendfx_infra: pytest_plugin.TestInfra) -> None:
+def test_the_console_script_refuses_a_mongo_url(sendfx_infra: TestInfra) -> None:
     env = {
         **os.environ,
         **sendfx_infra.service_env("usage-ingestor"),
@@ -102,7 +98,7 @@ def test_the_console_script_refuses_a_mongo_url(sendfx_infra: pytest_plugin.Test
 
 @pytest.mark.slow
 async def test_sigkill_mid_stream_then_restart_gives_exact_counts(
-    sendfx_infra: pytest_plugin.TestInfra,
+    sendfx_infra: TestInfra,
     producer: AIOKafkaProducer,
     pool: asyncpg.Pool,
     usage_counts: Counts,
@@ -187,7 +183,7 @@ async def _all_stored(pool: asyncpg.Pool, event_ids: list[str]) -> bool:
 
 @pytest.mark.slow
 async def test_sigterm_during_a_database_outage_stops_promptly_and_loses_nothing(
-    sendfx_infra: pytest_plugin.TestInfra,
+    sendfx_infra: TestInfra,
     producer: AIOKafkaProducer,
     pool: asyncpg.Pool,
     usage_counts: Counts,

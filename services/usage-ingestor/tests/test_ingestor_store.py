@@ -13,7 +13,8 @@ import pytest
 from usage_ingestor.price_table import load_price_book
 from usage_ingestor.pricing import PriceBook
 from usage_ingestor.store import UsageColumns, threshold_event_id, write_batch
-from usage_ingestor.testing import create_workspace, usage_event
+
+from .support import create_workspace, usage_event
 
 Counts = Callable[[uuid.UUID], Awaitable[dict[str, Any]]]
 

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from sendfx_shared.postgres import connect
 from usage_ingestor.price_table import load_price_book
 from usage_ingestor.store import UsageColumns, write_batch
-from usage_ingestor.testing import usage_event
+
+from .support import usage_event
 
 POOL_SIZE = 8
 
