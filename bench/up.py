@@ -16,28 +16,11 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from sendfx_dev import servers
-from sendfx_dev.ports import free_port
 from sendfx_dev.stack import Stack, StackConfig, find_root
 
 
 def _config(state: Path) -> StackConfig:
-    root = find_root(Path(__file__).parent)
-    fake = free_port()
-    return StackConfig(
-        root=root,
-        state_dir=state,
-        postgres_url=servers.postgres_admin_url(free_port(), "sendfx"),
-        kafka_bootstrap_servers=f"127.0.0.1:{free_port()}",
-        mongo_url=servers.mongo_admin_url(free_port()),
-        fake_openai_port=fake,
-        openai_base_url=f"http://127.0.0.1:{fake}/v1",
-        core_api_port=free_port(),
-        feature_api_port=free_port(),
-        usage_ingestor_port=free_port(),
-        gateway_port=free_port(),
-        bin_dir=root / ".venv" / "bin",
-    )
+    return StackConfig.on_free_ports(find_root(Path(__file__).parent), state)
 
 
 def _timed(step: Callable[[], object]) -> float:

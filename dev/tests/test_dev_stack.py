@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sendfx_dev import ownership, servers
+from sendfx_dev import ownership
 from sendfx_dev.databases import role_url
 from sendfx_dev.ports import free_port
 from sendfx_dev.servers import ComponentFailed, pid_alive
@@ -16,19 +16,7 @@ ROOT = find_root(Path(__file__).parent)
 
 
 def _config(state: Path, **overrides: object) -> StackConfig:
-    ports: dict[str, object] = {
-        "bin_dir": ROOT / ".venv" / "bin",
-        "postgres_url": servers.postgres_admin_url(free_port(), "sendfx"),
-        "kafka_bootstrap_servers": f"127.0.0.1:{free_port()}",
-        "mongo_url": servers.mongo_admin_url(free_port()),
-        "fake_openai_port": free_port(),
-        "core_api_port": free_port(),
-        "feature_api_port": free_port(),
-        "usage_ingestor_port": free_port(),
-        "gateway_port": free_port(),
-    }
-    ports.update(overrides)
-    return StackConfig(root=ROOT, state_dir=state, **ports)  # type: ignore[arg-type]
+    return StackConfig.on_free_ports(ROOT, state, **overrides)
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sendfx_dev import gateway, ownership, servers
 from sendfx_dev.databases import mongo_user_url
+from sendfx_dev.ports import free_port
 from sendfx_shared.settings import DEFAULT_KAFKA, DEV_JWT_SECRET, dev_password
 
 # What `up` connects with to provision the stores: their admin users.
@@ -86,6 +88,25 @@ class StackConfig:
     kafka_topic_prefix: str = ""
     cors_origins: str = gateway.DEFAULT_CORS_ORIGINS
     bin_dir: Path = field(default_factory=lambda: Path(".venv/bin"))
+
+    @classmethod
+    def on_free_ports(cls, root: Path, state_dir: Path, **overrides: Any) -> "StackConfig":
+        """Every server and service on a free port, its state in ``state_dir``:
+        a whole platform beside a developer's (benchmarks, tests)."""
+        fake = free_port()
+        values: dict[str, Any] = {
+            "postgres_url": servers.postgres_admin_url(free_port(), "sendfx"),
+            "kafka_bootstrap_servers": f"127.0.0.1:{free_port()}",
+            "mongo_url": servers.mongo_admin_url(free_port()),
+            "fake_openai_port": fake,
+            "openai_base_url": f"http://127.0.0.1:{fake}/v1",
+            "core_api_port": free_port(),
+            "feature_api_port": free_port(),
+            "usage_ingestor_port": free_port(),
+            "gateway_port": free_port(),
+            "bin_dir": root / ".venv" / "bin",
+        }
+        return cls(root=root, state_dir=state_dir, **{**values, **overrides})
 
     @classmethod
     def from_env(cls, root: Path, env: Mapping[str, str] | None = None) -> "StackConfig":

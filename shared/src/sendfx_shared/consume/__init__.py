@@ -98,6 +98,41 @@ async def dispatch(handlers: HandlerTable, event: RawEvent) -> bool:
     return await handler.handle(payload, event)
 
 
+def group_consumer(
+    settings: KafkaSettings, topic: str, group_id: str, **options: Any
+) -> AIOKafkaConsumer:
+    """A consumer of ``topic`` in ``group_id`` that commits by hand, after
+    handling; a new group starts from the earliest record."""
+    return AIOKafkaConsumer(
+        topic,
+        **settings.kafka_client_options(),
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        **options,
+    )
+
+
+async def run_reconnecting(
+    name: str,
+    retry_seconds: float,
+    consume: Callable[[], Awaitable[None]],
+    after_failure: Callable[[], Awaitable[None]],
+) -> None:
+    """``consume`` until cancelled; a failure (the store or the broker away) is
+    logged, cleaned up after, and followed by a new attempt after a pause. What
+    was not committed comes again, which the handlers absorb."""
+    while True:
+        try:
+            await consume()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("%s: %s; reconnecting in %ss", name, exc, retry_seconds)
+            await after_failure()
+            await asyncio.sleep(retry_seconds)
+
+
 @dataclass
 class ConsumerStats:
     consumed: int = 0
@@ -144,27 +179,20 @@ class EventConsumer:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        await self._close()
 
     async def _run(self) -> None:
-        while True:
-            try:
-                await self._consume()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the store or the broker away: come back later
-                self.stats.reconnects += 1
-                log.warning("%s: %s; reconnecting in %ss", self._name, exc, self._retry_seconds)
-                await asyncio.sleep(self._retry_seconds)
-            finally:
-                await self._close()
+        await run_reconnecting(self._name, self._retry_seconds, self._consume, self._after_failure)
+
+    async def _after_failure(self) -> None:
+        self.stats.reconnects += 1
+        await self._close()
 
     async def _consume(self) -> None:
-        consumer = AIOKafkaConsumer(
+        consumer = group_consumer(
+            self._settings,
             self.topic,
-            **self._settings.kafka_client_options(),
-            group_id=self._group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
+            self._group_id,
             # An event is handled within milliseconds of its arrival (the
             # default lets the broker hold a fetch for half a second).
             fetch_max_wait_ms=20,

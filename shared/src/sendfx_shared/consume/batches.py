@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 
+from sendfx_shared.consume import group_consumer, run_reconnecting
 from sendfx_shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -81,26 +82,14 @@ class BatchConsumer(Generic[Prepared]):
             await writing
 
     async def _run(self) -> None:
-        while True:
-            try:
-                await self._consume()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the broker away: come back later
-                log.warning("%s: %s; reconnecting in %ss", self._name, exc, self._retry_seconds)
-                await self._finish_writing(0)
-                await self._close()
-                await asyncio.sleep(self._retry_seconds)
+        await run_reconnecting(self._name, self._retry_seconds, self._consume, self._after_failure)
+
+    async def _after_failure(self) -> None:
+        await self._finish_writing(0)
+        await self._close()
 
     async def _consume(self) -> None:
-        consumer = AIOKafkaConsumer(
-            self.topic,
-            **self._settings.kafka_client_options(),
-            group_id=self._group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            **self._options,
-        )
+        consumer = group_consumer(self._settings, self.topic, self._group_id, **self._options)
         self._consumer = consumer
         await consumer.start()
         while True:
