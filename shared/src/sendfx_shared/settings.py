@@ -13,7 +13,6 @@ from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sendfx_shared import topics
-from sendfx_shared.ownership import Store, refuse_foreign_store
 
 # The servers' addresses; each process adds the credentials of its own role.
 DEFAULT_POSTGRES_URL = "postgresql://127.0.0.1:54320/sendfx"
@@ -157,8 +156,3 @@ def database_of(mongo_url: str, default: str = DEFAULT_MONGO_DATABASE) -> str:
     path = rest.split("/", 1)[1] if "/" in rest else ""
     name = path.split("?", 1)[0]
     return name or default
-
-
-def guard_store(process: str, store: Store) -> None:
-    """Call before reading settings: refuses the other store's URL."""
-    refuse_foreign_store(process, store)

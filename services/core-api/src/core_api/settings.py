@@ -5,7 +5,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
-from sendfx_shared.settings import PostgresSettings, ServiceSettings, guard_store
+from sendfx_shared.ownership import refuse_foreign_store
+from sendfx_shared.settings import PostgresSettings, ServiceSettings
 
 PROCESS_NAME = "core-api"
 ADMIN_EMAIL = "admin@sendfx.ai"
@@ -44,5 +45,5 @@ class CoreApiSettings(ServiceSettings, PostgresSettings):
 
 def load_settings() -> CoreApiSettings:
     """Read the environment; refuses to start when given a MongoDB URL."""
-    guard_store(PROCESS_NAME, "postgres")
+    refuse_foreign_store(PROCESS_NAME, "postgres")
     return CoreApiSettings()

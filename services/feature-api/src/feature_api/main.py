@@ -30,7 +30,7 @@ from feature_api.settings import PROCESS_NAME, FeatureSettings, load_settings
 from sendfx_shared.http import install_common
 from sendfx_shared.mongo import client_options
 from sendfx_shared.outbox.mongo import MongoOutboxRelay, MongoRelayConfig
-from sendfx_shared.settings import guard_store
+from sendfx_shared.ownership import refuse_foreign_store
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        guard_store(PROCESS_NAME, "mongo")
+        refuse_foreign_store(PROCESS_NAME, "mongo")
         database = open_database(
             settings.mongo_url,
             settings.mongo_database,

@@ -3,7 +3,8 @@
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
-from sendfx_shared.settings import MongoSettings, ServiceSettings, guard_store
+from sendfx_shared.ownership import refuse_foreign_store
+from sendfx_shared.settings import MongoSettings, ServiceSettings
 
 PROCESS_NAME = "feature-api"
 
@@ -57,5 +58,5 @@ class FeatureSettings(ServiceSettings, MongoSettings):
 
 def load_settings() -> FeatureSettings:
     """Read the environment; refuses to start when given a PostgreSQL URL."""
-    guard_store(PROCESS_NAME, "mongo")
+    refuse_foreign_store(PROCESS_NAME, "mongo")
     return FeatureSettings()

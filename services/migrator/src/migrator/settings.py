@@ -14,12 +14,12 @@ operator (``sendfx_operator`` / ``sendfx-operator``).
 
 from pydantic import AliasChoices, Field
 
+from sendfx_shared.ownership import refuse_foreign_store
 from sendfx_shared.settings import (
     KafkaSettings,
     MongoSettings,
     PostgresSettings,
     database_of,
-    guard_store,
 )
 
 CHECKPOINT_COLLECTION = "migrator_checkpoints"
@@ -75,12 +75,12 @@ class OperatorSettings(ExtractSettings, LoadSettings):
 
 
 def extract_settings() -> ExtractSettings:
-    guard_store("migrator extract", "mongo")
+    refuse_foreign_store("migrator extract", "mongo")
     return ExtractSettings()
 
 
 def load_settings(command: str = "load") -> LoadSettings:
-    guard_store(f"migrator {command}", "postgres")
+    refuse_foreign_store(f"migrator {command}", "postgres")
     return LoadSettings()
 
 

@@ -3,7 +3,8 @@
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
-from sendfx_shared.settings import KafkaSettings, PostgresSettings, guard_store
+from sendfx_shared.ownership import refuse_foreign_store
+from sendfx_shared.settings import KafkaSettings, PostgresSettings
 
 PROCESS_NAME = "usage-ingestor"
 POSTGRES_ROLE = "sendfx_usage_ingestor"
@@ -65,5 +66,5 @@ class IngestorSettings(KafkaSettings, PostgresSettings):
 
 def load_settings() -> IngestorSettings:
     """Refuses a MongoDB URL before reading anything else."""
-    guard_store(PROCESS_NAME, "postgres")
+    refuse_foreign_store(PROCESS_NAME, "postgres")
     return IngestorSettings()
