@@ -80,11 +80,23 @@ def load_report(console: Console, summary: LoadSummary, title: str, show: int) -
     )
     _listing(
         console,
+        f"merged into rows created in the platform: {len(summary.platform_merges)}",
+        ("collection", "legacy id", "the row"),
+        summary.platform_merges[:show],
+    )
+    _listing(
+        console,
+        f"kept: {len(summary.kept)} rows the platform changed after they were migrated",
+        ("collection", "legacy id", "platform change"),
+        summary.kept[:show],
+    )
+    _listing(
+        console,
         f"rejected records: {len(summary.rejects)} (all in migrator.migration_rejects)",
         ("collection", "legacy id", "reason"),
         summary.rejects[:show],
     )
-    if max(len(summary.rejects), len(summary.merges)) > show:
+    if max(len(summary.rejects), len(summary.merges), len(summary.kept)) > show:
         console.print(f"(first {show} of each listed; --show N for more)")
     for note in summary.notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")

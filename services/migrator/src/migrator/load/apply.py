@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import asyncpg
 
-from migrator.load import aliases, contested, position, store
+from migrator.load import aliases, contested, platform, position, store
 from migrator.load.position import LastApplied
 from migrator.load.store import Key
 from migrator.load.tally import BatchOutcome, Seen
@@ -58,6 +58,7 @@ class _Work:
     changed: set[Key] = field(default_factory=set)
     held_by_other: set[Key] = field(default_factory=set)
     merged: set[Key] = field(default_factory=set)
+    kept: set[Key] = field(default_factory=set)  # rows the platform changed since
 
 
 async def apply_batch(
@@ -119,6 +120,7 @@ async def apply_batch(
             work.changed,
             work.held_by_other,
             work.merged,
+            work.kept,
             {(r[0], r[1]) for r in work.rejects},
             {(w.collection, w.legacy_id) for w in work.waiting},
         )
@@ -140,6 +142,11 @@ async def _write_collection(
 ) -> None:
     if not rows:
         return
+    claimed = await platform.claim(connection, spec, rows)
+    rows = claimed.rows
+    work.merged |= claimed.merged
+    for row, reason in claimed.refused:
+        work.rejects.append((row.collection, row.legacy_id, work.documents[_key(row)], reason))
     candidates = oldest_per_row(rows) if spec.collection in store.ALIASES else rows
     written, waiting = await _upsert(connection, spec, candidates, work)
     for row, column in waiting:
@@ -229,7 +236,7 @@ async def _upsert(
     tuples = [_staged(spec, row) for row in rows]
     try:
         async with connection.transaction():
-            missing = await store.upsert_rows(connection, spec, tuples, work.changed)
+            missing = await store.upsert_rows(connection, spec, tuples, work.changed, work.kept)
         waiting = [(row, missing[row.legacy_id]) for row in rows if row.legacy_id in missing]
         return {row.id for row in rows if row.legacy_id not in missing}, waiting
     except _REFUSALS:
@@ -245,7 +252,9 @@ async def _upsert(
     for row, values in pairs:
         try:
             async with connection.transaction():
-                missing = await store.upsert_rows(connection, spec, [values], work.changed)
+                missing = await store.upsert_rows(
+                    connection, spec, [values], work.changed, work.kept
+                )
         except _REFUSALS as exc:
             contest = (
                 await _contest(connection, spec, row, values, work)
@@ -287,7 +296,7 @@ async def _contest(
         async with connection.transaction():
             for rival in rivals:
                 rejects += await contested.evict(connection, spec, rival, row)
-            missing = await store.upsert_rows(connection, spec, [values], work.changed)
+            missing = await store.upsert_rows(connection, spec, [values], work.changed, work.kept)
     except _REFUSALS:
         return None
     work.rejects.extend(rejects)

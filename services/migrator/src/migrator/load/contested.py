@@ -63,10 +63,11 @@ def _holders_sql(spec: TableSpec) -> str:
         described = " || ', ' || ".join(f"'{c} ' || quote_nullable(src.{c}::text)" for c in columns)
         selects.append(
             f"SELECT t.id, t.legacy_id, t.created_at, {described} AS value "
-            # Only migrated rows are rivals: a row created in the new platform is
-            # never evicted (the record is refused with the plain reason).
+            # Only migrated rows are rivals: a row created in the new platform
+            # (merged or not), or changed by it since, is never evicted (the
+            # record is refused with the plain reason).
             f"FROM src JOIN {spec.table} t ON {on} AND t.id <> src.id "
-            "AND t.legacy_id IS NOT NULL"
+            f"AND t.legacy_id IS NOT NULL AND NOT {store.changed_by_platform('t', spec.collection)}"
         )
     return (
         f"WITH src AS ({store.source_sql(spec)}), emptied AS (DELETE FROM {store.stage_of(spec)}) "

@@ -59,6 +59,16 @@ async def prepare_staging(connection: asyncpg.Connection) -> None:
     await aliases.prepare_staging(connection)
 
 
+def changed_by_platform(alias: str, collection: str) -> str:
+    """SQL: the row ``alias`` is the platform's now: changed after the migrator
+    wrote it (its updated_at is no longer the mark's), or created in the
+    platform and merged into (a NULL mark). See migration 0006."""
+    return (
+        f"EXISTS (SELECT 1 FROM migrator.row_marks m WHERE m.collection = '{collection}' "
+        f"AND m.row_id = {alias}.id AND m.updated_at IS DISTINCT FROM {alias}.updated_at)"
+    )
+
+
 @cache
 def upsert_sql(spec: TableSpec) -> str:
     names = spec.column_names
@@ -67,33 +77,43 @@ def upsert_sql(spec: TableSpec) -> str:
     assignments = ", ".join(f"{n} = EXCLUDED.{n}" for n in updatable)
     current = ", ".join(f"t.{n}" for n in updatable)
     incoming = ", ".join(f"EXCLUDED.{n}" for n in updatable)
-    # Untouched rows stay untouched: a replay writes nothing, and the bytes stay.
-    guard = f"({current}) IS DISTINCT FROM ({incoming})"
-    if spec.collection in ALIASES:
+    collection = spec.collection
+    # Untouched rows stay untouched: a replay writes nothing, and the bytes
+    # stay; neither is a row the platform changed since (it is kept, reported).
+    guard = (
+        f"({current}) IS DISTINCT FROM ({incoming}) AND NOT {changed_by_platform('t', collection)}"
+    )
+    if collection in ALIASES:
         # Records merged by email (users) or code (tiers) share the row; the
         # oldest record's fields win, whatever order they arrive in.
         guard += " AND (EXCLUDED.created_at, EXCLUDED.legacy_id) <= (t.created_at, t.legacy_id)"
     stage = stage_of(spec)
+    source = (
+        source_sql(spec) if spec.references else f"SELECT *, NULL::text AS missing FROM {stage}"
+    )
     # The rows written come back (by the legacy id each row holds now), so the
-    # summary can tell applied records from already applied ones.
-    upsert = f"ON CONFLICT (id) DO UPDATE SET {assignments} WHERE {guard} RETURNING t.legacy_id"
-    if not spec.references:
-        return (
-            f"WITH written AS (INSERT INTO {spec.table} AS t ({columns}) "
-            f"SELECT {columns} FROM {stage} {upsert}), "
-            f"emptied AS (DELETE FROM {stage}) "
-            "SELECT legacy_id, NULL::text AS missing FROM written"
-        )
-    # Parents are resolved in the same statement (see source_sql). Rows whose
-    # parent is not there are not written: the statement returns them, with
-    # the first missing reference column, and the stage is emptied.
+    # summary can tell applied records from already applied ones; each one's
+    # updated_at becomes its mark. Rows whose parent is not there are not
+    # written: the statement returns them, with the first missing reference
+    # column, and the rows kept because the platform changed them.
     return (
-        f"WITH src AS ({source_sql(spec)}), "
+        f"WITH src AS ({source}), "
         f"written AS (INSERT INTO {spec.table} AS t ({columns}) "
-        f"SELECT {columns} FROM src WHERE missing IS NULL {upsert}), "
+        f"SELECT {columns} FROM src WHERE missing IS NULL "
+        f"ON CONFLICT (id) DO UPDATE SET {assignments} WHERE {guard} "
+        "RETURNING t.id, t.legacy_id, t.updated_at), "
+        "marked AS (INSERT INTO migrator.row_marks AS m (collection, row_id, updated_at) "
+        f"SELECT '{collection}', id, updated_at FROM written "
+        "ON CONFLICT (collection, row_id) DO UPDATE SET updated_at = EXCLUDED.updated_at "
+        "WHERE m.updated_at IS DISTINCT FROM EXCLUDED.updated_at), "
+        f"kept AS (SELECT s.legacy_id FROM src s JOIN {spec.table} t ON t.id = s.id "
+        "JOIN migrator.row_marks m ON m.collection = "
+        f"'{collection}' AND m.row_id = t.id "
+        "WHERE s.missing IS NULL AND m.updated_at <> t.updated_at), "
         f"emptied AS (DELETE FROM {stage}) "
-        "SELECT legacy_id, missing FROM src WHERE missing IS NOT NULL "
-        "UNION ALL SELECT legacy_id, NULL FROM written"
+        "SELECT legacy_id, missing, false AS kept FROM src WHERE missing IS NOT NULL "
+        "UNION ALL SELECT legacy_id, NULL, false FROM written "
+        "UNION ALL SELECT legacy_id, NULL, true FROM kept"
     )
 
 
@@ -134,11 +154,14 @@ async def upsert_rows(
     spec: TableSpec,
     rows: Sequence[tuple[Any, ...]],
     changed: set[Key],
+    kept: set[Key],
 ) -> dict[str, str]:
     """Upsert ``rows`` (reference columns holding the parents' legacy ids);
     returns the legacy id → first reference column whose parent is missing of
-    the rows not written for that reason, and adds the keys of the rows it
-    wrote (new or changed) to ``changed``. Needs :func:`prepare_staging` first."""
+    the rows not written for that reason, adds the keys of the rows it wrote
+    (new or changed) to ``changed`` and of the rows the platform changed since
+    they were migrated (left as they are) to ``kept``. Needs
+    :func:`prepare_staging` first."""
     if not rows:
         return {}
     await connection.copy_records_to_table(
@@ -146,7 +169,9 @@ async def upsert_rows(
     )
     missing: dict[str, str] = {}
     for r in await connection.fetch(upsert_sql(spec)):
-        if r["missing"] is None:
+        if r["kept"]:
+            kept.add((spec.collection, r["legacy_id"]))
+        elif r["missing"] is None:
             changed.add((spec.collection, r["legacy_id"]))
         else:
             missing[r["legacy_id"]] = r["missing"]

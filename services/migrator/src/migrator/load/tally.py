@@ -20,7 +20,8 @@ Key = tuple[str, str]
 Fate = Literal[
     "applied",  # the row was written (new or changed)
     "already applied",  # the row was there already, identical: nothing written
-    "merged",  # a user (email) or tier (code) merged into an older record's row
+    "merged",  # merged into an older record's row (email, code) or a platform row
+    "kept",  # the platform changed the row after it was migrated: left as it is
     "rejected",  # in migrator.migration_rejects with the reason
     "waiting",  # its parent is missing (reported as rejected at the end of a load)
     "malformed",  # not a core record at all: to the DLQ
@@ -32,6 +33,7 @@ FATES: Final[tuple[Fate, ...]] = (
     "applied",
     "already applied",
     "merged",
+    "kept",
     "rejected",
     "waiting",
     "malformed",
@@ -66,7 +68,8 @@ class Seen:
     migrated: set[Key]
     changed: set[Key]  # rows the upsert wrote (by the legacy id the row holds)
     held_by_other: set[Key]  # users whose row another (older) account holds
-    merged: set[Key]  # tiers merged into an older tier's row (also rejected)
+    merged: set[Key]  # tiers merged into an older tier's row (also rejected), platform merges
+    kept: set[Key]  # rows the platform changed after they were migrated
     rejected: set[Key]
     waiting: set[Key]
 
@@ -79,6 +82,8 @@ class Seen:
             return "waiting"
         if key in self.held_by_other:
             return "merged"
+        if key in self.kept:
+            return "kept"
         if key in self.changed:
             return "applied"
         if key in self.migrated:
@@ -160,6 +165,10 @@ class LoadSummary:
     rejects: list[tuple[str, str, str]] = field(default_factory=list)
     # (merged legacy id, surviving legacy id, email) of every email merge.
     merges: list[tuple[str, str, str]] = field(default_factory=list)
+    # (collection, legacy id, when) of rows the platform changed after they
+    # were migrated, left as they are; and of platform rows records merged into.
+    kept: list[tuple[str, str, str]] = field(default_factory=list)
+    platform_merges: list[tuple[str, str, str]] = field(default_factory=list)
     # Per collection: records still waiting for a parent (also among the rejects).
     waiting: dict[str, int] = field(default_factory=dict)
     # What became of load's stored position, for the operator.
