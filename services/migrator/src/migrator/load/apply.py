@@ -18,7 +18,7 @@ import asyncpg
 from migrator.load import aliases, contested, platform, position, store
 from migrator.load.position import LastApplied
 from migrator.load.store import Key
-from migrator.load.tally import BatchOutcome, Seen
+from migrator.load.tally import BatchOutcome, Fate, Seen
 from migrator.mapping import TABLES, MappedRow, TableSpec, Unmappable, map_record
 from migrator.mapping.rows import merged_tier, missing_parent, oldest_per_row
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
@@ -59,6 +59,7 @@ class _Work:
     held_by_other: set[Key] = field(default_factory=set)
     merged: set[Key] = field(default_factory=set)
     kept: set[Key] = field(default_factory=set)  # rows the platform changed since
+    displaced: dict[Key, Fate] = field(default_factory=dict)  # by an older rival
 
 
 async def apply_batch(
@@ -127,6 +128,7 @@ async def apply_batch(
         outcome.superseded = len(records) - len(arrived)
         for key in documents:
             (outcome.arrived if key in arrived else outcome.retried)[key] = seen.fate(key)
+        outcome.displaced = {k: f for k, f in work.displaced.items() if k not in documents}
         return outcome
 
 
@@ -216,6 +218,7 @@ async def _settle_tiers(
         if alias.legacy_id in arrived or alias.reported != reason:
             work.rejects.append(("tiers", alias.legacy_id, alias.document, reason))
             work.merged.add(("tiers", alias.legacy_id))
+            work.displaced[("tiers", alias.legacy_id)] = "merged"
 
 
 def _staged(spec: TableSpec, row: MappedRow) -> tuple[Any, ...]:
@@ -300,6 +303,7 @@ async def _contest(
     except _REFUSALS:
         return None
     work.rejects.extend(rejects)
+    work.displaced.update(((r[0], r[1]), "rejected") for r in rejects)
     return missing
 
 

@@ -6,7 +6,8 @@ than the range holds, cannot pass for a complete one. A record is counted
 where it ended in this run: one that waited for its parent and found it in a
 later batch counts as applied, not as waiting. (A row displaced later by an
 older rival keeps the fate it had when it was read; the rejects list says
-what became of it.)
+what became of it.) A record written and then displaced by an older rival
+later in the same run counts once, where it ended: rejected (a tier: merged).
 """
 
 from collections import Counter
@@ -53,6 +54,9 @@ class BatchOutcome:
     arrived: dict[Key, Fate] = field(default_factory=dict)
     retried: dict[Key, Fate] = field(default_factory=dict)
     superseded: int = 0
+    # Records of earlier batches whose rows an older rival took in this one,
+    # and their fate now (rejected, or merged for a tier).
+    displaced: dict[Key, Fate] = field(default_factory=dict)
 
     def add(self, other: "BatchOutcome") -> None:
         self.migrated.update(other.migrated)
@@ -100,7 +104,10 @@ class Tally:
     before: int = 0
     # partition → the offset after its last record, when the run started.
     ends: dict[int, int] = field(default_factory=dict)
-    _waiting: set[Key] = field(default_factory=set)
+    # The fate of the last message of each record read in this run, so that a
+    # later batch can move it (a waiting record finding its parent, a written
+    # one displaced).
+    _last: dict[Key, Fate] = field(default_factory=dict)
 
     @property
     def read(self) -> int:
@@ -138,21 +145,25 @@ class Tally:
         self.fates["not selected"] += not_selected
         self.fates["superseded"] += outcome.superseded
         for key, fate in outcome.arrived.items():
-            if key in self._waiting:
+            if self._last.get(key) == "waiting":
                 # An earlier message of this run waited: this one supersedes it.
                 self._moved(key, "superseded")
             self.fates[fate] += 1
-            if fate == "waiting":
-                self._waiting.add(key)
+            self._last[key] = fate
         for key, fate in outcome.retried.items():
             # Only records read earlier in this run are this run's to count.
-            if key in self._waiting and fate != "waiting":
+            if self._last.get(key) == "waiting" and fate != "waiting":
+                self._moved(key, fate)
+        for key, fate in outcome.displaced.items():
+            # Written earlier in this run, then displaced by an older rival:
+            # counted once, where it ended.
+            if self._last.get(key) in ("applied", "already applied"):
                 self._moved(key, fate)
 
     def _moved(self, key: Key, fate: Fate) -> None:
-        self._waiting.discard(key)
-        self.fates["waiting"] -= 1
+        self.fates[self._last[key]] -= 1
         self.fates[fate] += 1
+        self._last[key] = fate
 
 
 @dataclass
