@@ -83,6 +83,10 @@ async def test_seeded_admin_and_registered_user_are_merged(scenario: Scenario) -
     )
     seeded = await _register(scenario, ADMIN, "$argon2id$seeded", "admin")
     early = await _register(scenario, "user4@example4.com", "$argon2id$registered", "user")
+    await _as_core_api(
+        scenario, "INSERT INTO core.tiers (code, name, ai_tokens_monthly) VALUES ('free', 'F', 1)"
+    )
+    legacy_free = next(t for t in scenario.documents["tiers"] if t["code"] == "free")
 
     await run_extract(scenario.extract_settings())
     summary = await run_load(scenario.load_settings())
@@ -114,14 +118,30 @@ async def test_seeded_admin_and_registered_user_are_merged(scenario: Scenario) -
         seeded["id"],
     )
     assert memberships[0]["n"] == 3
-    assert summary.tally.fates["merged"] >= 2
+    assert summary.tally.fates["merged"] >= 3
     assert summary.tally.fates["unaccounted"] == 0
     assert summary.tally.read == summary.tally.held
+
+    # The platform's free tier took the legacy one's id, and its workspaces.
+    free = await fetch(scenario.postgres_url, "SELECT * FROM core.tiers WHERE code = 'free'")
+    assert [(f["legacy_id"], f["name"]) for f in free] == [(str(legacy_free["_id"]), "F")]
+    on_free = await fetch(
+        scenario.postgres_url,
+        "SELECT count(*) AS n FROM core.workspaces WHERE tier_id = $1",
+        free[0]["id"],
+    )
+    assert on_free[0]["n"] > 0
+    assert str(legacy_free["_id"]) not in rejected
+    assert {(c, legacy_id) for c, legacy_id, _ in summary.platform_merges} == {
+        ("users", str(LEGACY_ADMIN)),
+        ("users", str(registered["_id"])),
+        ("tiers", str(legacy_free["_id"])),
+    }
 
     # A replay changes none of it, and verify calls those rows kept, not drift.
     again = await run_replay(scenario.load_settings())
     assert again.tally.fates["applied"] == 0
-    assert again.tally.fates["merged"] >= 2
+    assert again.tally.fates["merged"] >= 3
     report = await run_verify(scenario.operator_settings())
     by_name = {c.collection: c for c in report.collections}
     assert str(LEGACY_ADMIN) in by_name["users"].kept
