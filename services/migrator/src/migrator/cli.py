@@ -271,38 +271,12 @@ def verify(
 
     An operator command: needs both MongoDB (the legacy data) and PostgreSQL.
     """
+    from migrator.report import verify_report
     from migrator.verify import run_verify
 
     settings = _settings(operator_settings)
     report = _run(lambda: run_verify(settings, _collections(collections)))
-    table = Table(title="verify: legacy collections against core tables")
-    headers = ("collection", "legacy", "expected rows", "table rows", "rejected", "merged", "kept")
-    for column in (*headers, "missing", "extra", "differing", "unreported"):
-        table.add_column(column, justify="left" if column == "collection" else "right")
-    for c in report.collections:
-        table.add_row(
-            c.collection,
-            *(str(n) for n in (c.legacy, c.expected, c.table, c.rejected, c.merged, len(c.kept))),
-            *(
-                f"[red]{n}[/red]" if n else "0"
-                for n in (len(c.missing), len(c.extra), len(c.differing), len(c.unreported))
-            ),
-        )
-    console.print(table)
-    for c in report.collections:
-        for kind, ids in (
-            ("missing", c.missing),
-            ("extra", c.extra),
-            ("unreported reject", c.unreported),
-        ):
-            for legacy_id in ids[:show]:
-                console.print(f"{kind}: {c.collection} {legacy_id}")
-        for legacy_id, fields in list(c.differing.items())[:show]:
-            console.print(f"differing: {c.collection} {legacy_id}: {', '.join(fields)}")
-        for legacy_id in c.kept[:show]:
-            console.print(f"kept (the platform's row, not drift): {c.collection} {legacy_id}")
-        for raw_id in c.invalid_ids[:show]:
-            console.print(f"_id is no ObjectId (sent to the DLQ): {c.collection} {raw_id}")
+    verify_report(console, report, show)
     if report.has_drift:
         console.print("[red]drift found[/red]")
         raise typer.Exit(1)

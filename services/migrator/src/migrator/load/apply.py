@@ -11,28 +11,18 @@ record that cannot be mapped, or that a constraint refuses, goes to
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
 import asyncpg
 
 from migrator.load import aliases, contested, platform, position, store
+from migrator.load.contested import REFUSALS
 from migrator.load.position import LastApplied
 from migrator.load.store import Key
 from migrator.load.tally import BatchOutcome, Fate, Seen
 from migrator.mapping import TABLES, MappedRow, TableSpec, Unmappable, map_record
 from migrator.mapping.rows import merged_tier, missing_parent, oldest_per_row
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
-
-# What a row can be refused for: the row's own fault, so it is rejected (the
-# server's constraint and data errors; the driver's encoding errors). Any other
-# error (a deadlock, a lost connection) fails the whole batch instead.
-_REFUSALS: Final = (
-    asyncpg.IntegrityConstraintViolationError,
-    asyncpg.DataError,
-    OverflowError,
-    ValueError,
-    TypeError,
-)
 
 
 @dataclass(slots=True)  # not frozen: its __init__ is per record, and about 3x slower
@@ -145,10 +135,10 @@ async def _write_collection(
     if not rows:
         return
     claimed = await platform.claim(connection, spec, rows)
-    rows = claimed.rows
-    work.merged |= claimed.merged
-    for row, reason in claimed.refused:
-        work.rejects.append((row.collection, row.legacy_id, work.documents[_key(row)], reason))
+    rows, work.merged = claimed.rows, work.merged | claimed.merged
+    work.rejects += [
+        (r.collection, r.legacy_id, work.documents[_key(r)], why) for r, why in claimed.refused
+    ]
     candidates = oldest_per_row(rows) if spec.collection in store.ALIASES else rows
     written, waiting = await _upsert(connection, spec, candidates, work)
     for row, column in waiting:
@@ -242,7 +232,7 @@ async def _upsert(
             missing = await store.upsert_rows(connection, spec, tuples, work.changed, work.kept)
         waiting = [(row, missing[row.legacy_id]) for row in rows if row.legacy_id in missing]
         return {row.id for row in rows if row.legacy_id not in missing}, waiting
-    except _REFUSALS:
+    except REFUSALS:
         pass
     written: set[uuid.UUID] = set()
     waiting = []
@@ -258,12 +248,14 @@ async def _upsert(
                 missing = await store.upsert_rows(
                     connection, spec, [values], work.changed, work.kept
                 )
-        except _REFUSALS as exc:
-            contest = (
-                await _contest(connection, spec, row, values, work)
-                if isinstance(exc, asyncpg.UniqueViolationError)
-                else None
-            )
+        except REFUSALS as exc:
+            contest = None
+            if isinstance(exc, asyncpg.UniqueViolationError):
+                contest, evicted = await contested.contest(
+                    connection, spec, row, values, work.changed, work.kept
+                )
+                work.rejects.extend(evicted)
+                work.displaced.update(((r[0], r[1]), "rejected") for r in evicted)
             if not isinstance(contest, dict):
                 reason = contest or f"refused by {spec.table}: {exc.__class__.__name__}: {exc}"
                 work.rejects.append(
@@ -276,35 +268,6 @@ async def _upsert(
         else:
             written.add(row.id)
     return written, waiting
-
-
-async def _contest(
-    connection: asyncpg.Connection,
-    spec: TableSpec,
-    row: MappedRow,
-    values: tuple[Any, ...],
-    work: _Work,
-) -> dict[str, str] | str | None:
-    """A unique value of ``row`` is taken: the oldest claimant keeps it. Returns
-    what the upsert returns once ``row`` has evicted younger holders, or the
-    reason it is rejected (None: no rival found, the plain refusal applies)."""
-    rivals = await contested.holders(connection, spec, values)
-    if not rivals:
-        return None
-    oldest = rivals[0]
-    if (oldest.created_at, oldest.legacy_id) < (row.values["created_at"], row.legacy_id):
-        return contested.claimed(oldest.value, oldest.legacy_id, spec.collection)
-    rejects: list[contested.Reject] = []
-    try:
-        async with connection.transaction():
-            for rival in rivals:
-                rejects += await contested.evict(connection, spec, rival, row)
-            missing = await store.upsert_rows(connection, spec, [values], work.changed, work.kept)
-    except _REFUSALS:
-        return None
-    work.rejects.extend(rejects)
-    work.displaced.update(((r[0], r[1]), "rejected") for r in rejects)
-    return missing
 
 
 def _key(row: MappedRow) -> Key:

@@ -23,6 +23,17 @@ from migrator.mapping.rows import missing_parent
 
 Reject = tuple[str, str, dict[str, Any] | None, str]
 
+# What a row can be refused for: the row's own fault, so it is rejected (the
+# server's constraint and data errors; the driver's encoding errors). Any other
+# error (a deadlock, a lost connection) fails the whole batch instead.
+REFUSALS: Final = (
+    asyncpg.IntegrityConstraintViolationError,
+    asyncpg.DataError,
+    OverflowError,
+    ValueError,
+    TypeError,
+)
+
 # Per collection: the unique values besides the id and the legacy id, as
 # (columns, condition of a partial index with ``{}`` for the row's alias).
 UNIQUE_VALUES: Final[dict[str, tuple[tuple[tuple[str, ...], str], ...]]] = {
@@ -120,3 +131,32 @@ async def evict(
             )
     await connection.execute(f"DELETE FROM {spec.table} WHERE id = $1", holder.id)
     return rejects
+
+
+async def contest(
+    connection: asyncpg.Connection,
+    spec: TableSpec,
+    row: MappedRow,
+    values: tuple[Any, ...],
+    changed: set[store.Key],
+    kept: set[store.Key],
+) -> tuple[dict[str, str] | str | None, list[Reject]]:
+    """A unique value of ``row`` is taken: the oldest claimant keeps it. Returns
+    what the upsert returns once ``row`` has evicted younger holders (and the
+    rejects that say so), or the reason it is rejected (None: no rival found,
+    the plain refusal applies)."""
+    rivals = await holders(connection, spec, values)
+    if not rivals:
+        return None, []
+    oldest = rivals[0]
+    if (oldest.created_at, oldest.legacy_id) < (row.values["created_at"], row.legacy_id):
+        return claimed(oldest.value, oldest.legacy_id, spec.collection), []
+    rejects: list[Reject] = []
+    try:
+        async with connection.transaction():
+            for rival in rivals:
+                rejects += await evict(connection, spec, rival, row)
+            missing = await store.upsert_rows(connection, spec, [values], changed, kept)
+    except REFUSALS:
+        return None, []
+    return missing, rejects

@@ -14,14 +14,14 @@ platform draws random ones.
 """
 
 import dataclasses
-import uuid
 from collections.abc import Sequence
 from typing import Final
 
 import asyncpg
 
 from migrator.load.store import ALIASES, Key
-from migrator.mapping import TABLES, MappedRow, TableSpec, row_id
+from migrator.mapping import MappedRow, TableSpec, row_id
+from migrator.mapping.rows import oldest_per_row
 
 # Collection → the natural key column a platform row is matched on.
 NATURAL_KEYS: Final[dict[str, str]] = {"users": "email", "tiers": "code", "workspaces": "slug"}
@@ -116,14 +116,6 @@ async def _take_legacy_ids(
     them (``createdAt``, then id, as between legacy records), and a NULL mark."""
     if not merged:
         return
-    oldest: dict[uuid.UUID, MappedRow] = {}
-    for row in merged:
-        seen = oldest.get(row.id)
-        if seen is None or (row.values["created_at"], row.legacy_id) < (
-            seen.values["created_at"],
-            seen.legacy_id,
-        ):
-            oldest[row.id] = row
     if spec.collection in ALIASES:
         # An older record (known by its alias) keeps the row it already holds.
         aliases = ALIASES[spec.collection][0]
@@ -133,7 +125,8 @@ async def _take_legacy_ids(
         )
     else:
         keeps = "t.legacy_id IS NULL"
-    rows = list(oldest.values())
+    # One per platform row: the rows point at it, so this is the oldest record.
+    rows = oldest_per_row(merged)
     ids = [row.id for row in rows]
     await connection.execute(
         f"UPDATE {spec.table} t SET legacy_id = x.l "
@@ -151,28 +144,3 @@ async def _take_legacy_ids(
         spec.collection,
         ids,
     )
-
-
-async def platform_rows(
-    connection: asyncpg.Connection,
-) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
-    """The rows that are the platform's, for the report: (collection, legacy
-    id, what) of those it changed after they were migrated (kept), and of
-    those it created that legacy records were merged into."""
-    selects = [
-        f"SELECT '{collection}' AS collection, t.legacy_id, m.updated_at IS NULL AS created, "
-        f"t.updated_at FROM {spec.table} t JOIN migrator.row_marks m "
-        f"ON m.collection = '{collection}' AND m.row_id = t.id "
-        "WHERE t.legacy_id IS NOT NULL AND m.updated_at IS DISTINCT FROM t.updated_at"
-        for collection, spec in TABLES.items()
-    ]
-    kept: list[tuple[str, str, str]] = []
-    merged: list[tuple[str, str, str]] = []
-    for r in await connection.fetch(" UNION ALL ".join(selects) + " ORDER BY 1, 2"):
-        if r["created"]:
-            merged.append((r["collection"], r["legacy_id"], "created in the platform"))
-        else:
-            kept.append(
-                (r["collection"], r["legacy_id"], f"changed at {r['updated_at']:%Y-%m-%d %H:%M:%S}")
-            )
-    return kept, merged

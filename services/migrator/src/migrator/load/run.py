@@ -13,7 +13,7 @@ from datetime import datetime
 
 import asyncpg
 
-from migrator.load import aliases, platform, position, store
+from migrator.load import aliases, position, reports, store
 from migrator.load.apply import apply_batch
 from migrator.load.consume import Poll, RecordReader, drain, prefetched
 from migrator.load.position import NotThisTopic
@@ -100,12 +100,12 @@ class _Loader:
     async def finish(self, *, reject_waiting: bool) -> None:
         if reject_waiting:
             await store.reject_pending(self.connection)
-        self.summary.rejects = await store.rejects_report(self.connection)
+        self.summary.rejects = await reports.rejects_report(self.connection)
         self.summary.merges = await aliases.merged_users(self.connection)
-        self.summary.kept, self.summary.platform_merges = await platform.platform_rows(
+        self.summary.kept, self.summary.platform_merges = await reports.platform_rows(
             self.connection
         )
-        self.summary.waiting = await store.waiting_counts(self.connection)
+        self.summary.waiting = await reports.waiting_counts(self.connection)
         self.progress.finish(_TASK)
 
 

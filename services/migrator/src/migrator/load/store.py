@@ -293,20 +293,5 @@ async def reject_pending(connection: asyncpg.Connection, older_than_seconds: flo
     return int(result.split()[-1])
 
 
-async def waiting_counts(connection: asyncpg.Connection) -> dict[str, int]:
-    rows = await connection.fetch(
-        "SELECT collection, count(*) AS n FROM migrator.pending GROUP BY collection"
-    )
-    return {r["collection"]: r["n"] for r in rows}
-
-
-async def rejects_report(connection: asyncpg.Connection) -> list[tuple[str, str, str]]:
-    rows = await connection.fetch(
-        "SELECT collection, legacy_id, reason FROM migrator.migration_rejects "
-        "ORDER BY collection, legacy_id"
-    )
-    return [(r["collection"], r["legacy_id"], r["reason"]) for r in rows]
-
-
 def spec_of(collection: str) -> TableSpec:
     return TABLES[collection]  # type: ignore[index]
