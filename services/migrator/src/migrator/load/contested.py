@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import asyncpg
 
-from migrator.load import store
+from migrator.load import marks, store
 from migrator.mapping import TABLES, MappedRow, Ref, TableSpec
 from migrator.mapping.rows import missing_parent
 
@@ -78,7 +78,7 @@ def _holders_sql(spec: TableSpec) -> str:
             # (merged or not), or changed by it since, is never evicted (the
             # record is refused with the plain reason).
             f"FROM src JOIN {spec.table} t ON {on} AND t.id <> src.id "
-            f"AND t.legacy_id IS NOT NULL AND NOT {store.changed_by_platform('t', spec.collection)}"
+            "AND t.legacy_id IS NOT NULL AND NOT " + marks.changed_by_platform("t", spec.collection)
         )
     return (
         f"WITH src AS ({store.source_sql(spec)}), emptied AS (DELETE FROM {store.stage_of(spec)}) "

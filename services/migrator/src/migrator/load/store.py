@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import asyncpg
 
-from migrator.load import aliases
+from migrator.load import aliases, marks
 from migrator.mapping import TABLES, TableSpec
 
 Key = tuple[str, str]
@@ -59,16 +59,6 @@ async def prepare_staging(connection: asyncpg.Connection) -> None:
     await aliases.prepare_staging(connection)
 
 
-def changed_by_platform(alias: str, collection: str) -> str:
-    """SQL: the row ``alias`` is the platform's now: changed after the migrator
-    wrote it (its updated_at is no longer the mark's), or created in the
-    platform and merged into (a NULL mark). See migration 0006."""
-    return (
-        f"EXISTS (SELECT 1 FROM migrator.row_marks m WHERE m.collection = '{collection}' "
-        f"AND m.row_id = {alias}.id AND m.updated_at IS DISTINCT FROM {alias}.updated_at)"
-    )
-
-
 @cache
 def upsert_sql(spec: TableSpec) -> str:
     names = spec.column_names
@@ -80,9 +70,8 @@ def upsert_sql(spec: TableSpec) -> str:
     collection = spec.collection
     # Untouched rows stay untouched: a replay writes nothing, and the bytes
     # stay; neither is a row the platform changed since (it is kept, reported).
-    guard = (
-        f"({current}) IS DISTINCT FROM ({incoming}) AND NOT {changed_by_platform('t', collection)}"
-    )
+    platform = marks.changed_by_platform("t", collection)
+    guard = f"({current}) IS DISTINCT FROM ({incoming}) AND NOT {platform}"
     if collection in ALIASES:
         # Records merged by email (users) or code (tiers) share the row; the
         # oldest record's fields win, whatever order they arrive in.
@@ -95,7 +84,7 @@ def upsert_sql(spec: TableSpec) -> str:
     # summary can tell applied records from already applied ones; each one's
     # updated_at becomes its mark. Rows whose parent is not there are not
     # written: the statement returns them, with the first missing reference
-    # column, and the rows kept because the platform changed them.
+    # column.
     return (
         f"WITH src AS ({source}), "
         f"written AS (INSERT INTO {spec.table} AS t ({columns}) "
@@ -106,14 +95,9 @@ def upsert_sql(spec: TableSpec) -> str:
         f"SELECT '{collection}', id, updated_at FROM written "
         "ON CONFLICT (collection, row_id) DO UPDATE SET updated_at = EXCLUDED.updated_at "
         "WHERE m.updated_at IS DISTINCT FROM EXCLUDED.updated_at), "
-        f"kept AS (SELECT s.legacy_id FROM src s JOIN {spec.table} t ON t.id = s.id "
-        "JOIN migrator.row_marks m ON m.collection = "
-        f"'{collection}' AND m.row_id = t.id "
-        "WHERE s.missing IS NULL AND m.updated_at <> t.updated_at), "
         f"emptied AS (DELETE FROM {stage}) "
-        "SELECT legacy_id, missing, false AS kept FROM src WHERE missing IS NOT NULL "
-        "UNION ALL SELECT legacy_id, NULL, false FROM written "
-        "UNION ALL SELECT legacy_id, NULL, true FROM kept"
+        "SELECT legacy_id, missing FROM src WHERE missing IS NOT NULL "
+        "UNION ALL SELECT legacy_id, NULL FROM written"
     )
 
 
@@ -168,13 +152,19 @@ async def upsert_rows(
         stage_of(spec), records=rows, columns=list(spec.column_names)
     )
     missing: dict[str, str] = {}
+    written: set[str] = set()
     for r in await connection.fetch(upsert_sql(spec)):
-        if r["kept"]:
-            kept.add((spec.collection, r["legacy_id"]))
-        elif r["missing"] is None:
+        if r["missing"] is None:
             changed.add((spec.collection, r["legacy_id"]))
+            written.add(r["legacy_id"])
         else:
             missing[r["legacy_id"]] = r["missing"]
+    # The rest were there, identical or guarded: which the platform changed
+    # is asked only then (a replay), so a first load pays nothing for it.
+    unwritten = [row[:2] for row in rows if row[1] not in written and row[1] not in missing]
+    kept.update(
+        (spec.collection, legacy_id) for legacy_id in await marks.kept(connection, spec, unwritten)
+    )
     return missing
 
 
