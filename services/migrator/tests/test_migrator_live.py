@@ -19,6 +19,7 @@ from sendfx_shared.postgres import connect
 ADMIN = "admin@sendfx.ai"
 LEGACY_ADMIN = ObjectId()
 ADMIN_WORKSPACES = [ObjectId(), ObjectId()]
+OTHER = ObjectId()  # a legacy workspace whose slug a platform workspace has
 
 
 def _legacy_admin(scenario: Scenario) -> dict[str, list[dict[str, Any]]]:
@@ -43,7 +44,7 @@ def _legacy_admin(scenario: Scenario) -> dict[str, list[dict[str, Any]]]:
         docs["workspacemembers"].append(
             {"_id": ObjectId(), "workspaceId": ws, "userId": LEGACY_ADMIN, "role": "owner"}
         )
-    other = ObjectId()
+    other = OTHER
     docs["workspaces"].append(
         {"_id": other, "name": "Other", "slug": "other", "ownerId": docs["users"][0]["_id"]}
     )
@@ -87,6 +88,7 @@ async def test_seeded_admin_and_registered_user_are_merged(scenario: Scenario) -
         scenario, "INSERT INTO core.tiers (code, name, ai_tokens_monthly) VALUES ('free', 'F', 1)"
     )
     legacy_free = next(t for t in scenario.documents["tiers"] if t["code"] == "free")
+    await _as_core_api(scenario, "INSERT INTO core.workspaces (name, slug) VALUES ('P', 'other')")
 
     await run_extract(scenario.extract_settings())
     summary = await run_load(scenario.load_settings())
@@ -118,7 +120,7 @@ async def test_seeded_admin_and_registered_user_are_merged(scenario: Scenario) -
         seeded["id"],
     )
     assert memberships[0]["n"] == 3
-    assert summary.tally.fates["merged"] >= 3
+    assert summary.tally.fates["merged"] >= 4
     assert summary.tally.fates["unaccounted"] == 0
     assert summary.tally.read == summary.tally.held
 
@@ -136,12 +138,22 @@ async def test_seeded_admin_and_registered_user_are_merged(scenario: Scenario) -
         ("users", str(LEGACY_ADMIN)),
         ("users", str(registered["_id"])),
         ("tiers", str(legacy_free["_id"])),
+        ("workspaces", str(OTHER)),
     }
+    # The platform's workspace "other", as the platform made it, with the
+    # legacy memberships of the legacy one.
+    other = await fetch(
+        scenario.postgres_url,
+        "SELECT w.legacy_id, w.name, count(m.id) AS members FROM core.workspaces w "
+        "JOIN core.workspace_members m ON m.workspace_id = w.id WHERE w.slug = 'other' "
+        "GROUP BY w.legacy_id, w.name",
+    )
+    assert other == [{"legacy_id": str(OTHER), "name": "P", "members": 1}]
 
     # A replay changes none of it, and verify calls those rows kept, not drift.
     again = await run_replay(scenario.load_settings())
     assert again.tally.fates["applied"] == 0
-    assert again.tally.fates["merged"] >= 3
+    assert again.tally.fates["merged"] >= 4
     report = await run_verify(scenario.operator_settings())
     by_name = {c.collection: c for c in report.collections}
     assert str(LEGACY_ADMIN) in by_name["users"].kept
