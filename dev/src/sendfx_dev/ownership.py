@@ -96,6 +96,7 @@ DECLARED: Final[Mapping[str, TableGrants]] = {
             "migrator.consumer_offsets",
             "migrator.tier_aliases",
             "migrator.migration_rejects",
+            "migrator.row_marks",
         ),
         operator=EMPTY,
     ),

@@ -11,6 +11,7 @@ from bson import ObjectId, json_util
 from migrator.legacy_fixtures import Documents
 from migrator.load import store
 from migrator.load.apply import Incoming, apply_batch
+from migrator.load.tally import Tally
 from migrator.mapping import map_record
 from migrator.testing import WIPE_LOADED, Scenario, fetch, table_checksums
 from sendfx_shared.postgres import connect
@@ -136,3 +137,29 @@ async def test_the_oldest_claimant_of_a_slug_or_stripe_id_wins_in_any_order(
         str(workspace["_id"]),
     )
     assert held == [{"legacy_id": str(workspace["_id"])}]
+
+
+async def test_a_row_displaced_later_in_the_run_is_counted_once(scenario: Scenario) -> None:
+    """Written in one batch, evicted with its member by an older rival in the
+    next: each record counts once, where it ended (rejected)."""
+    young = datetime(2024, 5, 1, tzinfo=UTC)
+    old = datetime(2021, 5, 1, tzinfo=UTC)
+    user = {"_id": ObjectId(), "email": "rival@example.com", "passwordHash": "x", "createdAt": old}
+    newer = {"_id": ObjectId(), "name": "A", "slug": "rivals", "createdAt": young}
+    member = {"_id": ObjectId(), "workspaceId": newer["_id"], "userId": user["_id"]}
+    older = {"_id": ObjectId(), "name": "B", "slug": "rivals", "createdAt": old}
+    connection = await connect(scenario.postgres_url)
+    tally = Tally()
+    try:
+        await store.prepare_staging(connection)
+        for batch in (
+            [_incoming("users", user), _incoming("workspaces", newer)],
+            [_incoming("workspacemembers", member)],
+            [_incoming("workspaces", older)],
+        ):
+            tally.count(await apply_batch(connection, batch), {}, malformed=0, not_selected=0)
+    finally:
+        await connection.close()
+    assert tally.read == 4
+    assert tally.fates["applied"] == 2  # the user and the older workspace
+    assert tally.fates["rejected"] == 2  # the newer workspace and its member

@@ -86,7 +86,7 @@ async def test_a_position_beyond_the_end_is_refused_by_the_command(scenario: Sce
     assert await fetch(scenario.postgres_url, "SELECT id FROM core.tiers") == []
 
     # A replay of the whole topic applies it and takes the position over...
-    status, output = await _migrator(scenario, "replay", "--from-beginning")
+    status, output = await _migrator(scenario, "replay", "--from-beginning", "--yes")
     assert status == 0, output
     assert "replaced by this replay's" in output
     tiers = await fetch(scenario.postgres_url, "SELECT id FROM core.tiers")

@@ -219,12 +219,18 @@ def replay(
     ] = None,
     collections: CollectionsOption = None,
     show: ShowOption = 20,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what it would change; write nothing.")
+    ] = False,
 ) -> None:
     """Re-consume migrator.core-records and re-apply it; the rows come out the same.
 
     Needs PostgreSQL and Kafka only. Does not move the position of `load`,
     unless that does not belong to the topic and the replay reads all of it
     (no --since, no --collections): then the next load continues after it.
+    Rows the platform changed after they were migrated are kept as they are.
+    Asks for confirmation unless --yes (--dry-run only counts).
     """
     from migrator.load import run_replay
     from migrator.report import load_report
@@ -234,13 +240,26 @@ def replay(
     settings = _settings(lambda: load_settings("replay"))
     since_moment = _moment(since, "--since")
     chosen = _collections(collections)
+    if not (yes or dry_run):
+        # Interactive, or refused: a replay rewrites every migrated row that
+        # differs from its record (see --dry-run for how many).
+        typer.confirm(
+            "Replay re-applies the topic to the core rows (rows changed in the platform "
+            "are kept). Continue?",
+            abort=True,
+        )
     with _bars() as bars:
         summary = _run(
             lambda: run_replay(
-                settings, since=since_moment, collections=chosen, progress=_Bars(bars)
+                settings,
+                since=since_moment,
+                collections=chosen,
+                progress=_Bars(bars),
+                dry_run=dry_run,
             )
         )
-    load_report(console, summary, f"replay ← {summary.topic}", show)
+    title = f"replay ← {summary.topic}" + (" (dry run: nothing was written)" if dry_run else "")
+    load_report(console, summary, title, show)
 
 
 @app.command()
@@ -252,36 +271,12 @@ def verify(
 
     An operator command: needs both MongoDB (the legacy data) and PostgreSQL.
     """
+    from migrator.report import verify_report
     from migrator.verify import run_verify
 
     settings = _settings(operator_settings)
     report = _run(lambda: run_verify(settings, _collections(collections)))
-    table = Table(title="verify: legacy collections against core tables")
-    headers = ("collection", "legacy", "expected rows", "table rows", "rejected", "merged")
-    for column in (*headers, "missing", "extra", "differing", "unreported"):
-        table.add_column(column, justify="left" if column == "collection" else "right")
-    for c in report.collections:
-        table.add_row(
-            c.collection,
-            *(str(n) for n in (c.legacy, c.expected, c.table, c.rejected, c.merged)),
-            *(
-                f"[red]{n}[/red]" if n else "0"
-                for n in (len(c.missing), len(c.extra), len(c.differing), len(c.unreported))
-            ),
-        )
-    console.print(table)
-    for c in report.collections:
-        for kind, ids in (
-            ("missing", c.missing),
-            ("extra", c.extra),
-            ("unreported reject", c.unreported),
-        ):
-            for legacy_id in ids[:show]:
-                console.print(f"{kind}: {c.collection} {legacy_id}")
-        for legacy_id, fields in list(c.differing.items())[:show]:
-            console.print(f"differing: {c.collection} {legacy_id}: {', '.join(fields)}")
-        for raw_id in c.invalid_ids[:show]:
-            console.print(f"_id is no ObjectId (sent to the DLQ): {c.collection} {raw_id}")
+    verify_report(console, report, show)
     if report.has_drift:
         console.print("[red]drift found[/red]")
         raise typer.Exit(1)

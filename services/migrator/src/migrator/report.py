@@ -1,9 +1,11 @@
 """The summary ``load`` and ``replay`` print: per collection, what became of
 every record read (adding up to what the topic held in the range read), the
-merges and the rejects, and what the operator must know about the position."""
+merges, kept rows and rejects, and what the operator must know about the
+position; and the report ``verify`` prints."""
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -12,6 +14,9 @@ from rich.table import Table
 from migrator.load import LoadSummary
 from migrator.load.tally import FATES, Tally
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER
+
+if TYPE_CHECKING:  # verify reads MongoDB: the load's report must not import it
+    from migrator.verify import DriftReport
 
 _LABELS = {"waiting": "waiting for a parent"}
 
@@ -80,13 +85,58 @@ def load_report(console: Console, summary: LoadSummary, title: str, show: int) -
     )
     _listing(
         console,
+        f"merged into rows created in the platform: {len(summary.platform_merges)}",
+        ("collection", "legacy id", "the row"),
+        summary.platform_merges[:show],
+    )
+    _listing(
+        console,
+        f"kept: {len(summary.kept)} rows the platform changed after they were migrated",
+        ("collection", "legacy id", "platform change"),
+        summary.kept[:show],
+    )
+    _listing(
+        console,
         f"rejected records: {len(summary.rejects)} (all in migrator.migration_rejects)",
         ("collection", "legacy id", "reason"),
         summary.rejects[:show],
     )
-    if max(len(summary.rejects), len(summary.merges)) > show:
+    if max(len(summary.rejects), len(summary.merges), len(summary.kept)) > show:
         console.print(f"(first {show} of each listed; --show N for more)")
     for note in summary.notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
     for warning in summary.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+
+
+def verify_report(console: Console, report: "DriftReport", show: int) -> None:
+    """verify's table per collection, then the ids of each kind of drift and
+    of the rows kept (the platform's, not drift)."""
+    table = Table(title="verify: legacy collections against core tables")
+    headers = ("collection", "legacy", "expected rows", "table rows", "rejected", "merged", "kept")
+    for column in (*headers, "missing", "extra", "differing", "unreported"):
+        table.add_column(column, justify="left" if column == "collection" else "right")
+    for c in report.collections:
+        table.add_row(
+            c.collection,
+            *(str(n) for n in (c.legacy, c.expected, c.table, c.rejected, c.merged, len(c.kept))),
+            *(
+                f"[red]{n}[/red]" if n else "0"
+                for n in (len(c.missing), len(c.extra), len(c.differing), len(c.unreported))
+            ),
+        )
+    console.print(table)
+    for c in report.collections:
+        for kind, ids in (
+            ("missing", c.missing),
+            ("extra", c.extra),
+            ("unreported reject", c.unreported),
+        ):
+            for legacy_id in ids[:show]:
+                console.print(f"{kind}: {c.collection} {legacy_id}")
+        for legacy_id, fields in list(c.differing.items())[:show]:
+            console.print(f"differing: {c.collection} {legacy_id}: {', '.join(fields)}")
+        for legacy_id in c.kept[:show]:
+            console.print(f"kept (the platform's row, not drift): {c.collection} {legacy_id}")
+        for raw_id in c.invalid_ids[:show]:
+            console.print(f"_id is no ObjectId (sent to the DLQ): {c.collection} {raw_id}")

@@ -35,6 +35,7 @@ MIGRATOR_STATE: Final = (
     "migrator.tier_aliases",
     "migrator.migration_rejects",
     "migrator.consumer_offsets",
+    "migrator.row_marks",
 )
 
 

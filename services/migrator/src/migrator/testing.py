@@ -35,7 +35,7 @@ CORE_TABLES = (
 # Empties every table a load writes, the migrator's bookkeeping included.
 WIPE_LOADED = (
     f"TRUNCATE {', '.join(CORE_TABLES)}, migrator.migration_rejects, "
-    "migrator.pending, migrator.user_aliases, migrator.tier_aliases CASCADE"
+    "migrator.pending, migrator.user_aliases, migrator.tier_aliases, migrator.row_marks CASCADE"
 )
 
 

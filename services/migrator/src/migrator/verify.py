@@ -5,12 +5,16 @@ the row that carries its legacy id. Drift is reported as missing rows (a
 migratable record with no row and no reject), extra rows (a row whose legacy
 record is gone or should have been rejected), differing rows (with the
 fields that differ) and unreported rejects (a record that cannot be migrated
-but is not in ``migrator.migration_rejects``).
+but is not in ``migrator.migration_rejects``). Rows that are the platform's
+(changed by it after they were migrated, or created in it and merged into:
+see ``migrator.row_marks``) are listed as kept, apart from drift: load and
+replay leave them as they are on purpose.
 """
 
 import hashlib
 import json
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +23,9 @@ from pymongo import AsyncMongoClient
 
 from migrator.expected import expected_rows
 from migrator.extract.records import NotAnObjectId, legacy_id_of
-from migrator.mapping import TABLES, TableSpec
+from migrator.load.platform import NATURAL_KEYS
+from migrator.mapping import TABLES, TableSpec, row_id
+from migrator.mapping.rows import tier_id_for_code, user_id_for_email
 from migrator.settings import OperatorSettings
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
 from sendfx_shared.mongo import client_options
@@ -39,6 +45,8 @@ class CollectionDrift:
     # legacy id → names of the fields that differ
     differing: dict[str, list[str]] = field(default_factory=dict)
     unreported: list[str] = field(default_factory=list)
+    # Rows load and replay leave alone (the platform's now): not drift.
+    kept: list[str] = field(default_factory=list)
     # Documents whose _id is no ObjectId: extract reports them to the DLQ.
     invalid_ids: list[str] = field(default_factory=list)
 
@@ -115,6 +123,38 @@ async def _table_rows(connection: Any, spec: TableSpec) -> dict[str, tuple[Any, 
     return {row["legacy_id"]: tuple(row) for row in rows}
 
 
+async def _kept(connection: Any, spec: TableSpec) -> set[str]:
+    rows = await connection.fetch(
+        f"SELECT t.legacy_id FROM {spec.table} t JOIN migrator.row_marks m "
+        "ON m.collection = $1 AND m.row_id = t.id "
+        "WHERE t.legacy_id IS NOT NULL AND m.updated_at IS DISTINCT FROM t.updated_at",
+        spec.collection,
+    )
+    return {r["legacy_id"] for r in rows}
+
+
+async def _platform_ids(connection: Any) -> dict[Any, Any]:
+    """The id the mapping derives → the id of the platform row a record was
+    merged into (a NULL mark), so expected rows and references compare."""
+    remap: dict[Any, Any] = {}
+    derivations: tuple[tuple[LegacyCollection, Callable[[Any], uuid.UUID]], ...] = (
+        ("users", lambda r: user_id_for_email(r["key"].lower())),
+        ("tiers", lambda r: tier_id_for_code(r["key"])),
+        ("workspaces", lambda r: row_id("workspaces", r["legacy_id"])),
+    )
+    for collection, derive in derivations:
+        spec = TABLES[collection]
+        key = NATURAL_KEYS[collection]
+        for r in await connection.fetch(
+            f"SELECT t.id, t.legacy_id, t.{key}::text AS key FROM {spec.table} t "
+            "JOIN migrator.row_marks m ON m.collection = $1 AND m.row_id = t.id "
+            "WHERE m.updated_at IS NULL AND t.legacy_id IS NOT NULL",
+            collection,
+        ):
+            remap[derive(r)] = r["id"]
+    return remap
+
+
 async def run_verify(
     settings: OperatorSettings, collections: Sequence[LegacyCollection] | None = None
 ) -> DriftReport:
@@ -131,10 +171,17 @@ async def run_verify(
             )
         }
         report = DriftReport([])
+        remap = await _platform_ids(connection)
         for collection in wanted:
             spec = TABLES[collection]
             actual = await _table_rows(connection, spec)
+            kept = await _kept(connection, spec)
             want = expected.rows[collection]
+            if remap:
+                want = {
+                    legacy_id: tuple(remap.get(v, v) for v in values)
+                    for legacy_id, values in want.items()
+                }
             drift = CollectionDrift(
                 collection,
                 legacy=len(legacy.documents[collection]) + len(legacy.invalid_ids[collection]),
@@ -150,6 +197,8 @@ async def run_verify(
                         drift.rejected += 1  # refused by a constraint, and said so
                     else:
                         drift.missing.append(legacy_id)
+                elif legacy_id in kept:
+                    drift.kept.append(legacy_id)
                 elif checksum(row) != checksum(values):
                     drift.differing[legacy_id] = [
                         name

@@ -11,28 +11,18 @@ record that cannot be mapped, or that a constraint refuses, goes to
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
 import asyncpg
 
-from migrator.load import aliases, contested, position, store
+from migrator.load import aliases, contested, platform, position, store
+from migrator.load.contested import REFUSALS
 from migrator.load.position import LastApplied
 from migrator.load.store import Key
-from migrator.load.tally import BatchOutcome, Seen
+from migrator.load.tally import BatchOutcome, Fate, Seen
 from migrator.mapping import TABLES, MappedRow, TableSpec, Unmappable, map_record
 from migrator.mapping.rows import merged_tier, missing_parent, oldest_per_row
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
-
-# What a row can be refused for: the row's own fault, so it is rejected (the
-# server's constraint and data errors; the driver's encoding errors). Any other
-# error (a deadlock, a lost connection) fails the whole batch instead.
-_REFUSALS: Final = (
-    asyncpg.IntegrityConstraintViolationError,
-    asyncpg.DataError,
-    OverflowError,
-    ValueError,
-    TypeError,
-)
 
 
 @dataclass(slots=True)  # not frozen: its __init__ is per record, and about 3x slower
@@ -58,6 +48,8 @@ class _Work:
     changed: set[Key] = field(default_factory=set)
     held_by_other: set[Key] = field(default_factory=set)
     merged: set[Key] = field(default_factory=set)
+    kept: set[Key] = field(default_factory=set)  # rows the platform changed since
+    displaced: dict[Key, Fate] = field(default_factory=dict)  # by an older rival
 
 
 async def apply_batch(
@@ -119,12 +111,14 @@ async def apply_batch(
             work.changed,
             work.held_by_other,
             work.merged,
+            work.kept,
             {(r[0], r[1]) for r in work.rejects},
             {(w.collection, w.legacy_id) for w in work.waiting},
         )
         outcome.superseded = len(records) - len(arrived)
         for key in documents:
             (outcome.arrived if key in arrived else outcome.retried)[key] = seen.fate(key)
+        outcome.displaced = {k: f for k, f in work.displaced.items() if k not in documents}
         return outcome
 
 
@@ -140,6 +134,11 @@ async def _write_collection(
 ) -> None:
     if not rows:
         return
+    claimed = await platform.claim(connection, spec, rows)
+    rows, work.merged = claimed.rows, work.merged | claimed.merged
+    work.rejects += [
+        (r.collection, r.legacy_id, work.documents[_key(r)], why) for r, why in claimed.refused
+    ]
     candidates = oldest_per_row(rows) if spec.collection in store.ALIASES else rows
     written, waiting = await _upsert(connection, spec, candidates, work)
     for row, column in waiting:
@@ -209,6 +208,7 @@ async def _settle_tiers(
         if alias.legacy_id in arrived or alias.reported != reason:
             work.rejects.append(("tiers", alias.legacy_id, alias.document, reason))
             work.merged.add(("tiers", alias.legacy_id))
+            work.displaced[("tiers", alias.legacy_id)] = "merged"
 
 
 def _staged(spec: TableSpec, row: MappedRow) -> tuple[Any, ...]:
@@ -229,10 +229,10 @@ async def _upsert(
     tuples = [_staged(spec, row) for row in rows]
     try:
         async with connection.transaction():
-            missing = await store.upsert_rows(connection, spec, tuples, work.changed)
+            missing = await store.upsert_rows(connection, spec, tuples, work.changed, work.kept)
         waiting = [(row, missing[row.legacy_id]) for row in rows if row.legacy_id in missing]
         return {row.id for row in rows if row.legacy_id not in missing}, waiting
-    except _REFUSALS:
+    except REFUSALS:
         pass
     written: set[uuid.UUID] = set()
     waiting = []
@@ -245,13 +245,17 @@ async def _upsert(
     for row, values in pairs:
         try:
             async with connection.transaction():
-                missing = await store.upsert_rows(connection, spec, [values], work.changed)
-        except _REFUSALS as exc:
-            contest = (
-                await _contest(connection, spec, row, values, work)
-                if isinstance(exc, asyncpg.UniqueViolationError)
-                else None
-            )
+                missing = await store.upsert_rows(
+                    connection, spec, [values], work.changed, work.kept
+                )
+        except REFUSALS as exc:
+            contest = None
+            if isinstance(exc, asyncpg.UniqueViolationError):
+                contest, evicted = await contested.contest(
+                    connection, spec, row, values, work.changed, work.kept
+                )
+                work.rejects.extend(evicted)
+                work.displaced.update(((r[0], r[1]), "rejected") for r in evicted)
             if not isinstance(contest, dict):
                 reason = contest or f"refused by {spec.table}: {exc.__class__.__name__}: {exc}"
                 work.rejects.append(
@@ -264,34 +268,6 @@ async def _upsert(
         else:
             written.add(row.id)
     return written, waiting
-
-
-async def _contest(
-    connection: asyncpg.Connection,
-    spec: TableSpec,
-    row: MappedRow,
-    values: tuple[Any, ...],
-    work: _Work,
-) -> dict[str, str] | str | None:
-    """A unique value of ``row`` is taken: the oldest claimant keeps it. Returns
-    what the upsert returns once ``row`` has evicted younger holders, or the
-    reason it is rejected (None: no rival found, the plain refusal applies)."""
-    rivals = await contested.holders(connection, spec, values)
-    if not rivals:
-        return None
-    oldest = rivals[0]
-    if (oldest.created_at, oldest.legacy_id) < (row.values["created_at"], row.legacy_id):
-        return contested.claimed(oldest.value, oldest.legacy_id, spec.collection)
-    rejects: list[contested.Reject] = []
-    try:
-        async with connection.transaction():
-            for rival in rivals:
-                rejects += await contested.evict(connection, spec, rival, row)
-            missing = await store.upsert_rows(connection, spec, [values], work.changed)
-    except _REFUSALS:
-        return None
-    work.rejects.extend(rejects)
-    return missing
 
 
 def _key(row: MappedRow) -> Key:

@@ -17,11 +17,22 @@ from typing import Any, Final
 
 import asyncpg
 
-from migrator.load import store
+from migrator.load import marks, store
 from migrator.mapping import TABLES, MappedRow, Ref, TableSpec
 from migrator.mapping.rows import missing_parent
 
 Reject = tuple[str, str, dict[str, Any] | None, str]
+
+# What a row can be refused for: the row's own fault, so it is rejected (the
+# server's constraint and data errors; the driver's encoding errors). Any other
+# error (a deadlock, a lost connection) fails the whole batch instead.
+REFUSALS: Final = (
+    asyncpg.IntegrityConstraintViolationError,
+    asyncpg.DataError,
+    OverflowError,
+    ValueError,
+    TypeError,
+)
 
 # Per collection: the unique values besides the id and the legacy id, as
 # (columns, condition of a partial index with ``{}`` for the row's alias).
@@ -63,10 +74,11 @@ def _holders_sql(spec: TableSpec) -> str:
         described = " || ', ' || ".join(f"'{c} ' || quote_nullable(src.{c}::text)" for c in columns)
         selects.append(
             f"SELECT t.id, t.legacy_id, t.created_at, {described} AS value "
-            # Only migrated rows are rivals: a row created in the new platform is
-            # never evicted (the record is refused with the plain reason).
+            # Only migrated rows are rivals: a row created in the new platform
+            # (merged or not), or changed by it since, is never evicted (the
+            # record is refused with the plain reason).
             f"FROM src JOIN {spec.table} t ON {on} AND t.id <> src.id "
-            "AND t.legacy_id IS NOT NULL"
+            "AND t.legacy_id IS NOT NULL AND NOT " + marks.changed_by_platform("t", spec.collection)
         )
     return (
         f"WITH src AS ({store.source_sql(spec)}), emptied AS (DELETE FROM {store.stage_of(spec)}) "
@@ -119,3 +131,32 @@ async def evict(
             )
     await connection.execute(f"DELETE FROM {spec.table} WHERE id = $1", holder.id)
     return rejects
+
+
+async def contest(
+    connection: asyncpg.Connection,
+    spec: TableSpec,
+    row: MappedRow,
+    values: tuple[Any, ...],
+    changed: set[store.Key],
+    kept: set[store.Key],
+) -> tuple[dict[str, str] | str | None, list[Reject]]:
+    """A unique value of ``row`` is taken: the oldest claimant keeps it. Returns
+    what the upsert returns once ``row`` has evicted younger holders (and the
+    rejects that say so), or the reason it is rejected (None: no rival found,
+    the plain refusal applies)."""
+    rivals = await holders(connection, spec, values)
+    if not rivals:
+        return None, []
+    oldest = rivals[0]
+    if (oldest.created_at, oldest.legacy_id) < (row.values["created_at"], row.legacy_id):
+        return claimed(oldest.value, oldest.legacy_id, spec.collection), []
+    rejects: list[Reject] = []
+    try:
+        async with connection.transaction():
+            for rival in rivals:
+                rejects += await evict(connection, spec, rival, row)
+            missing = await store.upsert_rows(connection, spec, [values], changed, kept)
+    except REFUSALS:
+        return None, []
+    return missing, rejects

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import asyncpg
 
-from migrator.load import aliases, position, store
+from migrator.load import aliases, position, reports, store
 from migrator.load.apply import apply_batch
 from migrator.load.consume import Poll, RecordReader, drain, prefetched
 from migrator.load.position import NotThisTopic
@@ -41,15 +41,17 @@ class _Loader:
         progress: Progress,
         *,
         keep_offsets: bool,
+        dry_run: bool = False,
     ) -> None:
         self.settings = settings
         self.connection = connection
         self.summary = summary
         self.progress = progress
         self.keep_offsets = keep_offsets
+        self.dry_run = dry_run
 
     async def apply(self, poll: Poll) -> None:
-        if poll.malformed:
+        if poll.malformed and not self.dry_run:
             await self._dead_letter(poll.malformed)
         for attempt in range(1, _ATTEMPTS + 1):
             try:
@@ -98,9 +100,12 @@ class _Loader:
     async def finish(self, *, reject_waiting: bool) -> None:
         if reject_waiting:
             await store.reject_pending(self.connection)
-        self.summary.rejects = await store.rejects_report(self.connection)
+        self.summary.rejects = await reports.rejects_report(self.connection)
         self.summary.merges = await aliases.merged_users(self.connection)
-        self.summary.waiting = await store.waiting_counts(self.connection)
+        self.summary.kept, self.summary.platform_merges = await reports.platform_rows(
+            self.connection
+        )
+        self.summary.waiting = await reports.waiting_counts(self.connection)
         self.progress.finish(_TASK)
 
 
@@ -214,6 +219,7 @@ async def _replay(
     since: datetime | None = None,
     collections: Iterable[str] | None = None,
     progress: Progress | None = None,
+    dry_run: bool = False,
 ) -> LoadSummary:
     """Re-apply the topic from the beginning (or from records published at or
     after ``since``) up to the end offsets seen at the start. Upserts are
@@ -221,11 +227,18 @@ async def _replay(
     progress = progress or NullProgress()
     connection, reader = await _open(settings, "replay")
     summary = LoadSummary(reader.topic)
+    # A dry run does all the work in one transaction (each batch's becomes a
+    # savepoint) and rolls it back: its summary counts what a replay would do.
+    dry = connection.transaction() if dry_run else None
     try:
+        if dry is not None:
+            await dry.start()
         whole = since is None and not collections
         take_over = await _take_over(connection, reader, summary, whole=whole)
         await _seek(reader, summary, {})
-        loader = _Loader(settings, connection, summary, progress, keep_offsets=take_over)
+        loader = _Loader(
+            settings, connection, summary, progress, keep_offsets=take_over, dry_run=dry_run
+        )
         progress.start(_TASK, summary.tally.after)
         polls = drain(
             reader,
@@ -239,6 +252,8 @@ async def _replay(
         await loader.finish(reject_waiting=True)
         return summary
     finally:
+        if dry is not None:
+            await dry.rollback()
         await reader.stop()
         await connection.close()
 
@@ -267,10 +282,14 @@ async def run_replay(
     since: datetime | None = None,
     collections: Iterable[str] | None = None,
     progress: Progress | None = None,
+    dry_run: bool = False,
 ) -> LoadSummary:
     """Re-apply the topic from the beginning (or from records published at or
     after ``since``); idempotent upserts make every replay leave the same rows.
     Load's stored position stays as it is, unless it does not belong to the
-    topic and the replay reads all of it: then the replay's replaces it."""
+    topic and the replay reads all of it: then the replay's replaces it.
+    ``dry_run``: the same work and summary, rolled back (nor any DLQ message)."""
     with fewer_collections():
-        return await _replay(settings, since=since, collections=collections, progress=progress)
+        return await _replay(
+            settings, since=since, collections=collections, progress=progress, dry_run=dry_run
+        )

@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import asyncpg
 
-from migrator.load import aliases
+from migrator.load import aliases, marks
 from migrator.mapping import TABLES, TableSpec
 
 Key = tuple[str, str]
@@ -67,30 +67,34 @@ def upsert_sql(spec: TableSpec) -> str:
     assignments = ", ".join(f"{n} = EXCLUDED.{n}" for n in updatable)
     current = ", ".join(f"t.{n}" for n in updatable)
     incoming = ", ".join(f"EXCLUDED.{n}" for n in updatable)
-    # Untouched rows stay untouched: a replay writes nothing, and the bytes stay.
-    guard = f"({current}) IS DISTINCT FROM ({incoming})"
-    if spec.collection in ALIASES:
+    collection = spec.collection
+    # Untouched rows stay untouched: a replay writes nothing, and the bytes
+    # stay; neither is a row the platform changed since (it is kept, reported).
+    platform = marks.changed_by_platform("t", collection)
+    guard = f"({current}) IS DISTINCT FROM ({incoming}) AND NOT {platform}"
+    if collection in ALIASES:
         # Records merged by email (users) or code (tiers) share the row; the
         # oldest record's fields win, whatever order they arrive in.
         guard += " AND (EXCLUDED.created_at, EXCLUDED.legacy_id) <= (t.created_at, t.legacy_id)"
     stage = stage_of(spec)
+    source = (
+        source_sql(spec) if spec.references else f"SELECT *, NULL::text AS missing FROM {stage}"
+    )
     # The rows written come back (by the legacy id each row holds now), so the
-    # summary can tell applied records from already applied ones.
-    upsert = f"ON CONFLICT (id) DO UPDATE SET {assignments} WHERE {guard} RETURNING t.legacy_id"
-    if not spec.references:
-        return (
-            f"WITH written AS (INSERT INTO {spec.table} AS t ({columns}) "
-            f"SELECT {columns} FROM {stage} {upsert}), "
-            f"emptied AS (DELETE FROM {stage}) "
-            "SELECT legacy_id, NULL::text AS missing FROM written"
-        )
-    # Parents are resolved in the same statement (see source_sql). Rows whose
-    # parent is not there are not written: the statement returns them, with
-    # the first missing reference column, and the stage is emptied.
+    # summary can tell applied records from already applied ones; each one's
+    # updated_at becomes its mark. Rows whose parent is not there are not
+    # written: the statement returns them, with the first missing reference
+    # column.
     return (
-        f"WITH src AS ({source_sql(spec)}), "
+        f"WITH src AS ({source}), "
         f"written AS (INSERT INTO {spec.table} AS t ({columns}) "
-        f"SELECT {columns} FROM src WHERE missing IS NULL {upsert}), "
+        f"SELECT {columns} FROM src WHERE missing IS NULL "
+        f"ON CONFLICT (id) DO UPDATE SET {assignments} WHERE {guard} "
+        "RETURNING t.id, t.legacy_id, t.updated_at), "
+        "marked AS (INSERT INTO migrator.row_marks AS m (collection, row_id, updated_at) "
+        f"SELECT '{collection}', id, updated_at FROM written "
+        "ON CONFLICT (collection, row_id) DO UPDATE SET updated_at = EXCLUDED.updated_at "
+        "WHERE m.updated_at IS DISTINCT FROM EXCLUDED.updated_at), "
         f"emptied AS (DELETE FROM {stage}) "
         "SELECT legacy_id, missing FROM src WHERE missing IS NOT NULL "
         "UNION ALL SELECT legacy_id, NULL FROM written"
@@ -134,22 +138,33 @@ async def upsert_rows(
     spec: TableSpec,
     rows: Sequence[tuple[Any, ...]],
     changed: set[Key],
+    kept: set[Key],
 ) -> dict[str, str]:
     """Upsert ``rows`` (reference columns holding the parents' legacy ids);
     returns the legacy id → first reference column whose parent is missing of
-    the rows not written for that reason, and adds the keys of the rows it
-    wrote (new or changed) to ``changed``. Needs :func:`prepare_staging` first."""
+    the rows not written for that reason, adds the keys of the rows it wrote
+    (new or changed) to ``changed`` and of the rows the platform changed since
+    they were migrated (left as they are) to ``kept``. Needs
+    :func:`prepare_staging` first."""
     if not rows:
         return {}
     await connection.copy_records_to_table(
         stage_of(spec), records=rows, columns=list(spec.column_names)
     )
     missing: dict[str, str] = {}
+    written: set[str] = set()
     for r in await connection.fetch(upsert_sql(spec)):
         if r["missing"] is None:
             changed.add((spec.collection, r["legacy_id"]))
+            written.add(r["legacy_id"])
         else:
             missing[r["legacy_id"]] = r["missing"]
+    # The rest were there, identical or guarded: which the platform changed
+    # is asked only then (a replay), so a first load pays nothing for it.
+    unwritten = [row[:2] for row in rows if row[1] not in written and row[1] not in missing]
+    kept.update(
+        (spec.collection, legacy_id) for legacy_id in await marks.kept(connection, spec, unwritten)
+    )
     return missing
 
 
@@ -266,21 +281,6 @@ async def reject_pending(connection: asyncpg.Connection, older_than_seconds: flo
         older_than_seconds,
     )
     return int(result.split()[-1])
-
-
-async def waiting_counts(connection: asyncpg.Connection) -> dict[str, int]:
-    rows = await connection.fetch(
-        "SELECT collection, count(*) AS n FROM migrator.pending GROUP BY collection"
-    )
-    return {r["collection"]: r["n"] for r in rows}
-
-
-async def rejects_report(connection: asyncpg.Connection) -> list[tuple[str, str, str]]:
-    rows = await connection.fetch(
-        "SELECT collection, legacy_id, reason FROM migrator.migration_rejects "
-        "ORDER BY collection, legacy_id"
-    )
-    return [(r["collection"], r["legacy_id"], r["reason"]) for r in rows]
 
 
 def spec_of(collection: str) -> TableSpec:

@@ -6,7 +6,8 @@ than the range holds, cannot pass for a complete one. A record is counted
 where it ended in this run: one that waited for its parent and found it in a
 later batch counts as applied, not as waiting. (A row displaced later by an
 older rival keeps the fate it had when it was read; the rejects list says
-what became of it.)
+what became of it.) A record written and then displaced by an older rival
+later in the same run counts once, where it ended: rejected (a tier: merged).
 """
 
 from collections import Counter
@@ -20,7 +21,8 @@ Key = tuple[str, str]
 Fate = Literal[
     "applied",  # the row was written (new or changed)
     "already applied",  # the row was there already, identical: nothing written
-    "merged",  # a user (email) or tier (code) merged into an older record's row
+    "merged",  # merged into an older record's row (email, code) or a platform row
+    "kept",  # the platform changed the row after it was migrated: left as it is
     "rejected",  # in migrator.migration_rejects with the reason
     "waiting",  # its parent is missing (reported as rejected at the end of a load)
     "malformed",  # not a core record at all: to the DLQ
@@ -32,6 +34,7 @@ FATES: Final[tuple[Fate, ...]] = (
     "applied",
     "already applied",
     "merged",
+    "kept",
     "rejected",
     "waiting",
     "malformed",
@@ -51,6 +54,9 @@ class BatchOutcome:
     arrived: dict[Key, Fate] = field(default_factory=dict)
     retried: dict[Key, Fate] = field(default_factory=dict)
     superseded: int = 0
+    # Records of earlier batches whose rows an older rival took in this one,
+    # and their fate now (rejected, or merged for a tier).
+    displaced: dict[Key, Fate] = field(default_factory=dict)
 
     def add(self, other: "BatchOutcome") -> None:
         self.migrated.update(other.migrated)
@@ -66,7 +72,8 @@ class Seen:
     migrated: set[Key]
     changed: set[Key]  # rows the upsert wrote (by the legacy id the row holds)
     held_by_other: set[Key]  # users whose row another (older) account holds
-    merged: set[Key]  # tiers merged into an older tier's row (also rejected)
+    merged: set[Key]  # tiers merged into an older tier's row (also rejected), platform merges
+    kept: set[Key]  # rows the platform changed after they were migrated
     rejected: set[Key]
     waiting: set[Key]
 
@@ -79,6 +86,8 @@ class Seen:
             return "waiting"
         if key in self.held_by_other:
             return "merged"
+        if key in self.kept:
+            return "kept"
         if key in self.changed:
             return "applied"
         if key in self.migrated:
@@ -95,7 +104,10 @@ class Tally:
     before: int = 0
     # partition → the offset after its last record, when the run started.
     ends: dict[int, int] = field(default_factory=dict)
-    _waiting: set[Key] = field(default_factory=set)
+    # The fate of the last message of each record read in this run, so that a
+    # later batch can move it (a waiting record finding its parent, a written
+    # one displaced).
+    _last: dict[Key, Fate] = field(default_factory=dict)
 
     @property
     def read(self) -> int:
@@ -133,21 +145,25 @@ class Tally:
         self.fates["not selected"] += not_selected
         self.fates["superseded"] += outcome.superseded
         for key, fate in outcome.arrived.items():
-            if key in self._waiting:
+            if self._last.get(key) == "waiting":
                 # An earlier message of this run waited: this one supersedes it.
                 self._moved(key, "superseded")
             self.fates[fate] += 1
-            if fate == "waiting":
-                self._waiting.add(key)
+            self._last[key] = fate
         for key, fate in outcome.retried.items():
             # Only records read earlier in this run are this run's to count.
-            if key in self._waiting and fate != "waiting":
+            if self._last.get(key) == "waiting" and fate != "waiting":
+                self._moved(key, fate)
+        for key, fate in outcome.displaced.items():
+            # Written earlier in this run, then displaced by an older rival:
+            # counted once, where it ended.
+            if self._last.get(key) in ("applied", "already applied"):
                 self._moved(key, fate)
 
     def _moved(self, key: Key, fate: Fate) -> None:
-        self._waiting.discard(key)
-        self.fates["waiting"] -= 1
+        self.fates[self._last[key]] -= 1
         self.fates[fate] += 1
+        self._last[key] = fate
 
 
 @dataclass
@@ -160,6 +176,10 @@ class LoadSummary:
     rejects: list[tuple[str, str, str]] = field(default_factory=list)
     # (merged legacy id, surviving legacy id, email) of every email merge.
     merges: list[tuple[str, str, str]] = field(default_factory=list)
+    # (collection, legacy id, when) of rows the platform changed after they
+    # were migrated, left as they are; and of platform rows records merged into.
+    kept: list[tuple[str, str, str]] = field(default_factory=list)
+    platform_merges: list[tuple[str, str, str]] = field(default_factory=list)
     # Per collection: records still waiting for a parent (also among the rejects).
     waiting: dict[str, int] = field(default_factory=dict)
     # What became of load's stored position, for the operator.
