@@ -28,7 +28,6 @@ from rich.console import Console
 from rich.table import Table
 
 from migrator.extract import run_extract
-from migrator.legacy_fixtures import GENERATOR_VERSION, generate, insert
 from migrator.load import run_load
 from migrator.mapping import TABLES
 from migrator.settings import ExtractSettings, LoadSettings, OperatorSettings
@@ -36,6 +35,7 @@ from migrator.verify import run_verify
 from sendfx_dev import servers
 from sendfx_dev.cpu import process_cpu_seconds
 from sendfx_dev.databases import drop_database, platform_database, role_url
+from sendfx_dev.legacy_data import GENERATOR_VERSION, generate, insert
 from sendfx_dev.ownership import MIGRATOR, OPERATOR
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER
 from sendfx_shared.postgres import connect

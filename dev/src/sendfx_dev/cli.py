@@ -7,6 +7,7 @@
     sendfx-dev logs [COMPONENT] [-f]
     sendfx-dev check-ownership   compare the stores' grants and users with the declaration
     sendfx-dev roles-sql         print deploy/postgres/roles.sql (for a DBA)
+    sendfx-dev generate-legacy   fill a legacy database with defective legacy data
 
 State lives under var/ in the repository root (git-ignored): var/run/*.json
 (what was started), var/log/*.log, var/postgres/, var/mongo/, var/nginx/.
@@ -134,6 +135,22 @@ def cmd_check_ownership(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_generate_legacy(args: argparse.Namespace) -> int:
+    import asyncio
+    import os
+
+    from sendfx_dev.legacy_data import generate, insert
+    from sendfx_shared.settings import database_of
+
+    # As the admin of the local MongoDB (extract itself may only read it).
+    config = StackConfig.from_env(find_root())
+    url = os.environ.get("LEGACY_MONGO_URL") or config.mongo_url
+    database = args.database or database_of(url)
+    written = asyncio.run(insert(url, database, generate(args.count, args.seed)))
+    print(f"{written} legacy documents written to {database}")
+    return 0
+
+
 def cmd_roles_sql(args: argparse.Namespace) -> int:
     from sendfx_dev.ownership import roles_sql
 
@@ -215,6 +232,20 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     check.set_defaults(func=cmd_check_ownership)
+
+    legacy = sub.add_parser(
+        "generate-legacy",
+        help="fill a legacy database with realistic, defective legacy core data",
+        description=(
+            "Writes the legacy core collections (users, tiers, workspaces, …) with every "
+            "defect the migrator handles, deterministically by seed, as the MongoDB admin "
+            "(MONGO_URL, default: the local server; LEGACY_MONGO_URL if set)."
+        ),
+    )
+    legacy.add_argument("--count", type=int, default=1000, help="about this many documents")
+    legacy.add_argument("--seed", type=int, default=7, help="same seed, same documents")
+    legacy.add_argument("--database", help="the database (default: the URL's, else sendfx)")
+    legacy.set_defaults(func=cmd_generate_legacy)
 
     roles = sub.add_parser(
         "roles-sql",

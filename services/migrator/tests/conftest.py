@@ -10,12 +10,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from migrator.legacy_fixtures import Documents, generate, insert
-from migrator.testing import Scenario, create_topic
 from sendfx_dev.databases import platform_database
+from sendfx_dev.legacy_data import Documents, generate, insert
 from sendfx_dev.pytest_plugin import TestInfra
 from sendfx_shared.postgres import connect
 from sendfx_shared.topics import MIGRATOR_CORE_RECORDS
+
+from .support import Scenario, create_topic
 
 LEGACY_COUNT = 400
 LEGACY_SEED = 11

@@ -8,13 +8,14 @@ from typing import Any
 
 from bson import ObjectId, json_util
 
-from migrator.legacy_fixtures import Documents
 from migrator.load import store
 from migrator.load.apply import Incoming, apply_batch
 from migrator.load.tally import Tally
 from migrator.mapping import map_record
-from migrator.testing import WIPE_LOADED, Scenario, fetch, table_checksums
+from sendfx_dev.legacy_data import Documents
 from sendfx_shared.postgres import connect
+
+from .support import WIPE_LOADED, Scenario, fetch, table_checksums
 
 
 def _incoming(collection: str, doc: dict[str, Any]) -> Incoming:

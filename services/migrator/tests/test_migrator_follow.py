@@ -6,7 +6,8 @@ import signal
 import pytest
 
 from migrator.extract import run_extract
-from migrator.testing import MIGRATOR, Scenario, fetch
+
+from .support import MIGRATOR, Scenario, fetch
 
 
 @pytest.mark.slow

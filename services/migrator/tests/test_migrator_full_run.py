@@ -7,8 +7,9 @@ from migrator.extract import run_extract
 from migrator.load import run_load
 from migrator.mapping import map_record
 from migrator.mapping.users import normalise_email
-from migrator.testing import Scenario, fetch
 from migrator.verify import run_verify
+
+from .support import Scenario, fetch
 
 
 async def test_full_run_migrates_every_record_or_reports_why(scenario: Scenario) -> None:

@@ -7,9 +7,10 @@ from pymongo import AsyncMongoClient
 
 from migrator.extract import run_extract
 from migrator.load import run_load
-from migrator.testing import Scenario, dead_letters, fetch
 from migrator.verify import run_verify
 from sendfx_shared.kafka import DLQ_REASON_HEADER
+
+from .support import Scenario, dead_letters, fetch
 
 
 async def test_a_changed_legacy_record_updates_its_row_on_the_next_run(

@@ -10,11 +10,12 @@ from typing import Any
 from bson.objectid import ObjectId
 
 from migrator.extract import run_extract
-from migrator.legacy_fixtures import insert
 from migrator.load import run_load, run_replay
-from migrator.testing import MIGRATOR, Scenario, fetch
 from migrator.verify import run_verify
+from sendfx_dev.legacy_data import insert
 from sendfx_shared.postgres import connect
+
+from .support import MIGRATOR, Scenario, fetch
 
 ADMIN = "admin@sendfx.ai"
 LEGACY_ADMIN = ObjectId()

@@ -6,8 +6,9 @@ from aiokafka import AIOKafkaProducer
 
 from migrator.extract import run_extract
 from migrator.load import run_load
-from migrator.testing import Scenario, dead_letters, fetch
 from sendfx_shared.kafka import DLQ_REASON_HEADER
+
+from .support import Scenario, dead_letters, fetch
 
 
 async def test_malformed_messages_go_to_the_dlq_and_the_rejects(scenario: Scenario) -> None:

@@ -139,7 +139,7 @@ def test_a_dangling_reference_is_kept_for_the_loader_to_judge() -> None:
 
 
 def test_the_legacy_generator_is_deterministic_by_seed() -> None:
-    from migrator.legacy_fixtures import generate
+    from sendfx_dev.legacy_data import generate
 
     assert generate(300, seed=3) == generate(300, seed=3)
     assert generate(300, seed=3) != generate(300, seed=4)

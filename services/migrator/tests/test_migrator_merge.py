@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 from migrator.extract import run_extract
 from migrator.load import run_load
 from migrator.load.merge import DependencyMerge
-from migrator.testing import Scenario, fetch
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER
+
+from .support import Scenario, fetch
 
 
 async def test_only_records_whose_parent_never_comes_are_parked(scenario: Scenario) -> None:

@@ -4,8 +4,9 @@ import asyncio
 
 from migrator.extract import run_extract
 from migrator.load import run_load
-from migrator.testing import Scenario, fetch
 from migrator.verify import run_verify
+
+from .support import Scenario, fetch
 
 
 async def test_children_before_parents_wait_and_then_migrate(scenario: Scenario) -> None:

@@ -9,11 +9,12 @@ from bson import json_util
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from migrator.legacy_fixtures import Documents
 from migrator.load import store
 from migrator.load.apply import Incoming, apply_batch
-from migrator.testing import CORE_TABLES, WIPE_LOADED, Scenario
+from sendfx_dev.legacy_data import Documents
 from sendfx_shared.postgres import connect
+
+from .support import CORE_TABLES, WIPE_LOADED, Scenario
 
 EMPTY = "d41d8cd98f00b204e9800998ecf8427e"  # md5 of no rows
 

@@ -15,11 +15,12 @@ import pytest
 
 from migrator.extract import run_extract
 from migrator.load import NotThisTopic, run_load, run_replay
-from migrator.testing import MIGRATOR, WIPE_LOADED, Scenario, fetch, recreate_topic
 from migrator.verify import run_verify
 from sendfx_dev import servers
 from sendfx_dev.ports import free_port
 from sendfx_shared.postgres import connect
+
+from .support import MIGRATOR, WIPE_LOADED, Scenario, fetch, recreate_topic
 
 WAYS_ON = ("migrator replay --from-beginning", "migrator load --reset-offsets")
 

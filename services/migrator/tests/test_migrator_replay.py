@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 from migrator.extract import run_extract
 from migrator.load import run_load, run_replay
-from migrator.testing import WIPE_LOADED, Scenario, fetch, table_checksums
 from sendfx_shared.postgres import connect
+
+from .support import WIPE_LOADED, Scenario, fetch, table_checksums
 
 
 async def _wipe(postgres_url: str) -> None:

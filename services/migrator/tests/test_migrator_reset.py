@@ -10,9 +10,10 @@ from migrator.extract import run_extract
 from migrator.load import run_load
 from migrator.reset import MIGRATOR_STATE, run_reset
 from migrator.settings import CHECKPOINT_COLLECTION
-from migrator.testing import CORE_TABLES, MIGRATOR, Scenario, fetch, recreate_topic
 from migrator.verify import run_verify
 from sendfx_shared.postgres import connect
+
+from .support import CORE_TABLES, MIGRATOR, Scenario, fetch, recreate_topic
 
 
 async def _counts(scenario: Scenario) -> dict[str, int]:

@@ -1,36 +1,9 @@
-"""extract survives a crash: the next run continues after the last checkpoint."""
+"""extract --since: only the records changed since a moment are published
+(a crash and resume is test_migrator_kill.py, by SIGKILL from outside)."""
 
-import pytest
+from migrator.extract import run_extract
 
-from migrator.extract import SimulatedCrash, run_extract
-from migrator.load import run_load
-from migrator.testing import Scenario
-from migrator.verify import run_verify
-
-
-async def test_extract_continues_after_a_crash_and_loses_nothing(scenario: Scenario) -> None:
-    total = sum(len(d) for d in scenario.documents.values())
-    settings = scenario.extract_settings(extract_batch_size=40)
-    with pytest.raises(SimulatedCrash):
-        await run_extract(settings, crash_after=170)
-
-    resumed = await run_extract(settings)
-    assert resumed.resumed
-    # It did not start over: what was checkpointed before the crash is not sent again...
-    assert resumed.published < total
-    # ...and nothing after the checkpoint was skipped.
-    assert 170 + resumed.published >= total
-    assert any(c.already_done for c in resumed.collections)
-
-    summary = await run_load(scenario.load_settings())
-    assert summary.consumed == 170 + resumed.published
-    report = await run_verify(scenario.operator_settings())
-    assert not report.has_drift
-
-    # The interrupted run is complete now, so the next extract is a fresh full one.
-    again = await run_extract(settings)
-    assert not again.resumed
-    assert again.published == total
+from .support import Scenario
 
 
 async def test_extract_since_publishes_only_recent_changes(scenario: Scenario) -> None:

@@ -2,7 +2,7 @@
 
 import subprocess
 
-from migrator.testing import MIGRATOR, cli_env
+from .support import MIGRATOR, cli_env
 
 
 def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -17,8 +17,9 @@ from migrator.extract.records import NotAnObjectId, encode_record, legacy_id_of
 from migrator.load import run_load, run_replay
 from migrator.load.position import LastApplied
 from migrator.load.tally import BatchOutcome, Tally
-from migrator.testing import MIGRATOR, WIPE_LOADED, Scenario, create_topic
 from sendfx_shared.postgres import connect
+
+from .support import MIGRATOR, WIPE_LOADED, Scenario, create_topic
 
 _PARTITIONS = 3
 

@@ -8,9 +8,10 @@ from pymongo import AsyncMongoClient
 
 from migrator.extract import run_extract
 from migrator.load import run_load
-from migrator.testing import MIGRATOR, Scenario, fetch
 from migrator.verify import run_verify
 from sendfx_shared.postgres import connect
+
+from .support import MIGRATOR, Scenario, fetch
 
 
 async def test_verify_reports_changed_deleted_and_new_records(scenario: Scenario) -> None:

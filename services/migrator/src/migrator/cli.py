@@ -310,18 +310,3 @@ def reset_factory(
     console.print("kept: user admin@sendfx.ai, collection adminlogsettings, core.model_prices")
     if not plan.done:
         console.print("nothing deleted; run again with --yes-i-know to delete")
-
-
-@app.command("generate-legacy", hidden=True)
-def generate_legacy(
-    count: Annotated[int, typer.Option(help="About this many documents.")] = 1000,
-    seed: Annotated[int, typer.Option(help="Same seed, same documents.")] = 7,
-) -> None:
-    """(dev) Fill the legacy database with realistic, defective legacy data."""
-    from migrator.legacy_fixtures import generate, insert
-
-    settings = _settings(extract_settings)
-    written = _run(
-        lambda: insert(settings.legacy_url, settings.legacy_database, generate(count, seed))
-    )
-    console.print(f"{written} legacy documents written to {settings.legacy_database}")

@@ -3,6 +3,6 @@
 Reads MongoDB and writes Kafka only; never imports a PostgreSQL driver.
 """
 
-from migrator.extract.run import ExtractSummary, SimulatedCrash, run_extract
+from migrator.extract.run import ExtractSummary, run_extract
 
-__all__ = ["ExtractSummary", "SimulatedCrash", "run_extract"]
+__all__ = ["ExtractSummary", "run_extract"]

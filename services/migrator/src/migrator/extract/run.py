@@ -25,10 +25,6 @@ from sendfx_shared.topics import MIGRATOR_CORE_RECORDS
 _HEADERS = [(CONTENT_TYPE_HEADER, CLOUDEVENTS_CONTENT_TYPE.encode())]
 
 
-class SimulatedCrash(RuntimeError):
-    """Raised by the ``crash_after`` test hook, mid-batch, like a process dying."""
-
-
 @dataclass
 class CollectionReport:
     collection: str
@@ -63,10 +59,9 @@ def changed_since(document: dict[str, Any], since: datetime) -> bool:
 
 
 class _Publisher:
-    def __init__(self, producer: AIOKafkaProducer, topic: str, crash_after: int | None) -> None:
+    def __init__(self, producer: AIOKafkaProducer, topic: str) -> None:
         self.producer = producer
         self.topic = topic
-        self.crash_after = crash_after
         self.sent = 0
 
     async def publish(
@@ -94,9 +89,6 @@ class _Publisher:
             futures.append(await self.producer.send(self.topic, value, key, headers=_HEADERS))
             self.sent += 1
             report.published += 1
-            if self.crash_after is not None and self.sent >= self.crash_after:
-                await asyncio.gather(*futures)
-                raise SimulatedCrash(f"crashed after {self.sent} records")
         await asyncio.gather(*futures)
 
     async def _dead_letter(self, collection: str, document: dict[str, Any], reason: str) -> None:
@@ -126,7 +118,6 @@ async def run_extract(
     since: datetime | None = None,
     restart: bool = False,
     progress: Progress | None = None,
-    crash_after: int | None = None,
 ) -> ExtractSummary:
     """Publish the legacy documents of ``collections`` (all by default) in
     dependency order, resuming a run that stopped half-way."""
@@ -137,7 +128,6 @@ async def run_extract(
             since=since,
             restart=restart,
             progress=progress,
-            crash_after=crash_after,
         )
 
 
@@ -148,7 +138,6 @@ async def _extract(
     since: datetime | None = None,
     restart: bool = False,
     progress: Progress | None = None,
-    crash_after: int | None = None,
 ) -> ExtractSummary:
     wanted = [c for c in LEGACY_COLLECTIONS_IN_ORDER if collections is None or c in collections]
     since_key = since.astimezone(UTC).isoformat() if since else None
@@ -169,7 +158,7 @@ async def _extract(
         if not resume:
             await checkpoints.clear(list(wanted))
             found = {}
-        publisher = _Publisher(producer, topic, crash_after)
+        publisher = _Publisher(producer, topic)
         reports: list[CollectionReport] = []
         for collection in wanted:
             report = CollectionReport(collection)

@@ -10,7 +10,6 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from migrator.legacy_fixtures import Documents
 from migrator.settings import (
     LOAD_ROLE,
     OPERATOR_ROLE,
@@ -18,6 +17,7 @@ from migrator.settings import (
     LoadSettings,
     OperatorSettings,
 )
+from sendfx_dev.legacy_data import Documents
 from sendfx_shared.postgres import connect
 from sendfx_shared.settings import dev_password, with_credentials
 from sendfx_shared.topics import MIGRATOR_CORE_RECORDS, dlq_of
