@@ -65,8 +65,8 @@ def feature_settings(
         openai_api_key="sk-test",
         openai_timeout_seconds=1.5,
         openai_max_retries=1,
-        outbox_poll_interval=0.2,
-        projection_group_id=f"{topic_prefix}feature-api",
+        outbox_poll_seconds=0.2,
+        projection_group=f"{topic_prefix}feature-api",
         ai_history_messages=4,
     )
 

@@ -17,7 +17,7 @@ from .support import MIGRATOR, Scenario
 @pytest.mark.slow
 async def test_extract_killed_mid_run_resumes_from_its_checkpoint(scenario: Scenario) -> None:
     # Many checkpoints, so the kill lands between two.
-    env = scenario.command_env("legacy", EXTRACT_BATCH_SIZE="2")
+    env = scenario.command_env("legacy", MIGRATOR_EXTRACT_BATCH_SIZE="2")
     first = await asyncio.create_subprocess_exec(
         MIGRATOR, "extract", env=env, stdout=asyncio.subprocess.DEVNULL
     )

@@ -1,12 +1,14 @@
 """Process settings from environment variables.
 
-One base per kind of process; every service subclasses the one that matches
-the store it owns, so the names (and defaults) of the variables are the same
-everywhere.
+One base (``SendfxSettings``) holds the one configuration; a mixin per concern
+(Kafka, auth, PostgreSQL, MongoDB, an HTTP service) declares the platform-wide
+variables under their own names (``POSTGRES_URL``, ``KAFKA_BOOTSTRAP_SERVERS``,
+…), and each service's class adds only an ``env_prefix`` and its own fields, so
+``CORE_API_OUTBOX_RELAY`` is the field ``outbox_relay`` of core-api's settings.
 """
 
 import ssl
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import AliasChoices, Field, model_validator
@@ -42,19 +44,38 @@ def with_credentials(url: str, user: str | None, password: str | None) -> str:
 KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 
 
-class KafkaSettings(BaseSettings):
-    """The broker and how to authenticate to it: a managed cluster with one
-    principal per service and topic ACLs works with these alone."""
+def platform_wide(name: str, *also: str) -> AliasChoices:
+    """A variable read under its own name whatever the service's prefix."""
+    return AliasChoices(name, *also)
+
+
+class SendfxSettings(BaseSettings):
+    """The one configuration every settings class shares."""
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
-    kafka_bootstrap_servers: str = DEFAULT_KAFKA
-    kafka_topic_prefix: str = ""
-    kafka_security_protocol: KafkaSecurityProtocol = "PLAINTEXT"
-    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "PLAIN"
-    kafka_sasl_username: str | None = None
-    kafka_sasl_password: str | None = Field(default=None, repr=False)
-    kafka_ssl_cafile: str | None = None
+
+class KafkaSettings(SendfxSettings):
+    """The broker and how to authenticate to it: a managed cluster with one
+    principal per service and topic ACLs works with these alone."""
+
+    kafka_bootstrap_servers: str = Field(
+        DEFAULT_KAFKA, validation_alias=platform_wide("KAFKA_BOOTSTRAP_SERVERS")
+    )
+    kafka_topic_prefix: str = Field("", validation_alias=platform_wide("KAFKA_TOPIC_PREFIX"))
+    kafka_security_protocol: KafkaSecurityProtocol = Field(
+        "PLAINTEXT", validation_alias=platform_wide("KAFKA_SECURITY_PROTOCOL")
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        "PLAIN", validation_alias=platform_wide("KAFKA_SASL_MECHANISM")
+    )
+    kafka_sasl_username: str | None = Field(
+        None, validation_alias=platform_wide("KAFKA_SASL_USERNAME")
+    )
+    kafka_sasl_password: str | None = Field(
+        None, repr=False, validation_alias=platform_wide("KAFKA_SASL_PASSWORD")
+    )
+    kafka_ssl_cafile: str | None = Field(None, validation_alias=platform_wide("KAFKA_SSL_CAFILE"))
 
     def topic(self, name: str) -> str:
         return topics.prefixed(name, self.kafka_topic_prefix)
@@ -74,59 +95,67 @@ class KafkaSettings(BaseSettings):
         return options
 
 
-class AuthSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+class AuthSettings(SendfxSettings):
+    jwt_secret: str = Field(
+        DEV_JWT_SECRET, repr=False, validation_alias=platform_wide("JWT_SECRET")
+    )
+    jwt_issuer: str = Field("sendfx-core-api", validation_alias=platform_wide("JWT_ISSUER"))
+    jwt_ttl_seconds: int = Field(3600, validation_alias=platform_wide("JWT_TTL_SECONDS"))
 
-    jwt_secret: str = DEV_JWT_SECRET
-    jwt_issuer: str = "sendfx-core-api"
-    jwt_ttl_seconds: int = 3600
+
+class ProcessSettings(SendfxSettings):
+    """Where a process serves (its health and OpenAPI at least) and how it logs."""
+
+    host: str = Field("127.0.0.1", validation_alias=platform_wide("HOST"))
+    log_level: str = Field("info", validation_alias=platform_wide("LOG_LEVEL"))
 
 
-class ServiceSettings(KafkaSettings, AuthSettings):
+class ServiceSettings(KafkaSettings, AuthSettings, ProcessSettings):
     """What an HTTP service needs besides its own store."""
 
     service_name: str = "sendfx"
-    host: str = "127.0.0.1"
-    port: int = 8000
-    log_level: str = "info"
 
 
-class PostgresSettings(BaseSettings):
+class PostgresSettings(SendfxSettings):
     """The server, and the login role of this process (``POSTGRES_USER`` /
     ``POSTGRES_PASSWORD``, or credentials in the URL). A subclass names its own
     role as the default; the resulting ``postgres_url`` carries it."""
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
     postgres_url: str = Field(
-        default=DEFAULT_POSTGRES_URL,
-        validation_alias=AliasChoices("POSTGRES_URL", "DATABASE_URL", "postgres_url"),
+        DEFAULT_POSTGRES_URL, validation_alias=platform_wide("POSTGRES_URL", "DATABASE_URL")
     )
-    postgres_user: str | None = None
-    postgres_password: str | None = Field(default=None, repr=False)
-    postgres_pool_min: int = 1
-    postgres_pool_max: int = 10
+    postgres_user: str | None = Field(None, validation_alias=platform_wide("POSTGRES_USER"))
+    postgres_password: str | None = Field(
+        None, repr=False, validation_alias=platform_wide("POSTGRES_PASSWORD")
+    )
+    postgres_pool_min: int = Field(1, validation_alias=platform_wide("POSTGRES_POOL_MIN"))
+    postgres_pool_max: int = Field(10, validation_alias=platform_wide("POSTGRES_POOL_MAX"))
+    # The role a process logs in as unless POSTGRES_USER says otherwise.
+    postgres_role: ClassVar[str | None] = None
 
     @model_validator(mode="after")
     def _add_credentials(self) -> "PostgresSettings":
+        user = self.postgres_user or self.postgres_role
         password = self.postgres_password
-        if password is None and self.postgres_user:
-            password = dev_password(self.postgres_user)
-        self.postgres_url = with_credentials(self.postgres_url, self.postgres_user, password)
+        if password is None and user:
+            password = dev_password(user)
+        self.postgres_url = with_credentials(self.postgres_url, user, password)
         return self
 
 
-class MongoSettings(BaseSettings):
+class MongoSettings(SendfxSettings):
     """The server, and this process's MongoDB user (``MONGO_USERNAME`` /
     ``MONGO_PASSWORD``, authenticated against ``MONGO_AUTH_SOURCE``, or
     credentials in the URL)."""
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
-    mongo_url: str = DEFAULT_MONGO_URL
-    mongo_username: str | None = None
-    mongo_password: str | None = Field(default=None, repr=False)
-    mongo_auth_source: str = "admin"
+    mongo_url: str = Field(DEFAULT_MONGO_URL, validation_alias=platform_wide("MONGO_URL"))
+    mongo_username: str | None = Field(None, validation_alias=platform_wide("MONGO_USERNAME"))
+    mongo_password: str | None = Field(
+        None, repr=False, validation_alias=platform_wide("MONGO_PASSWORD")
+    )
+    mongo_auth_source: str = Field("admin", validation_alias=platform_wide("MONGO_AUTH_SOURCE"))
+    # The user a process authenticates as unless MONGO_USERNAME says otherwise.
+    mongo_user: ClassVar[str | None] = None
 
     def mongo_user_of(self, url: str | None = None) -> str | None:
         return urlsplit(url or self.mongo_url).username
@@ -134,16 +163,13 @@ class MongoSettings(BaseSettings):
     def mongo_credentials(self, url: str | None = None) -> dict[str, Any]:
         """PyMongo's credentials for this process to connect to ``url`` (default
         ``mongo_url``); none when that URL carries its own."""
-        if self.mongo_user_of(url) or not self.mongo_username:
+        user = self.mongo_username or self.mongo_user
+        if self.mongo_user_of(url) or not user:
             return {}
         password = self.mongo_password
         if password is None:
-            password = dev_password(self.mongo_username)
-        return {
-            "username": self.mongo_username,
-            "password": password,
-            "authSource": self.mongo_auth_source,
-        }
+            password = dev_password(user)
+        return {"username": user, "password": password, "authSource": self.mongo_auth_source}
 
     @property
     def mongo_database(self) -> str:

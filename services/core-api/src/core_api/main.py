@@ -71,14 +71,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if await seed_admin(pool, ADMIN_EMAIL, settings.admin_password):
         log.info("core-api: created the platform admin %s", ADMIN_EMAIL)
     relay: OutboxRelay | None = None
-    if settings.outbox_relay_enabled:
+    if settings.outbox_relay:
         relay = OutboxRelay(
             CORE_API_OUTBOX,
             pool,
             settings.postgres_url,
             settings,
             RelayConfig(
-                poll_interval=settings.outbox_poll_interval,
+                poll_interval=settings.outbox_poll_seconds,
                 max_attempts=settings.outbox_max_attempts,
             ),
             application_name=PROCESS_NAME,

@@ -1,6 +1,7 @@
 """Settings of the core-api process (PostgreSQL side only)."""
 
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
@@ -17,30 +18,22 @@ DEFAULT_PRICES_FILE = Path(__file__).parent / "prices" / "openai_prices.json"
 
 
 class CoreApiSettings(ServiceSettings, PostgresSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    """``CORE_API_*`` variables, beside the platform-wide ones of the bases."""
+
+    model_config = SettingsConfigDict(env_prefix="CORE_API_")
+    postgres_role: ClassVar[str | None] = POSTGRES_ROLE
 
     service_name: str = PROCESS_NAME
-    postgres_user: str | None = POSTGRES_ROLE
-    prices_file: Path = Field(
-        default=DEFAULT_PRICES_FILE, validation_alias=AliasChoices("CORE_API_PRICES_FILE")
-    )
     port: int = Field(default=8001, validation_alias=AliasChoices("CORE_API_PORT", "PORT"))
     admin_password: str = Field(
-        default=DEFAULT_ADMIN_PASSWORD, validation_alias=AliasChoices("ADMIN_PASSWORD")
+        default=DEFAULT_ADMIN_PASSWORD, repr=False, validation_alias=AliasChoices("ADMIN_PASSWORD")
     )
-    outbox_relay_enabled: bool = Field(
-        default=True, validation_alias=AliasChoices("CORE_API_OUTBOX_RELAY")
-    )
-    outbox_poll_interval: float = Field(
-        default=1.0, gt=0, validation_alias=AliasChoices("CORE_API_OUTBOX_POLL_SECONDS")
-    )
+    prices_file: Path = DEFAULT_PRICES_FILE
+    outbox_relay: bool = True
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_max_attempts: int = Field(default=8, ge=1)
     # How long a write's answer waits for its events to be on the bus (published.py).
-    publish_wait_seconds: float = Field(
-        default=2.0, ge=0, validation_alias=AliasChoices("CORE_API_PUBLISH_WAIT_SECONDS")
-    )
-    outbox_max_attempts: int = Field(
-        default=8, ge=1, validation_alias=AliasChoices("CORE_API_OUTBOX_MAX_ATTEMPTS")
-    )
+    publish_wait_seconds: float = Field(default=2.0, ge=0)
 
 
 def load_settings() -> CoreApiSettings:

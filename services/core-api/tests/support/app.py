@@ -25,7 +25,7 @@ def core_settings(
         postgres_url=sendfx_infra.postgres_url_for("core-api"),
         kafka_bootstrap_servers=kafka_bootstrap_servers,
         kafka_topic_prefix=topic_prefix,
-        outbox_poll_interval=0.5,
+        outbox_poll_seconds=0.5,
     )
 
 

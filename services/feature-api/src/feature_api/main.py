@@ -51,15 +51,15 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
         projection: CoreEventsProjection | None = None
         try:
             await ensure_indexes(database.db)
-            if settings.outbox_relay_enabled:
+            if settings.outbox_relay:
                 relay = MongoOutboxRelay(
                     database.db,
                     settings,
-                    MongoRelayConfig(poll_interval=settings.outbox_poll_interval),
+                    MongoRelayConfig(poll_interval=settings.outbox_poll_seconds),
                 )
                 database.after_commit.append(relay.wake)
                 await relay.start()
-            if settings.projection_enabled:
+            if settings.projection:
                 projection = CoreEventsProjection(database.db, settings)
                 await projection.start()
             app.state.context = AppContext(settings=settings, database=database, openai=openai)

@@ -1,5 +1,7 @@
 """Settings of the feature-api process (MongoDB side only)."""
 
+from typing import ClassVar
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
@@ -10,46 +12,34 @@ PROCESS_NAME = "feature-api"
 
 
 class FeatureSettings(ServiceSettings, MongoSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    """``FEATURE_API_*`` variables, and the OpenAI client's under their own
+    names, beside the platform-wide ones of the bases."""
+
+    model_config = SettingsConfigDict(env_prefix="FEATURE_API_")
+    # readWrite on the feature database only (``sendfx-dev`` provisions it)
+    mongo_user: ClassVar[str | None] = "feature-api"
 
     service_name: str = PROCESS_NAME
-    # readWrite on the feature database only (``sendfx-dev`` provisions it)
-    mongo_username: str | None = "feature-api"
     port: int = Field(default=8002, validation_alias=AliasChoices("FEATURE_API_PORT", "PORT"))
 
-    openai_api_key: str = Field(default="", validation_alias=AliasChoices("OPENAI_API_KEY"))
-    openai_base_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL")
-    )
-    openai_model: str = Field(default="gpt-4o-mini", validation_alias=AliasChoices("OPENAI_MODEL"))
+    openai_api_key: str = Field(default="", repr=False, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    openai_model: str = Field(default="gpt-4o-mini", validation_alias="OPENAI_MODEL")
     openai_timeout_seconds: float = Field(
-        default=60.0, gt=0, validation_alias=AliasChoices("OPENAI_TIMEOUT_SECONDS")
+        default=60.0, gt=0, validation_alias="OPENAI_TIMEOUT_SECONDS"
     )
     openai_connect_timeout_seconds: float = Field(
-        default=5.0, gt=0, validation_alias=AliasChoices("OPENAI_CONNECT_TIMEOUT_SECONDS")
+        default=5.0, gt=0, validation_alias="OPENAI_CONNECT_TIMEOUT_SECONDS"
     )
     # The client retries 429/5xx/connection errors before any token arrives.
-    openai_max_retries: int = Field(
-        default=2, ge=0, validation_alias=AliasChoices("OPENAI_MAX_RETRIES")
-    )
+    openai_max_retries: int = Field(default=2, ge=0, validation_alias="OPENAI_MAX_RETRIES")
 
-    outbox_relay_enabled: bool = Field(
-        default=True, validation_alias=AliasChoices("FEATURE_API_OUTBOX_RELAY")
-    )
-    outbox_poll_interval: float = Field(
-        default=0.5, gt=0, validation_alias=AliasChoices("FEATURE_API_OUTBOX_POLL_SECONDS")
-    )
-    projection_enabled: bool = Field(
-        default=True, validation_alias=AliasChoices("FEATURE_API_PROJECTION")
-    )
+    outbox_relay: bool = True
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    projection: bool = True
+    projection_group: str = "feature-api.core-projection"
     # How long a request waits for the core.events projection to be current (fresh.py).
-    consistency_wait_seconds: float = Field(
-        default=2.0, ge=0, validation_alias=AliasChoices("FEATURE_API_CONSISTENCY_WAIT_SECONDS")
-    )
-    projection_group_id: str = Field(
-        default="feature-api.core-projection",
-        validation_alias=AliasChoices("FEATURE_API_PROJECTION_GROUP"),
-    )
+    consistency_wait_seconds: float = Field(default=2.0, ge=0)
 
     knowledge_chunk_words: int = Field(default=120, ge=20, le=2000)
     knowledge_context_chunks: int = Field(default=4, ge=1, le=20)

@@ -12,7 +12,10 @@ its checkpoint database only); ``verify`` and ``reset-factory`` as the
 operator (``sendfx_operator`` / ``sendfx-operator``).
 """
 
-from pydantic import AliasChoices, Field
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
 from sendfx_shared.ownership import refuse_foreign_store
 from sendfx_shared.settings import (
@@ -20,6 +23,7 @@ from sendfx_shared.settings import (
     MongoSettings,
     PostgresSettings,
     database_of,
+    platform_wide,
 )
 
 CHECKPOINT_COLLECTION = "migrator_checkpoints"
@@ -29,9 +33,14 @@ EXTRACT_MONGO_USER = "migrator-extract"
 OPERATOR_MONGO_USER = "sendfx-operator"
 
 
+# Each command's own variables are ``MIGRATOR_*``, beside the platform-wide ones
+# of the bases (declared in each class: a base's configuration would not win).
+_MIGRATOR_VARIABLES = SettingsConfigDict(env_prefix="MIGRATOR_")
+
+
 class LegacyMongoSettings(MongoSettings):
     legacy_mongo_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("LEGACY_MONGO_URL", "legacy_mongo_url")
+        default=None, validation_alias=platform_wide("LEGACY_MONGO_URL")
     )
 
     @property
@@ -47,20 +56,20 @@ class LegacyMongoSettings(MongoSettings):
     def checkpoint_database(self) -> str:
         """Where extract keeps its checkpoints: a database of its own, beside
         the legacy one, which extract may only read."""
-        return self.migrator_state_database or f"{self.legacy_database}_migrator"
+        return self.state_database or f"{self.legacy_database}_migrator"
 
-    migrator_state_database: str | None = Field(
-        default=None, validation_alias=AliasChoices("MIGRATOR_STATE_DATABASE")
-    )
+    state_database: str | None = None
 
 
 class ExtractSettings(KafkaSettings, LegacyMongoSettings):
-    mongo_username: str | None = EXTRACT_MONGO_USER
+    model_config = _MIGRATOR_VARIABLES
+    mongo_user: ClassVar[str | None] = EXTRACT_MONGO_USER
     extract_batch_size: int = 1000
 
 
 class LoadSettings(KafkaSettings, PostgresSettings):
-    postgres_user: str | None = LOAD_ROLE
+    model_config = _MIGRATOR_VARIABLES
+    postgres_role: ClassVar[str | None] = LOAD_ROLE
     load_batch_size: int = 5000
     # In --follow mode, how long a record may wait for its parent before it is
     # reported as rejected (it stays pending and heals if the parent comes).
@@ -70,8 +79,10 @@ class LoadSettings(KafkaSettings, PostgresSettings):
 class OperatorSettings(ExtractSettings, LoadSettings):
     """Both stores: for verify and reset-factory only."""
 
-    postgres_user: str | None = OPERATOR_ROLE
-    mongo_username: str | None = OPERATOR_MONGO_USER
+    model_config = _MIGRATOR_VARIABLES
+
+    postgres_role: ClassVar[str | None] = OPERATOR_ROLE
+    mongo_user: ClassVar[str | None] = OPERATOR_MONGO_USER
 
 
 def extract_settings() -> ExtractSettings:

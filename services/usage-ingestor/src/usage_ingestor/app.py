@@ -93,13 +93,13 @@ class Ingestor:
             Backoff(settings.retry_initial_seconds, settings.retry_max_seconds),
         )
         await self._batches.refresh_prices()
-        if settings.outbox_relay_enabled:
+        if settings.outbox_relay:
             self._relay = OutboxRelay(
                 USAGE_OUTBOX,
                 self._pool,
                 settings.postgres_url,
                 settings,
-                RelayConfig(poll_interval=settings.outbox_poll_interval),
+                RelayConfig(poll_interval=settings.outbox_poll_seconds),
                 application_name=PROCESS_NAME,
             )
             await self._relay.start()
