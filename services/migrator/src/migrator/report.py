@@ -101,7 +101,15 @@ def load_report(console: Console, summary: LoadSummary, title: str, show: int) -
         ("collection", "legacy id", "reason"),
         summary.rejects[:show],
     )
-    if max(len(summary.rejects), len(summary.merges), len(summary.kept)) > show:
+    if (
+        max(
+            len(summary.rejects),
+            len(summary.merges),
+            len(summary.platform_merges),
+            len(summary.kept),
+        )
+        > show
+    ):
         console.print(f"(first {show} of each listed; --show N for more)")
     for note in summary.notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")

@@ -17,9 +17,9 @@ from migrator.settings import (
     LoadSettings,
     OperatorSettings,
 )
+from sendfx_dev.databases import role_url
 from sendfx_dev.legacy_data import Documents
 from sendfx_shared.postgres import connect
-from sendfx_shared.settings import dev_password, with_credentials
 from sendfx_shared.topics import MIGRATOR_CORE_RECORDS, dlq_of
 
 CORE_TABLES = (
@@ -55,19 +55,15 @@ class Scenario:
     def topic(self) -> str:
         return f"{self.prefix}{MIGRATOR_CORE_RECORDS}"
 
-    def _as(self, role: str) -> str:
-        scheme, _, rest = self.postgres_url.partition("://")
-        return with_credentials(f"{scheme}://{rest.rsplit('@', 1)[-1]}", role, dev_password(role))
-
     @property
     def load_url(self) -> str:
         """``postgres_url`` (the admin's) as load/replay's own role."""
-        return self._as(LOAD_ROLE)
+        return role_url(self.postgres_url, LOAD_ROLE)
 
     @property
     def operator_url(self) -> str:
         """``postgres_url`` as verify/reset-factory's operator role."""
-        return self._as(OPERATOR_ROLE)
+        return role_url(self.postgres_url, OPERATOR_ROLE)
 
     def extract_settings(self, **extra: Any) -> ExtractSettings:
         return ExtractSettings(
