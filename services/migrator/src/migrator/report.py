@@ -77,39 +77,31 @@ def load_report(console: Console, summary: LoadSummary, title: str, show: int) -
     console.print(table)
     for line in accounting(summary.tally):
         console.print(escape(line))
-    _listing(
-        console,
-        f"accounts merged (emails differing only in case): {len(summary.merges)}",
-        ("merged legacy id", "into legacy id", "email"),
-        summary.merges[:show],
-    )
-    _listing(
-        console,
-        f"merged into rows created in the platform: {len(summary.platform_merges)}",
-        ("collection", "legacy id", "the row"),
-        summary.platform_merges[:show],
-    )
-    _listing(
-        console,
-        f"kept: {len(summary.kept)} rows the platform changed after they were migrated",
-        ("collection", "legacy id", "platform change"),
-        summary.kept[:show],
-    )
-    _listing(
-        console,
-        f"rejected records: {len(summary.rejects)} (all in migrator.migration_rejects)",
-        ("collection", "legacy id", "reason"),
-        summary.rejects[:show],
-    )
-    if (
-        max(
-            len(summary.rejects),
-            len(summary.merges),
-            len(summary.platform_merges),
-            len(summary.kept),
-        )
-        > show
-    ):
+    listings: list[tuple[str, tuple[str, str, str], Sequence[tuple[str, str, str]]]] = [
+        (
+            f"accounts merged (emails differing only in case): {len(summary.merges)}",
+            ("merged legacy id", "into legacy id", "email"),
+            summary.merges,
+        ),
+        (
+            f"merged into rows created in the platform: {len(summary.platform_merges)}",
+            ("collection", "legacy id", "the row"),
+            summary.platform_merges,
+        ),
+        (
+            f"kept: {len(summary.kept)} rows the platform changed after they were migrated",
+            ("collection", "legacy id", "platform change"),
+            summary.kept,
+        ),
+        (
+            f"rejected records: {len(summary.rejects)} (all in migrator.migration_rejects)",
+            ("collection", "legacy id", "reason"),
+            summary.rejects,
+        ),
+    ]
+    for title, headers, rows in listings:
+        _listing(console, title, headers, rows[:show])
+    if max(len(rows) for _, _, rows in listings) > show:
         console.print(f"(first {show} of each listed; --show N for more)")
     for note in summary.notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")

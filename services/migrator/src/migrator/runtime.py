@@ -1,8 +1,13 @@
 """Process-level tuning for the bulk commands."""
 
+import functools
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @contextmanager
@@ -18,3 +23,16 @@ def fewer_collections() -> Iterator[None]:
     finally:
         gc.set_threshold(*before)
         gc.unfreeze()
+
+
+def collecting_less(
+    run: Callable[P, Coroutine[Any, Any, T]],
+) -> Callable[P, Coroutine[Any, Any, T]]:
+    """``run`` under :func:`fewer_collections`, for the whole of its await."""
+
+    @functools.wraps(run)
+    async def collected_less(*args: P.args, **kwargs: P.kwargs) -> T:
+        with fewer_collections():
+            return await run(*args, **kwargs)
+
+    return collected_less

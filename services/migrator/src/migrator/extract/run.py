@@ -14,7 +14,7 @@ from migrator.extract.checkpoints import CheckpointStore, resumable
 from migrator.extract.records import NotAnObjectId, encode_record, legacy_id_of
 from migrator.mapping.ejson import Unmappable, timestamp
 from migrator.progress import NullProgress, Progress
-from migrator.runtime import fewer_collections
+from migrator.runtime import collecting_less
 from migrator.settings import ExtractSettings
 from sendfx_shared.events.envelope import CLOUDEVENTS_CONTENT_TYPE, CONTENT_TYPE_HEADER
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
@@ -111,6 +111,7 @@ class _Publisher:
         )
 
 
+@collecting_less
 async def run_extract(
     settings: ExtractSettings,
     *,
@@ -121,24 +122,6 @@ async def run_extract(
 ) -> ExtractSummary:
     """Publish the legacy documents of ``collections`` (all by default) in
     dependency order, resuming a run that stopped half-way."""
-    with fewer_collections():
-        return await _extract(
-            settings,
-            collections=collections,
-            since=since,
-            restart=restart,
-            progress=progress,
-        )
-
-
-async def _extract(
-    settings: ExtractSettings,
-    *,
-    collections: Sequence[LegacyCollection] | None = None,
-    since: datetime | None = None,
-    restart: bool = False,
-    progress: Progress | None = None,
-) -> ExtractSummary:
     wanted = [c for c in LEGACY_COLLECTIONS_IN_ORDER if collections is None or c in collections]
     since_key = since.astimezone(UTC).isoformat() if since else None
     progress = progress or NullProgress()

@@ -20,7 +20,7 @@ from migrator.load.position import NotThisTopic
 from migrator.load.tally import LoadSummary
 from migrator.migrations import MIGRATOR_MIGRATIONS
 from migrator.progress import NullProgress, Progress
-from migrator.runtime import fewer_collections
+from migrator.runtime import collecting_less
 from migrator.settings import LoadSettings
 from sendfx_shared.kafka import make_producer, publish_to_dlq
 from sendfx_shared.migrations import apply_migrations
@@ -168,7 +168,8 @@ async def _take_over(
     return True
 
 
-async def _load(
+@collecting_less
+async def run_load(
     settings: LoadSettings,
     *,
     follow: bool = False,
@@ -176,6 +177,10 @@ async def _load(
     progress: Progress | None = None,
     reset_offsets: bool = False,
 ) -> LoadSummary:
+    """Consume from where the last load stopped (offsets kept in PostgreSQL) to
+    the end offsets seen at the start, or, with ``follow``, until ``stop``.
+    Raises :class:`NotThisTopic`, having read nothing, when the stored position
+    does not belong to the topic; ``reset_offsets`` forgets it first."""
     progress = progress or NullProgress()
     connection, reader = await _open(settings, "load")
     summary = LoadSummary(reader.topic)
@@ -213,7 +218,8 @@ async def _load(
         await connection.close()
 
 
-async def _replay(
+@collecting_less
+async def run_replay(
     settings: LoadSettings,
     *,
     since: datetime | None = None,
@@ -222,8 +228,10 @@ async def _replay(
     dry_run: bool = False,
 ) -> LoadSummary:
     """Re-apply the topic from the beginning (or from records published at or
-    after ``since``) up to the end offsets seen at the start. Upserts are
-    idempotent, so a replay leaves the same rows however often it runs."""
+    after ``since``); idempotent upserts make every replay leave the same rows.
+    Load's stored position stays as it is, unless it does not belong to the
+    topic and the replay reads all of it: then the replay's replaces it.
+    ``dry_run``: the same work and summary, rolled back (nor any DLQ message)."""
     progress = progress or NullProgress()
     connection, reader = await _open(settings, "replay")
     summary = LoadSummary(reader.topic)
@@ -256,40 +264,3 @@ async def _replay(
             await dry.rollback()
         await reader.stop()
         await connection.close()
-
-
-async def run_load(
-    settings: LoadSettings,
-    *,
-    follow: bool = False,
-    stop: asyncio.Event | None = None,
-    progress: Progress | None = None,
-    reset_offsets: bool = False,
-) -> LoadSummary:
-    """Consume from where the last load stopped (offsets kept in PostgreSQL) to
-    the end offsets seen at the start, or, with ``follow``, until ``stop``.
-    Raises :class:`NotThisTopic`, having read nothing, when the stored position
-    does not belong to the topic; ``reset_offsets`` forgets it first."""
-    with fewer_collections():
-        return await _load(
-            settings, follow=follow, stop=stop, progress=progress, reset_offsets=reset_offsets
-        )
-
-
-async def run_replay(
-    settings: LoadSettings,
-    *,
-    since: datetime | None = None,
-    collections: Iterable[str] | None = None,
-    progress: Progress | None = None,
-    dry_run: bool = False,
-) -> LoadSummary:
-    """Re-apply the topic from the beginning (or from records published at or
-    after ``since``); idempotent upserts make every replay leave the same rows.
-    Load's stored position stays as it is, unless it does not belong to the
-    topic and the replay reads all of it: then the replay's replaces it.
-    ``dry_run``: the same work and summary, rolled back (nor any DLQ message)."""
-    with fewer_collections():
-        return await _replay(
-            settings, since=since, collections=collections, progress=progress, dry_run=dry_run
-        )

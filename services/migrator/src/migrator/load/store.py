@@ -245,22 +245,15 @@ async def settle(connection: asyncpg.Connection, keys: Sequence[Key], *, rejecte
     if not keys:
         return
     joined = _joined(f"{c}:{legacy_id}" for c, legacy_id in keys)
-    await connection.execute(
-        """
-        DELETE FROM migrator.pending p USING (
-            SELECT split_part(k, ':', 1) AS c, split_part(k, ':', 2) AS l
-            FROM unnest(string_to_array($1, ',')) AS k) x
-        WHERE p.collection = x.c AND p.legacy_id = x.l
-        """,
-        joined,
-    )
-    if not rejected:
+    for table in (
+        ("migrator.pending",) if rejected else ("migrator.pending", "migrator.migration_rejects")
+    ):
         await connection.execute(
-            """
-            DELETE FROM migrator.migration_rejects r USING (
+            f"""
+            DELETE FROM {table} t USING (
                 SELECT split_part(k, ':', 1) AS c, split_part(k, ':', 2) AS l
                 FROM unnest(string_to_array($1, ',')) AS k) x
-            WHERE r.collection = x.c AND r.legacy_id = x.l
+            WHERE t.collection = x.c AND t.legacy_id = x.l
             """,
             joined,
         )

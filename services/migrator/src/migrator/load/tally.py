@@ -78,21 +78,18 @@ class Seen:
     waiting: set[Key]
 
     def fate(self, key: Key) -> Fate:
-        if key in self.merged:
-            return "merged"
-        if key in self.rejected:
-            return "rejected"
-        if key in self.waiting:
-            return "waiting"
-        if key in self.held_by_other:
-            return "merged"
-        if key in self.kept:
-            return "kept"
-        if key in self.changed:
-            return "applied"
-        if key in self.migrated:
-            return "already applied"
-        return "unaccounted"
+        # The first set holding the key decides: a merge or a reject outranks
+        # what the rows alone would say.
+        ranked: tuple[tuple[set[Key], Fate], ...] = (
+            (self.merged, "merged"),
+            (self.rejected, "rejected"),
+            (self.waiting, "waiting"),
+            (self.held_by_other, "merged"),
+            (self.kept, "kept"),
+            (self.changed, "applied"),
+            (self.migrated, "already applied"),
+        )
+        return next((fate for keys, fate in ranked if key in keys), "unaccounted")
 
 
 @dataclass
