@@ -10,10 +10,11 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 COMPONENT ?=
 FOLLOW ?=
 ARGS ?=
+BENCHES := $(patsubst bench/%.py,bench-%,$(wildcard bench/*.py))
 MYPY_TARGETS := shared/src dev/src $(wildcard services/*/src)
 
 .PHONY: install up down restart status logs test e2e lint format \
-        bench-core bench-ingest bench-feature bench-migrate bench-up bench-consistency clean
+        $(BENCHES) clean
 
 ## install: uv (if missing), the locked workspace into .venv, nginx (if missing)
 install:
@@ -60,25 +61,9 @@ test: install lint
 e2e: install
 	$(BIN)/pytest -m e2e
 
-bench-core: install
-	$(BIN)/python bench/core.py $(ARGS)
-
-bench-ingest: install
-	$(BIN)/python bench/ingest.py $(ARGS)
-
-bench-feature: install
-	$(BIN)/python bench/feature.py $(ARGS)
-
-bench-migrate: install
-	$(BIN)/python bench/migrate.py $(ARGS)
-
-## bench-consistency: create a workspace → first feature-api call, p50/p99
-bench-consistency: install
-	$(BIN)/python bench/consistency.py $(ARGS)
-
-## bench-up: wall time of the whole local stack up (cold, warm) and down
-bench-up: install
-	$(BIN)/python bench/up.py $(ARGS)
+## bench-NAME: bench/NAME.py, e.g. `make bench-ingest ARGS=--full`; each prints a table
+$(BENCHES): bench-%: install
+	$(BIN)/python bench/$*.py $(ARGS)
 
 ## clean: stop the local stack and delete its data (var/) and tool caches
 clean: down

@@ -1,6 +1,6 @@
 """``migrator.core-record``: one legacy core document on its way to PostgreSQL."""
 
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,16 +17,8 @@ LegacyCollection = Literal[
     "usagecounters",
 ]
 
-# Parents before children: the order extract publishes in.
-LEGACY_COLLECTIONS_IN_ORDER: Final[tuple[LegacyCollection, ...]] = (
-    "tiers",
-    "users",
-    "workspaces",
-    "workspacemembers",
-    "billingaccounts",
-    "subscriptions",
-    "usagecounters",
-)
+# Parents before children (the Literal's order): the order extract publishes in.
+LEGACY_COLLECTIONS_IN_ORDER: Final[tuple[LegacyCollection, ...]] = get_args(LegacyCollection)
 
 
 class CoreRecord(BaseModel):
