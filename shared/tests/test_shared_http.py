@@ -9,12 +9,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal, Principal, issue_access_token
+from sendfx_shared.auth import (
+    Authenticator,
+    CurrentAdmin,
+    CurrentPrincipal,
+    Principal,
+    StaticKeys,
+    TokenIssuer,
+)
 from sendfx_shared.http import REQUEST_ID_HEADER, install_common
+from sendfx_shared.keys import SigningKeys
 from sendfx_shared.ownership import ForeignStoreConfigured, refuse_foreign_store
 from sendfx_shared.pagination import decode_cursor, encode_cursor
 from sendfx_shared.problems import ProblemError
-from sendfx_shared.settings import AuthSettings, database_of
+from sendfx_shared.settings import database_of
+
+KEYS = SigningKeys.generate()
 
 
 class Body(BaseModel):
@@ -24,7 +34,11 @@ class Body(BaseModel):
 
 def make_app() -> FastAPI:
     app = FastAPI()
-    app.state.auth_settings = AuthSettings(jwt_secret="x" * 40)
+    # Outside development: a token signed with the development key is refused.
+    jwks = [*KEYS.jwks()["keys"], SigningKeys.development().current_jwk()]
+    app.state.authenticator = Authenticator(
+        StaticKeys(jwks, allow_development=False), issuer="sendfx-core-api", audience="svc"
+    )
     install_common(app)
 
     @app.post("/things")
@@ -51,9 +65,11 @@ def client() -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=make_app()), base_url="http://t")
 
 
-def token(role: str = "user", secret: str = "x" * 40) -> str:
+def token(
+    role: str = "user", keys: SigningKeys = KEYS, audiences: tuple[str, ...] = ("svc", "other")
+) -> str:
     principal = Principal(user_id=uuid.uuid4(), email="a@b.co", role=role)  # type: ignore[arg-type]
-    return issue_access_token(principal, AuthSettings(jwt_secret=secret))[0]
+    return TokenIssuer(keys, "sendfx-core-api", audiences).issue(principal)[0]
 
 
 async def test_invalid_body_is_a_422_problem_with_field_errors(client: httpx.AsyncClient) -> None:
@@ -85,8 +101,13 @@ async def test_request_id_is_passed_through_or_added(client: httpx.AsyncClient) 
 
 async def test_auth_needs_a_valid_token(client: httpx.AsyncClient) -> None:
     assert (await client.get("/me")).status_code == 401
-    bad = await client.get("/me", headers={"Authorization": f"Bearer {token(secret='y' * 40)}"})
-    assert bad.status_code == 401
+    for bad in (
+        token(keys=SigningKeys.generate(kid=KEYS.kid)),  # another key under the same kid
+        token(keys=SigningKeys.development()),
+        token(audiences=("other",)),  # a token for another service
+    ):
+        refused = await client.get("/me", headers={"Authorization": f"Bearer {bad}"})
+        assert refused.status_code == 401, refused.text
     ok = await client.get("/me", headers={"Authorization": f"Bearer {token()}"})
     assert ok.json() == {"email": "a@b.co"}
 

@@ -1,7 +1,8 @@
 """What every FastAPI service shares: problem handlers, health, request ids."""
 
+import ipaddress
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from fastapi import FastAPI, Request, Response
 
@@ -22,3 +23,26 @@ def install_common(app: FastAPI) -> None:
         response = await call_next(request)
         response.headers[REQUEST_ID_HEADER] = request_id
         return response
+
+
+def _within(address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(request: Request, trusted_proxies: Iterable[str]) -> str:
+    """The caller's address. ``X-Real-IP`` / ``X-Forwarded-For`` are believed
+    only from a trusted proxy (the gateway); through a chain of them, the
+    right-most forwarded address that is not a trusted proxy is the client."""
+    peer = request.client.host if request.client else "unknown"
+    networks = [ipaddress.ip_network(p, strict=False) for p in trusted_proxies]
+    if not _within(peer, networks):
+        return peer
+    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",")]
+    for address in reversed([a for a in forwarded if a]):
+        if not _within(address, networks):
+            return address
+    return request.headers.get("x-real-ip", "").strip() or peer

@@ -1,5 +1,6 @@
 """RFC 9457 problem details for every HTTP error a service returns."""
 
+import math
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
@@ -150,3 +151,17 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(Exception, _on_unexpected)
+
+
+class TooManyRequests(ProblemError):
+    """429 with ``Retry-After`` (whole seconds, at least 1)."""
+
+    def __init__(self, detail: str, retry_after_seconds: float) -> None:
+        seconds = max(1, math.ceil(retry_after_seconds))
+        super().__init__(
+            429,
+            detail,
+            kind="too-many-requests",
+            headers={"Retry-After": str(seconds)},
+            extra={"retry_after": seconds},
+        )

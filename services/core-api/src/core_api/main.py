@@ -28,6 +28,7 @@ from core_api.routes import (
     workspaces,
 )
 from core_api.services.auth import seed_admin
+from core_api.services.sessions import check_current
 from core_api.settings import (
     ADMIN_EMAIL,
     DEFAULT_ADMIN_PASSWORD,
@@ -35,6 +36,7 @@ from core_api.settings import (
     CoreApiSettings,
     load_settings,
 )
+from sendfx_shared.auth import Authenticator, Principal, StaticKeys
 from sendfx_shared.http import install_common
 from sendfx_shared.migrations import apply_migrations
 from sendfx_shared.outbox.postgres import OutboxRelay, RelayConfig
@@ -102,7 +104,18 @@ def create_app(settings: CoreApiSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.auth_settings = settings
+
+    async def still_current(principal: Principal) -> None:
+        await check_current(app.state.pool, principal)
+
+    # core-api verifies with its own public keys (no fetch), and checks each
+    # token against the user row, so a revocation holds from the next request.
+    app.state.authenticator = Authenticator(
+        StaticKeys(settings.signing_keys.jwks()["keys"], allow_development=settings.development),
+        issuer=settings.jwt_issuer,
+        audience=PROCESS_NAME,
+        check=still_current,
+    )
     install_common(app)
     app.add_middleware(AnswerWhenPublished, within_seconds=settings.publish_wait_seconds)
     for module in (
