@@ -8,9 +8,11 @@ from typing import Any
 
 import httpx
 import jwt
+from starlette.requests import Request
 
 from core_api.settings import CoreApiSettings
 from sendfx_shared.auth import Principal, TokenIssuer
+from sendfx_shared.http import client_address
 from sendfx_shared.keys import SigningKeys
 
 PASSWORD = "correct horse battery"
@@ -171,3 +173,42 @@ async def test_tokens_signed_with_another_key_or_for_another_service_are_refused
     # The same claims with core-api's key and audience pass.
     good, _ = TokenIssuer(keys, core_settings.jwt_issuer, ("core-api",)).issue(principal)
     assert (await client.get("/api/auth/me", headers=bearer(good))).status_code == 200
+
+
+async def test_brute_force_gets_429_while_the_victim_still_logs_in_from_elsewhere(
+    client: httpx.AsyncClient, new_user: Any
+) -> None:
+    user = await new_user()
+    attacker = {"X-Forwarded-For": "203.0.113.7"}  # through the trusted gateway
+    victim = {"X-Forwarded-For": "198.51.100.20"}
+
+    async def attempt(password: str, headers: dict[str, str]) -> httpx.Response:
+        return await client.post(
+            "/api/auth/login", json={"email": user.email, "password": password}, headers=headers
+        )
+
+    statuses = [(await attempt(f"guess-{n}", attacker)).status_code for n in range(8)]
+    assert statuses[:3] == [401, 401, 401]  # a few typos are free
+    assert 429 in statuses
+    throttled = await attempt("one more guess", attacker)
+    assert throttled.status_code == 429
+    assert int(throttled.headers["Retry-After"]) >= 1
+    assert throttled.headers["content-type"].startswith("application/problem+json")
+    # During the delay even the right password is refused from that address...
+    assert (await attempt(PASSWORD, attacker)).status_code == 429
+    # ...while the victim, from their own address, signs in.
+    assert (await attempt(PASSWORD, victim)).status_code == 200
+
+
+def test_forwarded_addresses_are_believed_only_from_a_trusted_proxy(
+    core_settings: CoreApiSettings,
+) -> None:
+    def request(peer: str, forwarded: str) -> Request:
+        headers = [(b"x-forwarded-for", forwarded.encode())]
+        return Request({"type": "http", "client": (peer, 1), "headers": headers})
+
+    trusted = core_settings.trusted_proxies
+    # The gateway appends the real peer: a spoofed left part is ignored.
+    assert client_address(request("127.0.0.1", "6.6.6.6, 203.0.113.7"), trusted) == "203.0.113.7"
+    # A client talking to core-api directly cannot choose its address.
+    assert client_address(request("192.0.2.1", "203.0.113.7"), trusted) == "192.0.2.1"
