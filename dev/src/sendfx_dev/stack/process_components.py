@@ -132,8 +132,10 @@ CORE_API = Service(
     lambda c: c.core_api_port,
     lambda c: {
         "POSTGRES_URL": role_url(c.postgres_url, ownership.CORE_API),
-        **({"JWT_PRIVATE_KEY": c.jwt_private_key} if c.jwt_private_key else {}),
+        # Empty: the development key (refused outside development mode).
+        "JWT_PRIVATE_KEY": c.jwt_private_key or "",
         "ADMIN_PASSWORD": c.admin_password,
+        "TRUSTED_PROXIES": "127.0.0.1,::1",  # the local gateway
     },
 )
 USAGE_INGESTOR = Service(

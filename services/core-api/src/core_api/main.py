@@ -35,6 +35,7 @@ from core_api.settings import (
     PROCESS_NAME,
     CoreApiSettings,
     load_settings,
+    refuse_development_secrets_of,
 )
 from sendfx_shared.auth import Authenticator, Principal, StaticKeys
 from sendfx_shared.http import install_common
@@ -65,11 +66,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     app.state.pool = pool
     if settings.admin_password == DEFAULT_ADMIN_PASSWORD:
-        log.warning(
-            "core-api: ADMIN_PASSWORD is not set; %s uses the local development password. "
-            "Set ADMIN_PASSWORD anywhere but a developer machine.",
-            ADMIN_EMAIL,
-        )
+        # Only in development mode: create_app refused it anywhere else.
+        log.warning("core-api: %s has the local development password", ADMIN_EMAIL)
     if await seed_admin(pool, ADMIN_EMAIL, settings.admin_password):
         log.info("core-api: created the platform admin %s", ADMIN_EMAIL)
     relay: OutboxRelay | None = None
@@ -97,6 +95,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: CoreApiSettings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    refuse_development_secrets_of(settings)
     app = FastAPI(
         title="sendfx core-api",
         version="0.1.0",

@@ -9,6 +9,7 @@ from pydantic_settings import SettingsConfigDict
 
 from sendfx_shared.keys import SigningKeys
 from sendfx_shared.ownership import refuse_foreign_store
+from sendfx_shared.secrets import refuse_development_secrets
 from sendfx_shared.settings import CommaList, PostgresSettings, ServiceSettings, platform_wide
 
 PROCESS_NAME = "core-api"
@@ -74,6 +75,19 @@ class CoreApiSettings(ServiceSettings, PostgresSettings):
                 self.jwt_private_key, self.jwt_key_id, self.jwt_retired_keys
             )
         return SigningKeys.development()
+
+
+def refuse_development_secrets_of(settings: CoreApiSettings) -> None:
+    """Outside development mode: no development token key, admin or store password."""
+    refuse_development_secrets(
+        PROCESS_NAME,
+        settings,
+        {
+            "JWT_PRIVATE_KEY (unset or the development key)": settings.signing_keys.is_development,
+            "ADMIN_PASSWORD (unset or the default)": settings.admin_password
+            == DEFAULT_ADMIN_PASSWORD,
+        },
+    )
 
 
 def load_settings() -> CoreApiSettings:

@@ -33,12 +33,14 @@ from sendfx_shared.http import install_common
 from sendfx_shared.mongo import client_options
 from sendfx_shared.outbox.mongo import MongoOutboxRelay, MongoRelayConfig
 from sendfx_shared.ownership import refuse_foreign_store
+from sendfx_shared.secrets import refuse_development_secrets
 
 log = logging.getLogger(__name__)
 
 
 def create_app(settings: FeatureSettings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    refuse_development_secrets(PROCESS_NAME, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
