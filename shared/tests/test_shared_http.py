@@ -1,5 +1,6 @@
 """Problem details, auth dependencies, cursors and the store guard, through a real app."""
 
+import re
 import uuid
 
 import httpx
@@ -17,7 +18,7 @@ from sendfx_shared.auth import (
     StaticKeys,
     TokenIssuer,
 )
-from sendfx_shared.http import REQUEST_ID_HEADER, install_common
+from sendfx_shared.http import REQUEST_ID_HEADER, install_common, request_id_of
 from sendfx_shared.keys import SigningKeys
 from sendfx_shared.ownership import ForeignStoreConfigured, refuse_foreign_store
 from sendfx_shared.pagination import decode_cursor, encode_cursor
@@ -53,6 +54,10 @@ def make_app() -> FastAPI:
     async def admin(principal: CurrentAdmin) -> dict[str, str]:
         return {"ok": "yes"}
 
+    @app.get("/crash")
+    async def crash() -> None:
+        raise RuntimeError("secret internals: password=hunter2")
+
     @app.get("/boom")
     async def boom() -> None:
         raise ProblemError(409, "already there", kind="conflict")
@@ -62,7 +67,9 @@ def make_app() -> FastAPI:
 
 @pytest.fixture
 def client() -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=make_app()), base_url="http://t")
+    # As a server would: an unexpected error is answered, not raised to the client.
+    transport = httpx.ASGITransport(app=make_app(), raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://t")
 
 
 def token(
@@ -97,6 +104,27 @@ async def test_request_id_is_passed_through_or_added(client: httpx.AsyncClient) 
     given_id = (await client.get("/boom", headers={REQUEST_ID_HEADER: "abc"})).headers
     assert given_id[REQUEST_ID_HEADER] == "abc"
     assert (await client.get("/boom")).headers[REQUEST_ID_HEADER]
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=200))
+def test_a_request_id_is_kept_only_when_valid(given_id: str) -> None:
+    """CONTRACT.md: 1 to 128 characters of [A-Za-z0-9._-], else replaced."""
+    kept = request_id_of(given_id)
+    valid = re.fullmatch(r"[A-Za-z0-9._-]{1,128}", given_id) is not None
+    assert (kept == given_id) is valid
+    assert re.fullmatch(r"[A-Za-z0-9._-]{1,128}", kept)
+
+
+async def test_an_invalid_request_id_is_replaced_and_errors_keep_their_text(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = await client.get("/crash", headers={REQUEST_ID_HEADER: "bad id\twith spaces"})
+    assert response.status_code == 500
+    request_id = response.headers[REQUEST_ID_HEADER]
+    assert request_id != "bad id\twith spaces" and re.fullmatch(r"[0-9a-f]{32}", request_id)
+    assert "secret internals" not in response.text
+    assert request_id in response.json()["detail"]
+    assert any(request_id in r.getMessage() for r in caplog.records)
 
 
 async def test_auth_needs_a_valid_token(client: httpx.AsyncClient) -> None:
