@@ -1,5 +1,6 @@
 """Problem details, auth dependencies, cursors and the store guard, through a real app."""
 
+import json
 import re
 import uuid
 
@@ -179,3 +180,23 @@ def test_a_postgres_process_refuses_a_mongo_url() -> None:
 )
 def test_database_of_a_mongo_url(url: str, database: str) -> None:
     assert database_of(url) == database
+
+
+async def test_a_token_of_a_retired_key_verifies_until_it_expires() -> None:
+    """Rotation: core-api signs with the new key and still publishes the old
+    public key, so tokens issued before the rotation keep working."""
+    old = SigningKeys.generate()
+    rotated = SigningKeys.from_pem(
+        SigningKeys.generate().private_pem(), retired=json.dumps(old.jwks())
+    )
+    assert [k["kid"] for k in rotated.jwks()["keys"]] == [rotated.kid, old.kid]
+    assert all("d" not in k for k in rotated.jwks()["keys"])
+    verifier = Authenticator(
+        StaticKeys(rotated.jwks()["keys"], allow_development=False),
+        issuer="sendfx-core-api",
+        audience="svc",
+    )
+    principal = Principal(user_id=uuid.uuid4(), email="a@b.co", role="user")
+    for keys in (old, rotated):
+        token, _ = TokenIssuer(keys, "sendfx-core-api", ("svc",)).issue(principal)
+        assert (await verifier.authenticate(token)).user_id == principal.user_id
