@@ -64,3 +64,5 @@ CREATE TABLE core.login_failures (
     blocked_until    timestamptz NOT NULL,
     PRIMARY KEY (scope, key)
 );
+-- Counts past their window are pruned a few at a time on later failures.
+CREATE INDEX login_failures_last ON core.login_failures (last_failure_at);

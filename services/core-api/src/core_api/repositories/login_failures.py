@@ -60,3 +60,17 @@ async def record_failure(
 
 async def forget(db: Db, scope: str, key: str) -> None:
     await db.execute("DELETE FROM core.login_failures WHERE scope = $1 AND key = $2", scope, key)
+
+
+async def prune(db: Db, window_seconds: int, at_most: int = 100) -> None:
+    """Drop counts whose window has passed and whose delay is over (keys of
+    accounts that do not exist would otherwise pile up)."""
+    await db.execute(
+        """DELETE FROM core.login_failures WHERE ctid IN (
+               SELECT ctid FROM core.login_failures
+                WHERE last_failure_at < now() - make_interval(secs => $1::float8)
+                  AND blocked_until < now()
+                LIMIT $2)""",
+        float(window_seconds),
+        at_most,
+    )

@@ -66,6 +66,7 @@ async def failed(pool: asyncpg.Pool, attempt: LoginAttempt, settings: CoreApiSet
                 max_seconds=settings.login_max_delay_seconds,
                 window_seconds=settings.login_failure_window_seconds,
             )
+        await login_failures.prune(db, settings.login_failure_window_seconds)
 
 
 async def succeeded(pool: asyncpg.Pool, attempt: LoginAttempt) -> None:
