@@ -99,11 +99,21 @@ class StaticKeys:
 
 
 class RemoteKeys:
-    """core-api's JWKS, fetched and cached; refetched (at most so often) when
-    a token names a key not yet seen, which is how a rotation arrives."""
+    """core-api's JWKS, fetched and cached; refetched when a token names a key
+    not yet seen (how a rotation arrives), at most every ``refetch_seconds``
+    (PyJWKClient's cooldown), so made-up ``kid``s cannot make every request a
+    fetch."""
 
-    def __init__(self, url: str, cache_seconds: int, allow_development: bool) -> None:
-        self._client = jwt.PyJWKClient(url, cache_jwk_set=True, lifespan=cache_seconds, timeout=5)
+    def __init__(
+        self, url: str, cache_seconds: int, allow_development: bool, refetch_seconds: float = 10
+    ) -> None:
+        self._client = jwt.PyJWKClient(
+            url,
+            cache_jwk_set=True,
+            lifespan=cache_seconds,
+            timeout=5,
+            cooldown_duration=refetch_seconds,
+        )
         self._allow_development = allow_development
 
     async def key_for(self, kid: str) -> jwt.PyJWK:
