@@ -18,7 +18,13 @@ async def register(body: RegisterIn, pool: DbPool) -> UserOut:
     return await auth.register(pool, body)
 
 
-@router.post("/login")
+@router.post(
+    "/login",
+    responses={
+        401: {"description": "the email or password is not correct"},
+        429: {"description": "too many failed logins: `Retry-After` says when to try again"},
+    },
+)
 async def login(body: LoginIn, request: Request, pool: DbPool, settings: Settings) -> TokenOut:
     address = client_address(request, settings.trusted_proxies)
     return await auth.login(pool, body.email, body.password, address, settings)
