@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 export UV_PYTHON_DOWNLOADS := never
+# The local stack and the tests run on development secrets, which every
+# process refuses unless told it is on a developer machine.
+export SENDFX_ENV ?= development
 
 VENV := .venv
 BIN := $(VENV)/bin

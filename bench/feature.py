@@ -13,6 +13,7 @@ figures bound every route that writes; a real MongoDB is much faster.
 """
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -30,7 +31,8 @@ from pymongo import MongoClient
 from sendfx_dev import servers
 from sendfx_dev.loadgen import LoadResult, LoadSpec, run_load_in_subprocess
 from sendfx_dev.ports import free_port, wait_until
-from sendfx_shared.auth import Principal, issue_access_token
+from sendfx_shared.auth import Principal, TokenIssuer
+from sendfx_shared.keys import SigningKeys
 from sendfx_shared.settings import AuthSettings
 
 Document = dict[str, Any]
@@ -66,6 +68,7 @@ def measure(
 def running(args: argparse.Namespace, state: Path) -> Iterator[str]:
     """Servers, the fake model and feature-api; yields feature-api's base URL."""
     local = servers.LocalServers(state)
+    args.token_keys = SigningKeys.generate()
     pids: list[int] = []
     try:
         mongo = args.mongo_url or local.mongodb().url
@@ -90,6 +93,9 @@ def running(args: argparse.Namespace, state: Path) -> Iterator[str]:
             "OPENAI_API_KEY": "sk-bench",
             "FEATURE_API_PORT": str(api_port),
             "LOG_LEVEL": "warning",
+            "SENDFX_ENV": "development",
+            # feature-api verifies the bench's own key (no core-api here).
+            "JWT_JWKS": json.dumps(args.token_keys.jwks()),
         }
         for name in ("POSTGRES_URL", "DATABASE_URL"):
             os.environ.pop(name, None)
@@ -113,9 +119,8 @@ def seed(base: str, args: argparse.Namespace) -> dict[str, Any]:
     """A workspace with one member (as the projection would have it), its
     flows, and conversations to write to."""
     user_id, workspace_id = uuid.uuid4(), str(uuid.uuid4())
-    token, _ = issue_access_token(
-        Principal(user_id=user_id, email="bench@example.com", role="user"), AuthSettings()
-    )
+    issuer = TokenIssuer(args.token_keys, AuthSettings().jwt_issuer, ("feature-api",))
+    token, _ = issuer.issue(Principal(user_id=user_id, email="bench@example.com", role="user"))
     args.headers = {"Authorization": f"Bearer {token}"}
     with MongoClient[Document](args.database_url) as client:
         db = client[args.mongo_database]

@@ -142,7 +142,8 @@ def test_each_service_gets_only_its_own_store(
     assert feature["MONGO_URL"].startswith("mongodb://feature-api:")
     assert feature["OPENAI_BASE_URL"] == config.openai_base_url
     assert not {"POSTGRES_URL", "DATABASE_URL", "ADMIN_PASSWORD", "PORT"} & set(feature)
-    assert feature["JWT_SECRET"] == config.service_env("core-api")["JWT_SECRET"]
+    assert feature["JWT_JWKS_URL"] == config.jwks_url
+    assert "JWT_PRIVATE_KEY" not in feature and feature["SENDFX_ENV"] == "development"
 
 
 def test_configuration_comes_from_the_documented_variables() -> None:

@@ -1,5 +1,7 @@
 """Problem details, auth dependencies, cursors and the store guard, through a real app."""
 
+import json
+import re
 import uuid
 
 import httpx
@@ -9,12 +11,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal, Principal, issue_access_token
-from sendfx_shared.http import REQUEST_ID_HEADER, install_common
+from sendfx_shared.auth import (
+    Authenticator,
+    CurrentAdmin,
+    CurrentPrincipal,
+    Principal,
+    StaticKeys,
+    TokenIssuer,
+)
+from sendfx_shared.http import REQUEST_ID_HEADER, install_common, request_id_of
+from sendfx_shared.keys import SigningKeys
 from sendfx_shared.ownership import ForeignStoreConfigured, refuse_foreign_store
 from sendfx_shared.pagination import decode_cursor, encode_cursor
 from sendfx_shared.problems import ProblemError
-from sendfx_shared.settings import AuthSettings, database_of
+from sendfx_shared.settings import database_of
+
+KEYS = SigningKeys.generate()
 
 
 class Body(BaseModel):
@@ -24,7 +36,11 @@ class Body(BaseModel):
 
 def make_app() -> FastAPI:
     app = FastAPI()
-    app.state.auth_settings = AuthSettings(jwt_secret="x" * 40)
+    # Outside development: a token signed with the development key is refused.
+    jwks = [*KEYS.jwks()["keys"], SigningKeys.development().current_jwk()]
+    app.state.authenticator = Authenticator(
+        StaticKeys(jwks, allow_development=False), issuer="sendfx-core-api", audience="svc"
+    )
     install_common(app)
 
     @app.post("/things")
@@ -39,6 +55,10 @@ def make_app() -> FastAPI:
     async def admin(principal: CurrentAdmin) -> dict[str, str]:
         return {"ok": "yes"}
 
+    @app.get("/crash")
+    async def crash() -> None:
+        raise RuntimeError("secret internals: password=hunter2")
+
     @app.get("/boom")
     async def boom() -> None:
         raise ProblemError(409, "already there", kind="conflict")
@@ -48,12 +68,16 @@ def make_app() -> FastAPI:
 
 @pytest.fixture
 def client() -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=make_app()), base_url="http://t")
+    # As a server would: an unexpected error is answered, not raised to the client.
+    transport = httpx.ASGITransport(app=make_app(), raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://t")
 
 
-def token(role: str = "user", secret: str = "x" * 40) -> str:
+def token(
+    role: str = "user", keys: SigningKeys = KEYS, audiences: tuple[str, ...] = ("svc", "other")
+) -> str:
     principal = Principal(user_id=uuid.uuid4(), email="a@b.co", role=role)  # type: ignore[arg-type]
-    return issue_access_token(principal, AuthSettings(jwt_secret=secret))[0]
+    return TokenIssuer(keys, "sendfx-core-api", audiences).issue(principal)[0]
 
 
 async def test_invalid_body_is_a_422_problem_with_field_errors(client: httpx.AsyncClient) -> None:
@@ -83,10 +107,36 @@ async def test_request_id_is_passed_through_or_added(client: httpx.AsyncClient) 
     assert (await client.get("/boom")).headers[REQUEST_ID_HEADER]
 
 
+@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=200))
+def test_a_request_id_is_kept_only_when_valid(given_id: str) -> None:
+    """CONTRACT.md: 1 to 128 characters of [A-Za-z0-9._-], else replaced."""
+    kept = request_id_of(given_id)
+    valid = re.fullmatch(r"[A-Za-z0-9._-]{1,128}", given_id) is not None
+    assert (kept == given_id) is valid
+    assert re.fullmatch(r"[A-Za-z0-9._-]{1,128}", kept)
+
+
+async def test_an_invalid_request_id_is_replaced_and_errors_keep_their_text(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = await client.get("/crash", headers={REQUEST_ID_HEADER: "bad id\twith spaces"})
+    assert response.status_code == 500
+    request_id = response.headers[REQUEST_ID_HEADER]
+    assert request_id != "bad id\twith spaces" and re.fullmatch(r"[0-9a-f]{32}", request_id)
+    assert "secret internals" not in response.text
+    assert request_id in response.json()["detail"]
+    assert any(request_id in r.getMessage() for r in caplog.records)
+
+
 async def test_auth_needs_a_valid_token(client: httpx.AsyncClient) -> None:
     assert (await client.get("/me")).status_code == 401
-    bad = await client.get("/me", headers={"Authorization": f"Bearer {token(secret='y' * 40)}"})
-    assert bad.status_code == 401
+    for bad in (
+        token(keys=SigningKeys.generate(kid=KEYS.kid)),  # another key under the same kid
+        token(keys=SigningKeys.development()),
+        token(audiences=("other",)),  # a token for another service
+    ):
+        refused = await client.get("/me", headers={"Authorization": f"Bearer {bad}"})
+        assert refused.status_code == 401, refused.text
     ok = await client.get("/me", headers={"Authorization": f"Bearer {token()}"})
     assert ok.json() == {"email": "a@b.co"}
 
@@ -130,3 +180,23 @@ def test_a_postgres_process_refuses_a_mongo_url() -> None:
 )
 def test_database_of_a_mongo_url(url: str, database: str) -> None:
     assert database_of(url) == database
+
+
+async def test_a_token_of_a_retired_key_verifies_until_it_expires() -> None:
+    """Rotation: core-api signs with the new key and still publishes the old
+    public key, so tokens issued before the rotation keep working."""
+    old = SigningKeys.generate()
+    rotated = SigningKeys.from_pem(
+        SigningKeys.generate().private_pem(), retired=json.dumps(old.jwks())
+    )
+    assert [k["kid"] for k in rotated.jwks()["keys"]] == [rotated.kid, old.kid]
+    assert all("d" not in k for k in rotated.jwks()["keys"])
+    verifier = Authenticator(
+        StaticKeys(rotated.jwks()["keys"], allow_development=False),
+        issuer="sendfx-core-api",
+        audience="svc",
+    )
+    principal = Principal(user_id=uuid.uuid4(), email="a@b.co", role="user")
+    for keys in (old, rotated):
+        token, _ = TokenIssuer(keys, "sendfx-core-api", ("svc",)).issue(principal)
+        assert (await verifier.authenticate(token)).user_id == principal.user_id

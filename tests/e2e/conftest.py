@@ -140,7 +140,6 @@ def platform(
         usage_ingestor_port=free_port(),
         gateway_port=free_port(),
         admin_password="e2e-admin-password",
-        jwt_secret=f"e2e-secret-{sendfx_infra.run_id}-0123456789abcdef",
         bin_dir=ROOT / ".venv" / "bin",
     )
     stack = Stack(config, say=_quiet, health_timeout=120, tied_to_caller=True)

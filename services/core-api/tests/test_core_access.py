@@ -11,7 +11,15 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-PUBLIC = {("POST", "/api/auth/register"), ("POST", "/api/auth/login"), ("GET", "/healthz")}
+# Public: a refresh or logout is authorised by its refresh token (test_core_tokens.py).
+PUBLIC = {
+    ("POST", "/api/auth/register"),
+    ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/refresh"),
+    ("POST", "/api/auth/logout"),
+    ("GET", "/api/auth/jwks"),
+    ("GET", "/healthz"),
+}
 
 # A valid body per (method, path template), so that only authorisation decides.
 BODIES: dict[tuple[str, str], Any] = {
@@ -58,7 +66,7 @@ async def call(
     return await client.request(method, url, json=body, headers=headers)
 
 
-async def test_every_route_but_login_and_register_needs_a_token(
+async def test_every_route_but_the_public_ones_needs_a_token(
     client: httpx.AsyncClient, core_app: FastAPI
 ) -> None:
     checked = 0

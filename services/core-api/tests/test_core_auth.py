@@ -95,10 +95,13 @@ async def test_an_expired_token_is_401(
             "email": "x@example.com",
             "role": "user",
             "iss": core_settings.jwt_issuer,
+            "aud": ["core-api"],
+            "iat": 900,
             "exp": 1000,
         },
-        core_settings.jwt_secret,
-        algorithm="HS256",
+        core_settings.signing_keys.private,
+        algorithm="EdDSA",
+        headers={"kid": core_settings.signing_keys.kid},
     )
     response = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401

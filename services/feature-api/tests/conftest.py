@@ -7,6 +7,7 @@ with httpx and look at the database and topics with their own clients.
 """
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -27,7 +28,7 @@ from sendfx_dev.ports import free_port
 from sendfx_dev.testing.infra import TestInfra
 from sendfx_dev.testing.threaded import ThreadedServer
 from sendfx_dev.testing.topics import read_topic_once
-from sendfx_shared.auth import Principal, issue_access_token
+from sendfx_shared.auth import Principal, TokenIssuer
 from sendfx_shared.events.core import (
     SUBSCRIPTION_CREATED,
     WORKSPACE_CREATED,
@@ -38,6 +39,7 @@ from sendfx_shared.events.core import (
     WorkspaceMemberChanged,
 )
 from sendfx_shared.events.envelope import CloudEvent, new_event
+from sendfx_shared.keys import SigningKeys
 
 Document = dict[str, Any]
 CORE_SOURCE = "/sendfx/core-api"
@@ -50,13 +52,22 @@ def fake_openai() -> Iterator[ThreadedFakeOpenAI]:
 
 
 @pytest.fixture(scope="session")
+def token_keys() -> SigningKeys:
+    """The tests' stand-in for core-api's signing key; feature-api is given
+    only its public half (``JWT_JWKS``), as it would fetch it from core-api."""
+    return SigningKeys.generate()
+
+
+@pytest.fixture(scope="session")
 def feature_settings(
     sendfx_infra: TestInfra,
     kafka_bootstrap_servers: str,
     topic_prefix: str,
     fake_openai: ThreadedFakeOpenAI,
+    token_keys: SigningKeys,
 ) -> FeatureSettings:
     return FeatureSettings(
+        jwt_jwks=json.dumps(token_keys.jwks()),
         # as feature-api's own user: readWrite on the session's database only
         mongo_url=sendfx_infra.mongo_url_for("feature-api"),
         kafka_bootstrap_servers=kafka_bootstrap_servers,
@@ -115,14 +126,17 @@ Authorize = Callable[..., Actor]
 
 
 @pytest.fixture(scope="session")
-def authorize(feature_settings: FeatureSettings) -> Authorize:
-    def make(role: str = "user", user_id: uuid.UUID | None = None) -> Actor:
+def authorize(feature_settings: FeatureSettings, token_keys: SigningKeys) -> Authorize:
+    issuer = TokenIssuer(token_keys, feature_settings.jwt_issuer, ("feature-api",))
+
+    def make(role: str = "user", user_id: uuid.UUID | None = None, version: int = 0) -> Actor:
         principal = Principal(
             user_id=user_id or uuid.uuid4(),
             email=f"{uuid.uuid4().hex[:8]}@example.com",
             role=role,  # type: ignore[arg-type]
+            version=version,
         )
-        token, _ = issue_access_token(principal, feature_settings)
+        token, _ = issuer.issue(principal)
         return Actor(principal.user_id, {"Authorization": f"Bearer {token}"})
 
     return make

@@ -124,6 +124,8 @@ async def test_upstream_errors_are_502_without_usage(
         )
         assert response.status_code == 502, (fault, response.text)
         assert response.json()["type"].endswith("/model-unavailable")
+        # The provider's own text stays in the log (with the request id).
+        assert "(fake)" not in response.text
     # a flaky upstream is retried before any token arrives, and then answers
     conversation_id = await _conversation(http, workspace, "hi [[fault:flaky-500]] again")
     response = await http.post(

@@ -1,5 +1,12 @@
-"""RFC 9457 problem details for every HTTP error a service returns."""
+"""RFC 9457 problem details for every HTTP error a service returns.
 
+An unexpected error answers a bare 500: its text (a database's or a
+provider's) is logged with the request id, never sent to the client.
+"""
+
+import contextvars
+import logging
+import math
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
@@ -9,6 +16,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("sendfx.problems")
+# The request being served (set by sendfx_shared.http's middleware), for logs.
+current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "sendfx_request_id", default="-"
+)
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://sendfx.ai/problems/"
@@ -141,8 +154,23 @@ async def _on_http(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status_code, str(exc.detail), headers=headers)
 
 
-async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
-    return problem_response(500, "an unexpected error occurred", kind="internal-error")
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", None) or current_request_id.get()
+    log.error(
+        "request %s: %s %s failed: %s",
+        request_id,
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        exc_info=exc,
+    )
+    # This answer is made outside the request-id middleware: name the id here.
+    return problem_response(
+        500,
+        f"an unexpected error occurred (request {request_id})",
+        kind="internal-error",
+        headers={"X-Request-ID": request_id},
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -150,3 +178,17 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(Exception, _on_unexpected)
+
+
+class TooManyRequests(ProblemError):
+    """429 with ``Retry-After`` (whole seconds, at least 1)."""
+
+    def __init__(self, detail: str, retry_after_seconds: float) -> None:
+        seconds = max(1, math.ceil(retry_after_seconds))
+        super().__init__(
+            429,
+            detail,
+            kind="too-many-requests",
+            headers={"Retry-After": str(seconds)},
+            extra={"retry_after": seconds},
+        )

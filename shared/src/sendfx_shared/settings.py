@@ -8,11 +8,11 @@ variables under their own names (``POSTGRES_URL``, ``KAFKA_BOOTSTRAP_SERVERS``,
 """
 
 import ssl
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BeforeValidator, Field, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from sendfx_shared import topics
 
@@ -21,7 +21,9 @@ DEFAULT_POSTGRES_URL = "postgresql://127.0.0.1:54320/sendfx"
 DEFAULT_MONGO_URL = "mongodb://127.0.0.1:27017/?replicaSet=secantus"
 DEFAULT_MONGO_DATABASE = "sendfx"
 DEFAULT_KAFKA = "127.0.0.1:9092"
-DEV_JWT_SECRET = "sendfx-local-development-secret-change-me-in-production"
+# core-api's JWKS on the local stack; verifiers fetch their public keys there.
+DEFAULT_JWKS_URL = "http://127.0.0.1:8001/api/auth/jwks"
+Environment = Literal["development", "production"]
 
 
 def dev_password(principal: str) -> str:
@@ -41,6 +43,15 @@ def with_credentials(url: str, user: str | None, password: str | None) -> str:
     return urlunsplit(parts._replace(netloc=f"{auth}@{parts.netloc}"))
 
 
+def _comma_list(value: Any) -> Any:
+    return (
+        tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else value
+    )
+
+
+# A list given as one comma-separated variable (``a,b,c``).
+CommaList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list)]
+
 KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 
 
@@ -50,9 +61,18 @@ def platform_wide(name: str, *also: str) -> AliasChoices:
 
 
 class SendfxSettings(BaseSettings):
-    """The one configuration every settings class shares."""
+    """The one configuration every settings class shares. ``SENDFX_ENV`` says
+    whether development secrets (the development token key, the local store
+    passwords, the default admin password) may be used: only when it is
+    ``development`` (``make up`` and the tests set it); see ``secrets.py``."""
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    sendfx_env: Environment = Field("production", validation_alias=platform_wide("SENDFX_ENV"))
+
+    @property
+    def development(self) -> bool:
+        return self.sendfx_env == "development"
 
 
 class KafkaSettings(SendfxSettings):
@@ -96,11 +116,16 @@ class KafkaSettings(SendfxSettings):
 
 
 class AuthSettings(SendfxSettings):
-    jwt_secret: str = Field(
-        DEV_JWT_SECRET, repr=False, validation_alias=platform_wide("JWT_SECRET")
-    )
+    """How a service verifies access tokens: public keys only. ``JWT_JWKS``
+    (a JWKS or PEM public key, as text or a file path) wins over fetching
+    core-api's JWKS from ``JWT_JWKS_URL``."""
+
     jwt_issuer: str = Field("sendfx-core-api", validation_alias=platform_wide("JWT_ISSUER"))
-    jwt_ttl_seconds: int = Field(3600, validation_alias=platform_wide("JWT_TTL_SECONDS"))
+    jwt_jwks_url: str = Field(DEFAULT_JWKS_URL, validation_alias=platform_wide("JWT_JWKS_URL"))
+    jwt_jwks: str | None = Field(None, validation_alias=platform_wide("JWT_JWKS"))
+    jwt_jwks_cache_seconds: int = Field(
+        300, ge=1, validation_alias=platform_wide("JWT_JWKS_CACHE_SECONDS")
+    )
 
 
 class ProcessSettings(SendfxSettings):

@@ -13,7 +13,7 @@ from typing import Any
 from sendfx_dev import gateway, ownership, servers
 from sendfx_dev.databases import mongo_user_url
 from sendfx_dev.ports import free_port
-from sendfx_shared.settings import DEFAULT_KAFKA, DEV_JWT_SECRET, dev_password
+from sendfx_shared.settings import DEFAULT_KAFKA, dev_password
 
 # What `up` connects with to provision the stores: their admin users.
 DEFAULT_POSTGRES_URL = servers.postgres_admin_url(54320, "sendfx")
@@ -34,7 +34,9 @@ _SCRUBBED = (
     "OPENAI_BASE_URL",
     "KAFKA_BOOTSTRAP_SERVERS",
     "KAFKA_TOPIC_PREFIX",
-    "JWT_SECRET",
+    "JWT_PRIVATE_KEY",
+    "JWT_JWKS",
+    "JWT_JWKS_URL",
     "ADMIN_PASSWORD",
     "PORT",
 )
@@ -83,7 +85,8 @@ class StackConfig:
     feature_api_port: int = 8002
     usage_ingestor_port: int = 8003
     gateway_port: int = 8080
-    jwt_secret: str = DEV_JWT_SECRET
+    # core-api's token signing key (PEM or path); None: the development key.
+    jwt_private_key: str | None = None
     admin_password: str = DEFAULT_ADMIN_PASSWORD
     kafka_topic_prefix: str = ""
     cors_origins: str = gateway.DEFAULT_CORS_ORIGINS
@@ -136,7 +139,7 @@ class StackConfig:
             feature_api_port=_port(env, "FEATURE_API_PORT", 8002),
             usage_ingestor_port=_port(env, "USAGE_INGESTOR_PORT", 8003),
             gateway_port=_port(env, "GATEWAY_PORT", 8080),
-            jwt_secret=env.get("JWT_SECRET") or DEV_JWT_SECRET,
+            jwt_private_key=env.get("JWT_PRIVATE_KEY") or None,
             admin_password=env.get("ADMIN_PASSWORD") or DEFAULT_ADMIN_PASSWORD,
             kafka_topic_prefix=env.get("KAFKA_TOPIC_PREFIX", ""),
             cors_origins=env.get("CORS_ORIGINS") or gateway.DEFAULT_CORS_ORIGINS,
@@ -164,6 +167,11 @@ class StackConfig:
 
     def log_of(self, component: str) -> Path:
         return self.state_dir / "log" / f"{component}.log"
+
+    @property
+    def jwks_url(self) -> str:
+        """Where the verifiers fetch core-api's public token keys."""
+        return f"http://127.0.0.1:{self.core_api_port}/api/auth/jwks"
 
     @property
     def feature_mongo_url(self) -> str:

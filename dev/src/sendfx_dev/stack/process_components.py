@@ -119,6 +119,8 @@ class Service(ProcessComponent):
         return {
             "KAFKA_BOOTSTRAP_SERVERS": config.kafka_bootstrap_servers,
             "KAFKA_TOPIC_PREFIX": config.kafka_topic_prefix,
+            # The local stack runs on development secrets, and says so.
+            "SENDFX_ENV": "development",
             **self.secrets(config),
             f"{self.name.upper().replace('-', '_')}_PORT": str(self.port(config)),
         }
@@ -130,15 +132,20 @@ CORE_API = Service(
     lambda c: c.core_api_port,
     lambda c: {
         "POSTGRES_URL": role_url(c.postgres_url, ownership.CORE_API),
-        "JWT_SECRET": c.jwt_secret,
+        # Empty: the development key (refused outside development mode).
+        "JWT_PRIVATE_KEY": c.jwt_private_key or "",
         "ADMIN_PASSWORD": c.admin_password,
+        "TRUSTED_PROXIES": "127.0.0.1,::1",  # the local gateway
     },
 )
 USAGE_INGESTOR = Service(
     "usage-ingestor",
     "usage_ingestor.main",
     lambda c: c.usage_ingestor_port,
-    lambda c: {"POSTGRES_URL": role_url(c.postgres_url, ownership.USAGE_INGESTOR)},
+    lambda c: {
+        "POSTGRES_URL": role_url(c.postgres_url, ownership.USAGE_INGESTOR),
+        "JWT_JWKS_URL": c.jwks_url,
+    },
 )
 FEATURE_API = Service(
     "feature-api",
@@ -146,7 +153,7 @@ FEATURE_API = Service(
     lambda c: c.feature_api_port,
     lambda c: {
         "MONGO_URL": c.feature_mongo_url,
-        "JWT_SECRET": c.jwt_secret,
+        "JWT_JWKS_URL": c.jwks_url,
         "OPENAI_API_KEY": c.openai_api_key,
         "OPENAI_BASE_URL": c.openai_base_url,
     },

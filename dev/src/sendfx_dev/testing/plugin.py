@@ -23,6 +23,11 @@ from sendfx_dev.databases import drop_database
 from sendfx_dev.servers import LocalServers
 from sendfx_dev.testing.infra import TestInfra, prepare_stores
 
+# The tests run on development secrets (the local store passwords, the
+# development token key), which every process refuses unless told so; a test
+# of that refusal sets SENDFX_ENV itself.
+os.environ.setdefault("SENDFX_ENV", "development")
+
 __all__ = [
     "TestInfra",
     "kafka_bootstrap_servers",

@@ -2,13 +2,16 @@
 problems at this one boundary: a unique, exclusion or foreign-key violation
 is a 409, a check violation a 422, never a 500."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
 
 from sendfx_shared.outbox.postgres import Db
-from sendfx_shared.problems import Conflict, ProblemError
+from sendfx_shared.problems import Conflict, ProblemError, current_request_id
+
+log = logging.getLogger("core_api.db")
 
 __all__ = ["Db", "reading", "transaction"]
 
@@ -24,9 +27,16 @@ _CONSTRAINT_MESSAGES = {
 }
 
 
+def _logged(error: asyncpg.PostgresError) -> None:
+    """The database's own text goes to the log (with the request id), never
+    to the client, which gets the sentence of its problem."""
+    log.warning("request %s: database refused: %s", current_request_id.get(), error)
+
+
 def _describe(error: asyncpg.IntegrityConstraintViolationError) -> str:
+    _logged(error)
     name = getattr(error, "constraint_name", None) or ""
-    return _CONSTRAINT_MESSAGES.get(name, f"conflicts with existing data ({name or 'constraint'})")
+    return _CONSTRAINT_MESSAGES.get(name, "conflicts with existing data")
 
 
 @asynccontextmanager
@@ -38,10 +48,13 @@ async def transaction(pool: asyncpg.Pool) -> AsyncIterator[Db]:
         except (asyncpg.UniqueViolationError, asyncpg.ExclusionViolationError) as exc:
             raise Conflict(_describe(exc)) from exc
         except asyncpg.ForeignKeyViolationError as exc:
+            _logged(exc)
             raise Conflict("refers to a record that does not exist or is still in use") from exc
         except asyncpg.CheckViolationError as exc:
-            raise ProblemError(422, f"a value is out of range ({exc.constraint_name})") from exc
+            _logged(exc)
+            raise ProblemError(422, "a value is out of range") from exc
         except asyncpg.DataError as exc:
+            _logged(exc)
             raise ProblemError(422, "a value cannot be stored", kind="invalid-value") from exc
 
 

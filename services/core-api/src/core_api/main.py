@@ -28,13 +28,16 @@ from core_api.routes import (
     workspaces,
 )
 from core_api.services.auth import seed_admin
+from core_api.services.sessions import check_current
 from core_api.settings import (
     ADMIN_EMAIL,
     DEFAULT_ADMIN_PASSWORD,
     PROCESS_NAME,
     CoreApiSettings,
     load_settings,
+    refuse_development_secrets_of,
 )
+from sendfx_shared.auth import Authenticator, Principal, StaticKeys
 from sendfx_shared.http import install_common
 from sendfx_shared.migrations import apply_migrations
 from sendfx_shared.outbox.postgres import OutboxRelay, RelayConfig
@@ -63,11 +66,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     app.state.pool = pool
     if settings.admin_password == DEFAULT_ADMIN_PASSWORD:
-        log.warning(
-            "core-api: ADMIN_PASSWORD is not set; %s uses the local development password. "
-            "Set ADMIN_PASSWORD anywhere but a developer machine.",
-            ADMIN_EMAIL,
-        )
+        # Only in development mode: create_app refused it anywhere else.
+        log.warning("core-api: %s has the local development password", ADMIN_EMAIL)
     if await seed_admin(pool, ADMIN_EMAIL, settings.admin_password):
         log.info("core-api: created the platform admin %s", ADMIN_EMAIL)
     relay: OutboxRelay | None = None
@@ -95,6 +95,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: CoreApiSettings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    refuse_development_secrets_of(settings)
     app = FastAPI(
         title="sendfx core-api",
         version="0.1.0",
@@ -102,7 +103,18 @@ def create_app(settings: CoreApiSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.auth_settings = settings
+
+    async def still_current(principal: Principal) -> None:
+        await check_current(app.state.pool, principal)
+
+    # core-api verifies with its own public keys (no fetch), and checks each
+    # token against the user row, so a revocation holds from the next request.
+    app.state.authenticator = Authenticator(
+        StaticKeys(settings.signing_keys.jwks()["keys"], allow_development=settings.development),
+        issuer=settings.jwt_issuer,
+        audience=PROCESS_NAME,
+        check=still_current,
+    )
     install_common(app)
     app.add_middleware(AnswerWhenPublished, within_seconds=settings.publish_wait_seconds)
     for module in (

@@ -35,6 +35,8 @@ RM_WORKSPACES: Final = "rm_workspaces"
 RM_MEMBERS: Final = "rm_members"
 RM_QUOTAS: Final = "rm_quotas"
 RM_PROCESSED: Final = "rm_processed_events"
+# Per user: active, role and auth version, so a revoked token stops here too.
+RM_USERS: Final = "rm_users"
 PROCESSED_EVENTS_KEPT_SECONDS: Final = 30 * 24 * 3600
 
 

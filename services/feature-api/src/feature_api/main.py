@@ -26,17 +26,21 @@ from feature_api.routes import (
     knowledge,
     sse,
 )
+from feature_api.services.access import token_not_revoked
 from feature_api.settings import PROCESS_NAME, FeatureSettings, load_settings
+from sendfx_shared.auth import Principal, authenticator_for
 from sendfx_shared.http import install_common
 from sendfx_shared.mongo import client_options
 from sendfx_shared.outbox.mongo import MongoOutboxRelay, MongoRelayConfig
 from sendfx_shared.ownership import refuse_foreign_store
+from sendfx_shared.secrets import refuse_development_secrets
 
 log = logging.getLogger(__name__)
 
 
 def create_app(settings: FeatureSettings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    refuse_development_secrets(PROCESS_NAME, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -81,7 +85,13 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
         description="Flows, templates, drafts, conversations, knowledge and AI on MongoDB.",
         lifespan=lifespan,
     )
-    app.state.auth_settings = settings
+
+    async def not_revoked(principal: Principal) -> None:
+        context: AppContext = app.state.context
+        await token_not_revoked(context.database.db, principal)
+
+    # Public keys only: core-api's JWKS (fetched, cached) or JWT_JWKS.
+    app.state.authenticator = authenticator_for(settings, PROCESS_NAME, check=not_revoked)
     install_common(app)
     app.add_middleware(ServeWhenCurrent, within_seconds=settings.consistency_wait_seconds)
     for module in (health, flows, flow_builder, conversations, knowledge, admin_settings, ai):

@@ -12,6 +12,7 @@ caller can record the call.
 """
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,9 @@ from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from openai.types.completion_usage import CompletionUsage
 
 from feature_api.settings import FeatureSettings
+from sendfx_shared.problems import current_request_id
+
+log = logging.getLogger("feature_api.openai")
 
 
 @dataclass(frozen=True)
@@ -234,12 +238,21 @@ def _elapsed_ms(started: float) -> int:
 
 
 def _failure(exc: openai.APIError) -> ModelCallFailed:
+    """What the client is told; the provider's own text is logged with the
+    request id, never passed on (it can name keys, accounts or internals)."""
     if isinstance(exc, openai.APITimeoutError):
         return ModelCallFailed(504, "the model did not answer in time")
     if isinstance(exc, openai.APIStatusError):
-        return ModelCallFailed(
-            502, f"the model provider answered {exc.status_code}: {_provider_message(exc)}"
+        log.warning(
+            "request %s: the model provider answered %s: %s",
+            current_request_id.get(),
+            exc.status_code,
+            _provider_message(exc),
         )
+        return ModelCallFailed(502, f"the model provider refused the call ({exc.status_code})")
+    log.warning(
+        "request %s: the model provider could not be reached: %s", current_request_id.get(), exc
+    )
     return ModelCallFailed(502, "the model provider could not be reached")
 
 

@@ -1,5 +1,5 @@
-"""The ``core.events`` projection: feature-api's read model of workspaces,
-members, subscriptions and quota blocks.
+"""The ``core.events`` projection: feature-api's read model of users (their
+token revocation state), workspaces, members, subscriptions and quota blocks.
 
 Its handlers are bound in one table (``core_event_handlers``) and run by the
 shared consumer runner (``sendfx_shared.consume``), which dead-letters what is
@@ -26,6 +26,8 @@ from sendfx_shared.events.core import (
     SUBSCRIPTION_CHANGED,
     SUBSCRIPTION_CREATED,
     USAGE_THRESHOLD_CROSSED,
+    USER_CREATED,
+    USER_UPDATED,
     WORKSPACE_CREATED,
     WORKSPACE_DELETED,
     WORKSPACE_MEMBER_ADDED,
@@ -34,6 +36,7 @@ from sendfx_shared.events.core import (
     WORKSPACE_UPDATED,
     SubscriptionChanged,
     UsageThresholdCrossed,
+    UserChanged,
     WorkspaceChanged,
     WorkspaceMemberChanged,
 )
@@ -95,6 +98,16 @@ async def _put_subscription(db: Db, sub: SubscriptionChanged, event: RawEvent) -
     return changed
 
 
+async def _put_user(db: Db, user: UserChanged, event: RawEvent) -> bool:
+    return await read_model.put_user(
+        db,
+        str(user.user_id),
+        user.auth_version,
+        event.time,
+        {"role": user.role, "is_active": user.is_active, "auth_version": user.auth_version},
+    )
+
+
 def _once(
     db: Db, apply: Callable[[Db, P, RawEvent], Awaitable[bool]], payload: type[P]
 ) -> Handler[P]:
@@ -116,7 +129,10 @@ def core_event_handlers(db: Db) -> HandlerTable:
     workspace = _once(db, _put_workspace, WorkspaceChanged)
     member = _once(db, _put_member, WorkspaceMemberChanged)
     subscription = _once(db, _put_subscription, SubscriptionChanged)
+    user = _once(db, _put_user, UserChanged)
     return {
+        USER_CREATED: user,
+        USER_UPDATED: user,
         WORKSPACE_CREATED: workspace,
         WORKSPACE_UPDATED: workspace,
         WORKSPACE_DELETED: workspace,

@@ -21,6 +21,7 @@ from migrator.mapping.ejson import Unmappable, timestamp
 from migrator.settings import extract_settings, load_settings, operator_settings
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
 from sendfx_shared.ownership import ForeignStoreConfigured
+from sendfx_shared.secrets import DevelopmentSecretRefused
 
 app = typer.Typer(
     name="migrator",
@@ -74,7 +75,7 @@ def _bars() -> RichProgress:
 def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     try:
         return asyncio.run(make())
-    except ForeignStoreConfigured as exc:
+    except (ForeignStoreConfigured, DevelopmentSecretRefused) as exc:
         console.print(f"[red]refusing to start:[/red] {exc}")
         raise typer.Exit(2) from exc
 
@@ -82,7 +83,7 @@ def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
 def _settings(factory: Callable[[], T]) -> T:
     try:
         return factory()
-    except ForeignStoreConfigured as exc:
+    except (ForeignStoreConfigured, DevelopmentSecretRefused) as exc:
         console.print(f"[red]refusing to start:[/red] {exc}")
         raise typer.Exit(2) from exc
 

@@ -18,6 +18,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from sendfx_shared.ownership import refuse_foreign_store
+from sendfx_shared.secrets import refuse_development_secrets
 from sendfx_shared.settings import (
     KafkaSettings,
     MongoSettings,
@@ -87,13 +88,19 @@ class OperatorSettings(ExtractSettings, LoadSettings):
 
 def extract_settings() -> ExtractSettings:
     refuse_foreign_store("migrator extract", "mongo")
-    return ExtractSettings()
+    settings = ExtractSettings()
+    refuse_development_secrets("migrator extract", settings)
+    return settings
 
 
 def load_settings(command: str = "load") -> LoadSettings:
     refuse_foreign_store(f"migrator {command}", "postgres")
-    return LoadSettings()
+    settings = LoadSettings()
+    refuse_development_secrets(f"migrator {command}", settings)
+    return settings
 
 
 def operator_settings() -> OperatorSettings:
-    return OperatorSettings()
+    settings = OperatorSettings()
+    refuse_development_secrets("migrator", settings)
+    return settings

@@ -19,12 +19,14 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
+from sendfx_shared.auth import authenticator_for
 from sendfx_shared.consume import EventConsumer
 from sendfx_shared.consume.batches import BatchConsumer
 from sendfx_shared.kafka import make_producer
 from sendfx_shared.migrations import apply_migrations
 from sendfx_shared.outbox.postgres import OutboxRelay, RelayConfig
 from sendfx_shared.postgres import connect, create_pool
+from sendfx_shared.secrets import refuse_development_secrets
 from sendfx_shared.topics import CORE_EVENTS, OPENAI_CALL_COMPLETED, dlq_of
 from usage_ingestor.ingest import Backoff, BatchIngestor, PreparedBatch
 from usage_ingestor.migrations import USAGE_INGESTOR_MIGRATIONS
@@ -194,6 +196,8 @@ class Health(BaseModel):
 
 
 def build_app(settings: IngestorSettings) -> FastAPI:
+    refuse_development_secrets(PROCESS_NAME, settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with running(settings) as ingestor:
@@ -206,6 +210,8 @@ def build_app(settings: IngestorSettings) -> FastAPI:
         description="Consumes openai.call.completed into the usage tables, exactly once.",
         lifespan=lifespan,
     )
+    # The admin usage routes verify core-api's tokens with its public keys.
+    app.state.authenticator = authenticator_for(settings, PROCESS_NAME)
 
     @app.get(
         "/healthz",

@@ -6,13 +6,13 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from sendfx_shared.ownership import refuse_foreign_store
-from sendfx_shared.settings import KafkaSettings, PostgresSettings, ProcessSettings
+from sendfx_shared.settings import AuthSettings, KafkaSettings, PostgresSettings, ProcessSettings
 
 PROCESS_NAME = "usage-ingestor"
 POSTGRES_ROLE = "sendfx_usage_ingestor"
 
 
-class IngestorSettings(KafkaSettings, PostgresSettings, ProcessSettings):
+class IngestorSettings(KafkaSettings, AuthSettings, PostgresSettings, ProcessSettings):
     """``USAGE_INGESTOR_*`` variables, beside the platform-wide ones of the bases."""
 
     model_config = SettingsConfigDict(env_prefix="USAGE_INGESTOR_")

@@ -102,6 +102,8 @@ class UserChanged(_CoreData):
     name: str
     role: str
     is_active: bool
+    # Bumped by a role, active or password change; tokens issued before are refused.
+    auth_version: int = 0
 
 
 class TierChanged(_CoreData):

@@ -6,7 +6,10 @@ from core_api.db import Db
 from core_api.repositories.paging import After, after_args, keyset
 from core_api.repositories.updates import update_columns
 
-_COLUMNS = "id, email::text AS email, password_hash, name, role, is_active, created_at, updated_at"
+_COLUMNS = (
+    "id, email::text AS email, password_hash, name, role, is_active, auth_version,"
+    " created_at, updated_at"
+)
 _UPDATABLE = ("name", "role", "is_active", "password_hash")
 
 
@@ -56,12 +59,21 @@ async def update_user(
 
 async def set_password_hash_if_unchanged(
     db: Db, user_id: uuid.UUID, old_hash: str, new_hash: str
-) -> None:
-    await db.execute(
-        "UPDATE core.users SET password_hash = $3 WHERE id = $1 AND password_hash = $2",
+) -> asyncpg.Record | None:
+    """The updated row (its auth version moved on: a new hash is a change)."""
+    return await db.fetchrow(
+        f"""UPDATE core.users SET password_hash = $3 WHERE id = $1 AND password_hash = $2
+            RETURNING {_COLUMNS}""",
         user_id,
         old_hash,
         new_hash,
+    )
+
+
+async def auth_state(db: Db, user_id: uuid.UUID) -> asyncpg.Record | None:
+    """What a token is checked against on every request (a primary-key read)."""
+    return await db.fetchrow(
+        "SELECT role, is_active, auth_version FROM core.users WHERE id = $1", user_id
     )
 
 

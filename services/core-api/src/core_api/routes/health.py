@@ -1,8 +1,13 @@
+"""``/healthz``: whether the database answers (its error text only in the log)."""
+
+import logging
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from core_api.routes.deps import DbPool
 
+log = logging.getLogger("core_api")
 router = APIRouter(tags=["health"])
 
 
@@ -12,5 +17,6 @@ async def healthz(pool: DbPool) -> JSONResponse:
     try:
         await pool.fetchval("SELECT 1", timeout=2)
     except Exception as exc:
-        return JSONResponse({"status": "unavailable", "database": str(exc)}, status_code=503)
+        log.warning("core-api: health check: the database does not answer: %s", exc)
+        return JSONResponse({"status": "unavailable", "database": "unavailable"}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok"})

@@ -8,11 +8,12 @@ from core_api.db import Db, reading, transaction
 from core_api.events import emit
 from core_api.repositories import users as users_repo
 from core_api.schemas import MeUpdateIn, RegisterIn, TokenOut, UserOut
-from sendfx_shared.auth import Principal, issue_access_token
+from core_api.services import sessions, throttle
+from core_api.settings import CoreApiSettings
+from sendfx_shared.auth import Principal
 from sendfx_shared.events import core as core_events
 from sendfx_shared.events.core import UserChanged
 from sendfx_shared.problems import NotFound, Unauthorized
-from sendfx_shared.settings import AuthSettings
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,7 @@ def user_changed(row: asyncpg.Record) -> UserChanged:
         name=row["name"],
         role=row["role"],
         is_active=row["is_active"],
+        auth_version=row["auth_version"],
     )
 
 
@@ -41,22 +43,30 @@ async def register(pool: asyncpg.Pool, body: RegisterIn) -> UserOut:
         return await create_user(db, body)
 
 
-async def login(pool: asyncpg.Pool, email: str, password: str, settings: AuthSettings) -> TokenOut:
+async def login(
+    pool: asyncpg.Pool, email: str, password: str, address: str, settings: CoreApiSettings
+) -> TokenOut:
+    attempt = throttle.LoginAttempt(email, address)
+    await throttle.refuse_if_blocked(pool, attempt)
     async with reading(pool) as db:
         row = await users_repo.get_user_by_email(db, email)
     stored = row["password_hash"] if row is not None else None
     check = await passwords.verify_password(stored, password)
     if row is None or not check.ok or not row["is_active"]:
+        await throttle.failed(pool, attempt, settings)
         raise Unauthorized("the email or password is not correct")
+    await throttle.succeeded(pool, attempt)
     if check.needs_rehash:
         # Legacy bcrypt (or outdated argon2 parameters): upgrade in place. The
         # guard on the old hash keeps a concurrent password change intact.
         new_hash = await passwords.hash_password(password)
         async with transaction(pool) as db:
-            await users_repo.set_password_hash_if_unchanged(db, row["id"], stored or "", new_hash)
-    principal = Principal(user_id=row["id"], email=row["email"], role=row["role"])
-    token, ttl = issue_access_token(principal, settings)
-    return TokenOut(access_token=token, expires_in=ttl)
+            rehashed = await users_repo.set_password_hash_if_unchanged(
+                db, row["id"], stored or "", new_hash
+            )
+        # A new hash moves the auth version on; the token carries the new one.
+        row = rehashed or row
+    return await sessions.start(pool, row, settings)
 
 
 async def me(pool: asyncpg.Pool, principal: Principal) -> UserOut:

@@ -14,7 +14,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from feature_api.database import RM_MEMBERS, RM_PROCESSED, RM_QUOTAS, RM_WORKSPACES
+from feature_api.database import RM_MEMBERS, RM_PROCESSED, RM_QUOTAS, RM_USERS, RM_WORKSPACES
 from feature_api.unit_of_work import Document
 
 
@@ -48,16 +48,27 @@ async def mark_processed(db: AsyncDatabase[Document], event_key: str, at: dateti
         await db[RM_PROCESSED].insert_one({"_id": event_key, "at": at})
 
 
-async def put_workspace(
-    db: AsyncDatabase[Document], workspace_id: str, version: int, at: datetime, values: Document
+async def _put_versioned(
+    db: AsyncDatabase[Document],
+    collection: str,
+    _id: str,
+    version: int,
+    at: datetime,
+    values: Document,
 ) -> bool:
     return await _guarded_upsert(
         db,
-        RM_WORKSPACES,
-        workspace_id,
+        collection,
+        _id,
         _newer_than(version, at),
         {**values, "version": version, "event_time": at},
     )
+
+
+async def put_workspace(
+    db: AsyncDatabase[Document], workspace_id: str, version: int, at: datetime, values: Document
+) -> bool:
+    return await _put_versioned(db, RM_WORKSPACES, workspace_id, version, at, values)
 
 
 async def put_member(
@@ -169,3 +180,20 @@ async def is_member(db: AsyncDatabase[Document], workspace_id: str, user_id: str
 
 async def quota(db: AsyncDatabase[Document], workspace_id: str) -> Document | None:
     return await db[RM_QUOTAS].find_one({"_id": workspace_id})
+
+
+async def put_user(
+    db: AsyncDatabase[Document], user_id: str, version: int, at: datetime, values: Document
+) -> bool:
+    """Ordered by the user's auth version (it only grows), then the event time."""
+    return await _guarded_upsert(
+        db,
+        RM_USERS,
+        user_id,
+        _newer_than(version, at),
+        {**values, "version": version, "event_time": at},
+    )
+
+
+async def user(db: AsyncDatabase[Document], user_id: str) -> Document | None:
+    return await db[RM_USERS].find_one({"_id": user_id})

@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from feature_api.repositories import read_model
 from feature_api.unit_of_work import Document
 from sendfx_shared.auth import Principal
-from sendfx_shared.problems import NotFound
+from sendfx_shared.problems import NotFound, Unauthorized
 
 
 class InWorkspace(Protocol):
@@ -66,3 +66,15 @@ async def resource_access(
     except NotFound:
         raise NotFound(what) from None
     return resource
+
+
+async def token_not_revoked(db: AsyncDatabase[Document], principal: Principal) -> None:
+    """401 when core-api has since deactivated the user or moved their auth
+    version on (a role or password change): the projection keeps both, and
+    the request waited for it to be current (``fresh.py``). A user not yet
+    announced is vouched for by the signature alone."""
+    known = await read_model.user(db, str(principal.user_id))
+    if known is None:
+        return
+    if not known.get("is_active", True) or int(known.get("auth_version", 0)) > principal.version:
+        raise Unauthorized("the access token has been revoked")
