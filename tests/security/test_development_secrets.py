@@ -5,6 +5,7 @@ scripts exit at once with a message that names what to set."""
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,15 @@ SCRUBBED = (
 
 def start(command: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
+    # Outside the checkout: var/development.env, left by `make up`, must not count.
     return subprocess.run(
-        command, env={**clean, **env}, capture_output=True, text=True, timeout=60, check=False
+        command,
+        env={**clean, **env},
+        cwd=tempfile.gettempdir(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 

@@ -8,7 +8,8 @@ variables under their own names (``POSTGRES_URL``, ``KAFKA_BOOTSTRAP_SERVERS``,
 """
 
 import ssl
-from typing import Annotated, Any, ClassVar, Literal
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Final, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import AliasChoices, BeforeValidator, Field, model_validator
@@ -55,6 +56,9 @@ CommaList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list)]
 KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 
 
+DEVELOPMENT_ENV_FILE: Final = Path("var/development.env")
+
+
 def platform_wide(name: str, *also: str) -> AliasChoices:
     """A variable read under its own name whatever the service's prefix."""
     return AliasChoices(name, *also)
@@ -64,9 +68,16 @@ class SendfxSettings(BaseSettings):
     """The one configuration every settings class shares. ``SENDFX_ENV`` says
     whether development secrets (the development token key, the local store
     passwords, the default admin password) may be used: only when it is
-    ``development`` (``make up`` and the tests set it); see ``secrets.py``."""
+    ``development`` (``make up`` and the tests set it); see ``secrets.py``.
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    ``make up`` also writes ``SENDFX_ENV=development`` to
+    :data:`DEVELOPMENT_ENV_FILE` (``down`` removes it), read relative to the
+    working directory: the project's commands run from the checkout then work
+    against the local stack with nothing exported. Real variables win over it."""
+
+    model_config = SettingsConfigDict(
+        extra="ignore", populate_by_name=True, env_file=DEVELOPMENT_ENV_FILE
+    )
 
     sendfx_env: Environment = Field("production", validation_alias=platform_wide("SENDFX_ENV"))
 

@@ -26,8 +26,8 @@ def summary(config: StackConfig) -> str:
         f"  mongodb          {redacted(config.mongo_url)} (each service as its own user)",
         f"  postgres         {redacted(config.postgres_url)} (each service as its own role)",
         f"  admin login      {ADMIN_EMAIL} / {config.admin_password}",
-        "  development mode the services run with SENDFX_ENV=development; export it",
-        "                   too before running .venv/bin/migrator against this stack",
+        "  development mode SENDFX_ENV=development for the services, and in",
+        "                   var/development.env for .venv/bin/migrator run from here",
     ]
     return "\n".join(lines)
 

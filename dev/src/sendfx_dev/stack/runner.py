@@ -18,6 +18,7 @@ from sendfx_dev.stack.config import StackConfig
 from sendfx_dev.stack.records import Result, RunRecord, RunRecords, now
 from sendfx_dev.stack.registry import REGISTRY, STOP_TIERS, component_named
 from sendfx_dev.stack.report import StatusRow, redacted
+from sendfx_shared.settings import DEVELOPMENT_ENV_FILE
 
 Say = Callable[[str], None]
 
@@ -78,6 +79,12 @@ class Stack:
             results.append(result)
             detail = f" ({result.note})" if result.note else ""
             self.say(f"  {result.component:<15} {result.outcome:<8} {redacted(result.url)}{detail}")
+        if only is None:
+            # The project's own commands, run from the checkout, then find this
+            # stack in development mode with no export (see SendfxSettings).
+            marker = self.config.root / DEVELOPMENT_ENV_FILE
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text("SENDFX_ENV=development\n")
         return results
 
     def reuse(self, component: str, healthy: Callable[[], bool], url: str) -> Result | None:
@@ -130,6 +137,8 @@ class Stack:
         The gateway goes first, then the processes that use the servers (side
         by side: their shutdowns take seconds each), then the servers."""
         stopped: list[str] = []
+        if only is None:
+            (self.config.root / DEVELOPMENT_ENV_FILE).unlink(missing_ok=True)
         for tier in reversed(STOP_TIERS):
             wanted = [c for c in reversed(tier) if only is None or c in only]
             with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
