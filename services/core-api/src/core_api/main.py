@@ -18,6 +18,7 @@ from core_api.repositories.price_file import insert_missing_prices, read_price_f
 from core_api.routes import (
     auth,
     billing,
+    billing_webhook,
     health,
     members,
     model_prices,
@@ -113,6 +114,7 @@ def create_app(settings: CoreApiSettings | None = None) -> FastAPI:
         members,
         tiers,
         billing,
+        billing_webhook,
         subscriptions,
         usage,
         model_prices,
