@@ -35,6 +35,8 @@ RM_WORKSPACES: Final = "rm_workspaces"
 RM_MEMBERS: Final = "rm_members"
 RM_QUOTAS: Final = "rm_quotas"
 RM_PROCESSED: Final = "rm_processed_events"
+# Each workspace's AI tokens per month, reserved and settled (services/spend.py).
+AI_SPEND: Final = "ai_spend"
 PROCESSED_EVENTS_KEPT_SECONDS: Final = 30 * 24 * 3600
 
 

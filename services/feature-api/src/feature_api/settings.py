@@ -44,6 +44,11 @@ class FeatureSettings(ServiceSettings, MongoSettings):
     knowledge_chunk_words: int = Field(default=120, ge=20, le=2000)
     knowledge_context_chunks: int = Field(default=4, ge=1, le=20)
     ai_history_messages: int = Field(default=20, ge=1, le=200)
+    # Admission control (services/spend.py): the max_tokens every call gets at
+    # most, the least a call may be given (less left: 402), and the prompt cap.
+    ai_max_completion_tokens: int = Field(default=1024, ge=1)
+    ai_min_completion_tokens: int = Field(default=16, ge=1)
+    ai_max_prompt_tokens: int = Field(default=16_000, ge=1)
 
 
 def load_settings() -> FeatureSettings:
