@@ -154,3 +154,17 @@ async def test_a_platform_admin_moves_a_workspace_to_a_paid_tier_at_once(
     assert made.status_code == 201 and made.json()["tier_code"] == tier["code"]
     assert made.json()["pending_tier_code"] is None
     assert uuid.UUID(made.json()["id"])
+
+
+async def test_a_body_over_the_limit_gets_a_413_problem(
+    client: httpx.AsyncClient, new_user: Any
+) -> None:
+    owner = await new_user()
+    answer = await client.post(
+        "/api/workspaces",
+        content=b'{"name": "' + b"a" * (2 * 1024 * 1024) + b'"}',
+        headers={**owner.headers, "content-type": "application/json"},
+    )
+    assert answer.status_code == 413
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert "larger than this service accepts" in answer.json()["detail"]

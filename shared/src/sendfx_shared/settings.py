@@ -114,6 +114,8 @@ class ServiceSettings(KafkaSettings, AuthSettings, ProcessSettings):
     """What an HTTP service needs besides its own store."""
 
     service_name: str = "sendfx"
+    # The largest request body accepted (413 beyond; sendfx_shared.body_limit).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
 
 
 class PostgresSettings(SendfxSettings):

@@ -36,6 +36,7 @@ from core_api.settings import (
     CoreApiSettings,
     load_settings,
 )
+from sendfx_shared.body_limit import BodySizeLimit
 from sendfx_shared.http import install_common
 from sendfx_shared.migrations import apply_migrations
 from sendfx_shared.outbox.postgres import OutboxRelay, RelayConfig
@@ -106,6 +107,7 @@ def create_app(settings: CoreApiSettings | None = None) -> FastAPI:
     app.state.auth_settings = settings
     install_common(app)
     app.add_middleware(AnswerWhenPublished, within_seconds=settings.publish_wait_seconds)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for module in (
         health,
         auth,

@@ -9,7 +9,8 @@ import logging
 from collections.abc import AsyncIterator
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from pymongo.errors import DocumentTooLarge
 
 from feature_api.context import AppContext
 from feature_api.database import ensure_indexes, open_database
@@ -27,10 +28,12 @@ from feature_api.routes import (
     sse,
 )
 from feature_api.settings import PROCESS_NAME, FeatureSettings, load_settings
+from sendfx_shared.body_limit import BodySizeLimit
 from sendfx_shared.http import install_common
 from sendfx_shared.mongo import client_options
 from sendfx_shared.outbox.mongo import MongoOutboxRelay, MongoRelayConfig
 from sendfx_shared.ownership import refuse_foreign_store
+from sendfx_shared.problems import problem_response
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +87,21 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
     app.state.auth_settings = settings
     install_common(app)
     app.add_middleware(ServeWhenCurrent, within_seconds=settings.consistency_wait_seconds)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_exception_handler(DocumentTooLarge, _document_too_large)
     for module in (health, flows, flow_builder, conversations, knowledge, admin_settings, ai):
         app.include_router(module.router)
     return app
+
+
+async def _document_too_large(_: Request, exc: Exception) -> Response:
+    # The size caps stop flows and drafts first; anything else that grows past
+    # MongoDB's limit is the client's input too, never a 500.
+    return problem_response(
+        422,
+        "this would make a stored document larger than MongoDB allows",
+        kind="document-too-large",
+    )
 
 
 def run() -> None:

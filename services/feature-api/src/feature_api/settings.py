@@ -21,6 +21,8 @@ class FeatureSettings(ServiceSettings, MongoSettings):
 
     service_name: str = PROCESS_NAME
     port: int = Field(default=8002, validation_alias=AliasChoices("FEATURE_API_PORT", "PORT"))
+    # Flows and drafts are large JSON; they are capped at 8 MiB as stored.
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
 
     openai_api_key: str = Field(default="", repr=False, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
