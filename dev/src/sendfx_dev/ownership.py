@@ -71,7 +71,7 @@ DECLARED: Final[Mapping[str, TableGrants]] = {
     **_tables(CORE_API, _LOADED_CORE[2:], migrator=UPSERT, operator=EMPTY),
     **_tables(CORE_API, ("core.model_prices",), usage_ingestor=READ, operator=READ),
     **_tables(CORE_API, ("core.outbox", "core.outbox_dead"), operator=EMPTY),
-    **_tables(CORE_API, ("core.core_api_schema_history",)),
+    **_tables(CORE_API, ("core.core_api_schema_history", "core.request_rates")),
     **_tables(
         USAGE_INGESTOR, ("core.usage_counters",), core_api=READ, migrator=UPSERT, operator=EMPTY
     ),

@@ -11,7 +11,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-PUBLIC = {("POST", "/api/auth/register"), ("POST", "/api/auth/login"), ("GET", "/healthz")}
+PUBLIC = {
+    ("POST", "/api/auth/register"),
+    ("POST", "/api/auth/login"),
+    ("GET", "/healthz"),
+    # Signed with the billing provider's shared secret, not a user token.
+    ("POST", "/api/billing/webhook"),
+}
 
 # A valid body per (method, path template), so that only authorisation decides.
 BODIES: dict[tuple[str, str], Any] = {

@@ -116,6 +116,10 @@ class ServiceSettings(KafkaSettings, AuthSettings, ProcessSettings):
     service_name: str = "sendfx"
     # The largest request body accepted (413 beyond; sendfx_shared.body_limit).
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    # Requests per user (per client address when signed out) per window, over
+    # every instance (sendfx_shared.throttle); 0: no limit.
+    rate_limit_requests: int = Field(default=1200, ge=0)
+    rate_limit_window_seconds: int = Field(default=60, ge=1)
 
 
 class PostgresSettings(SendfxSettings):

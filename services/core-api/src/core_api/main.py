@@ -9,12 +9,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from core_api.events import CORE_API_OUTBOX
 from core_api.migrations import CORE_API_MIGRATIONS
 from core_api.published import AnswerWhenPublished
 from core_api.repositories.price_file import insert_missing_prices, read_price_file
+from core_api.repositories.request_rates import PostgresRateStore
 from core_api.routes import (
     auth,
     billing,
@@ -41,6 +42,7 @@ from sendfx_shared.http import install_common
 from sendfx_shared.migrations import apply_migrations
 from sendfx_shared.outbox.postgres import OutboxRelay, RelayConfig
 from sendfx_shared.postgres import connect, create_pool
+from sendfx_shared.throttle import RequestRates
 
 log = logging.getLogger("core_api")
 
@@ -64,6 +66,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         max_size=settings.postgres_pool_max,
     )
     app.state.pool = pool
+    app.state.rate_store = PostgresRateStore(pool)
     if settings.admin_password == DEFAULT_ADMIN_PASSWORD:
         log.warning(
             "core-api: ADMIN_PASSWORD is not set; %s uses the local development password. "
@@ -102,6 +105,13 @@ def create_app(settings: CoreApiSettings | None = None) -> FastAPI:
         version="0.1.0",
         description="Users, workspaces, members, tiers, billing, subscriptions and usage.",
         lifespan=lifespan,
+        dependencies=[
+            Depends(
+                RequestRates(
+                    settings, settings.rate_limit_requests, settings.rate_limit_window_seconds
+                )
+            )
+        ],
     )
     app.state.settings = settings
     app.state.auth_settings = settings

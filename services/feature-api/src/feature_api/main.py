@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import uvicorn
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from pymongo.errors import DocumentTooLarge
 
 from feature_api.context import AppContext
@@ -17,6 +17,7 @@ from feature_api.database import ensure_indexes, open_database
 from feature_api.fresh import ServeWhenCurrent
 from feature_api.openai_client import OpenAIClient
 from feature_api.projection import CoreEventsProjection
+from feature_api.repositories.request_rates import MongoRateStore
 from feature_api.routes import (
     admin_settings,
     ai,
@@ -34,6 +35,7 @@ from sendfx_shared.mongo import client_options
 from sendfx_shared.outbox.mongo import MongoOutboxRelay, MongoRelayConfig
 from sendfx_shared.ownership import refuse_foreign_store
 from sendfx_shared.problems import problem_response
+from sendfx_shared.throttle import RequestRates
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,7 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
                 projection = CoreEventsProjection(database.db, settings)
                 await projection.start()
             app.state.context = AppContext(settings=settings, database=database, openai=openai)
+            app.state.rate_store = MongoRateStore(database.db)
             app.state.relay = relay
             app.state.projection = projection
             yield
@@ -83,6 +86,13 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
         version="0.1.0",
         description="Flows, templates, drafts, conversations, knowledge and AI on MongoDB.",
         lifespan=lifespan,
+        dependencies=[
+            Depends(
+                RequestRates(
+                    settings, settings.rate_limit_requests, settings.rate_limit_window_seconds
+                )
+            )
+        ],
     )
     app.state.auth_settings = settings
     install_common(app)

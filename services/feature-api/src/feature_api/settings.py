@@ -51,6 +51,8 @@ class FeatureSettings(ServiceSettings, MongoSettings):
     ai_max_completion_tokens: int = Field(default=1024, ge=1)
     ai_min_completion_tokens: int = Field(default=16, ge=1)
     ai_max_prompt_tokens: int = Field(default=16_000, ge=1)
+    # AI calls per workspace per rate window (rate_limit_window_seconds); 0: no limit.
+    ai_calls_per_workspace: int = Field(default=120, ge=0)
 
 
 def load_settings() -> FeatureSettings:

@@ -14,6 +14,7 @@ from typing import Literal
 from feature_api.context import AppContext
 from feature_api.models.ai import UsageOut
 from feature_api.openai_client import Messages, ModelCallFailed, ModelReply, OnDelta, Tools
+from feature_api.repositories.request_rates import MongoRateStore
 from feature_api.services import spend
 from feature_api.services.quota import ensure_ai_allowed
 from feature_api.unit_of_work import UnitOfWork
@@ -21,6 +22,7 @@ from sendfx_shared import topics
 from sendfx_shared.events.envelope import utc_now
 from sendfx_shared.events.openai_usage import OPENAI_CALL_COMPLETED_TYPE, OpenAICallCompleted
 from sendfx_shared.problems import ProblemError
+from sendfx_shared.throttle import count_or_refuse
 
 Service = Literal["ai_reply", "ai_agent", "assistant"]
 
@@ -94,6 +96,14 @@ async def call_model(
     ``on_delta`` the model streams, and the text is passed on as it comes."""
     db = ctx.database.db
     await ensure_ai_allowed(db, workspace_id)
+    settings = ctx.settings
+    await count_or_refuse(
+        MongoRateStore(db),
+        f"ai:{workspace_id}",
+        settings.ai_calls_per_workspace,
+        settings.rate_limit_window_seconds,
+        "AI calls for this workspace",
+    )
     admission = await spend.admit(db, ctx.settings, workspace_id, messages, tools, model)
     chosen, cap = admission.model, admission.max_tokens
     try:
