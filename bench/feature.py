@@ -90,6 +90,9 @@ def running(args: argparse.Namespace, state: Path) -> Iterator[str]:
             "OPENAI_API_KEY": "sk-bench",
             "FEATURE_API_PORT": str(api_port),
             "LOG_LEVEL": "warning",
+            # One user at full speed: measure the routes, not the rate limits.
+            "FEATURE_API_RATE_LIMIT_REQUESTS": "0",
+            "FEATURE_API_AI_CALLS_PER_WORKSPACE": "0",
         }
         for name in ("POSTGRES_URL", "DATABASE_URL"):
             os.environ.pop(name, None)
