@@ -124,3 +124,28 @@ async def test_a_prompt_over_the_cap_gets_a_clear_problem(
     assert problem["prompt_tokens"] > problem["max_prompt_tokens"]
     found = await db["ai_spend"].find_one({"_id": f"{workspace.id}:{period_of(now())}"})
     assert found is None  # nothing reserved, nothing spent
+
+
+async def test_a_failed_call_settles_its_reservation(
+    http: httpx.AsyncClient, db: AsyncDatabase[Document], make_workspace: Any
+) -> None:
+    workspace = await make_workspace(tier_code="tiny", ai_tokens_monthly=5000)
+    url = f"/api/workspaces/{workspace.id}/assistant/chat"
+    refused = await http.post(
+        url,
+        json=_chat("one two three four five six [[fault:error-500]]"),
+        headers=workspace.owner.headers,
+    )
+    assert refused.status_code == 502
+    after_error = await _ledger(db, workspace)
+    # Nothing was spent: the whole reservation is given back.
+    assert after_error["reserved"] == 0 and after_error["used"] == 0
+    cut = await http.post(
+        url,
+        json={**_chat("one two three four five six [[fault:cut-stream]]"), "stream": True},
+        headers=workspace.owner.headers,
+    )
+    assert cut.status_code == 502
+    after_cut = await _ledger(db, workspace)
+    # A cut stream spent tokens: counted (prompt estimate plus what streamed).
+    assert after_cut["reserved"] == 0 and 0 < after_cut["used"] < 5000
