@@ -96,6 +96,9 @@ def running(args: argparse.Namespace, state: Path) -> Iterator[str]:
             "SENDFX_ENV": "development",
             # feature-api verifies the bench's own key (no core-api here).
             "JWT_JWKS": json.dumps(args.token_keys.jwks()),
+            # One user at full speed: measure the routes, not the rate limits.
+            "FEATURE_API_RATE_LIMIT_REQUESTS": "0",
+            "FEATURE_API_AI_CALLS_PER_WORKSPACE": "0",
         }
         for name in ("POSTGRES_URL", "DATABASE_URL"):
             os.environ.pop(name, None)

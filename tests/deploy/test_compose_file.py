@@ -41,6 +41,10 @@ def _host_port(service: dict[str, Any], container_port: int) -> int:
     raise AssertionError(f"container port {container_port} is not published")
 
 
+def _exposed(service: dict[str, Any]) -> set[int]:
+    return {int(port) for port in service.get("expose", [])}
+
+
 def test_compose_file_is_valid_against_the_compose_specification(
     compose: dict[str, Any],
 ) -> None:
@@ -63,13 +67,12 @@ def test_published_ports_match_the_local_defaults(
 ) -> None:
     services = compose["services"]
     assert _host_port(services["gateway"], 8080) == local.gateway_port == 8080
-    assert _host_port(services["core-api"], 8001) == local.core_api_port == 8001
-    assert _host_port(services["feature-api"], 8002) == local.feature_api_port == 8002
-    assert _host_port(services["usage-ingestor"], 8003) == local.usage_ingestor_port == 8003
-    assert _host_port(services["fake-openai"], 8090) == local.fake_openai_port
-    assert _host_port(services["postgres"], 5432) == local.postgres_port
-    assert _host_port(services["mongo"], 27017) == local.mongo_port
-    assert _host_port(services["kafka"], 9092) == local.kafka_port
+    # The others listen inside the internal network on the local ports.
+    assert local.core_api_port in _exposed(services["core-api"])
+    assert local.feature_api_port in _exposed(services["feature-api"])
+    assert local.usage_ingestor_port in _exposed(services["usage-ingestor"])
+    assert local.fake_openai_port in _exposed(services["fake-openai"])
+    assert 5432 in _exposed(services["postgres"]) and 27017 in _exposed(services["mongo"])
     assert local.postgres_url == DEFAULT_POSTGRES_URL
     assert local.mongo_url == DEFAULT_MONGO_URL
     assert local.kafka_bootstrap_servers == DEFAULT_KAFKA
@@ -109,7 +112,7 @@ def test_service_ports_in_the_environment_match_the_published_ones(
     ]:
         service = compose["services"][component]
         port = int(service["environment"][variable])
-        assert _host_port(service, port) == port
+        assert port in _exposed(service)
         assert service["environment"]["HEALTH_URL"] == f"http://127.0.0.1:{port}/healthz"
 
 
@@ -209,3 +212,20 @@ def test_the_dockerfile_copies_every_workspace_member_and_nothing_missing() -> N
     }
     copied = {str(Path(s).parent) for s in sources if s.endswith("pyproject.toml")}
     assert members <= copied
+
+
+def test_only_the_gateway_publishes_ports(compose: dict[str, Any]) -> None:
+    publishing = {name for name, service in compose["services"].items() if service.get("ports")}
+    assert publishing == {"gateway"}
+
+
+def test_the_stores_sit_on_an_internal_network_only(compose: dict[str, Any]) -> None:
+    networks = compose["networks"]
+    internal = {name for name, net in networks.items() if (net or {}).get("internal")}
+    assert internal == {"internal"}
+    for store in ("postgres", "mongo", "kafka"):
+        assert set(compose["services"][store]["networks"]) == internal, store
+    for name, service in compose["services"].items():
+        # Every container names its networks (none lands on the default one).
+        assert "networks" in service or service.get("network_mode") == "none", name
+    assert "internal" in compose["services"]["gateway"]["networks"]

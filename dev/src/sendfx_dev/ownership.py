@@ -72,7 +72,7 @@ DECLARED: Final[Mapping[str, TableGrants]] = {
     **_tables(CORE_API, ("core.model_prices",), usage_ingestor=READ, operator=READ),
     **_tables(CORE_API, ("core.outbox", "core.outbox_dead"), operator=EMPTY),
     **_tables(CORE_API, ("core.refresh_tokens", "core.login_failures"), operator=EMPTY),
-    **_tables(CORE_API, ("core.core_api_schema_history",)),
+    **_tables(CORE_API, ("core.core_api_schema_history", "core.request_rates")),
     **_tables(
         USAGE_INGESTOR, ("core.usage_counters",), core_api=READ, migrator=UPSERT, operator=EMPTY
     ),

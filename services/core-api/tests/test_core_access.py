@@ -19,6 +19,8 @@ PUBLIC = {
     ("POST", "/api/auth/logout"),
     ("GET", "/api/auth/jwks"),
     ("GET", "/healthz"),
+    # Signed with the billing provider's shared secret, not a user token.
+    ("POST", "/api/billing/webhook"),
 }
 
 # A valid body per (method, path template), so that only authorisation decides.

@@ -25,7 +25,12 @@ async def test_admin_creates_lists_and_updates_tiers(
     assert created.status_code == 201
     tier = created.json()
     assert tier["price_monthly"] == 19.99  # money is a JSON number
-    assert tier["limits"] == {"ai_tokens_monthly": 500000, "flows": 5, "members": 3}
+    assert tier["limits"] == {
+        "ai_tokens_monthly": 500000,
+        "flows": 5,
+        "members": 3,
+        "models": None,
+    }
     dup = await client.post(
         "/api/admin/tiers", json={"code": code, "name": "Again"}, headers=admin.headers
     )
@@ -87,7 +92,15 @@ async def test_subscription_create_change_cancel(
     )
     assert created.status_code == 201
     sub = created.json()
+    # A paid tier waits for an admin (or the billing webhook).
+    assert sub["tier_code"] == "free" and sub["pending_tier_code"] == tier["code"]
+    activated = await client.post(
+        f"/api/admin/subscriptions/{sub['id']}/activate-pending", headers=admin.headers
+    )
+    assert activated.status_code == 200, activated.text
+    sub = activated.json()
     assert sub["status"] == "active" and sub["tier_code"] == tier["code"]
+    assert sub["pending_tier_code"] is None
     workspace = (await client.get(f"/api/workspaces/{wid}", headers=owner.headers)).json()
     assert workspace["tier_code"] == tier["code"]
     assert workspace["limits"]["members"] == 10
@@ -119,10 +132,15 @@ async def test_subscription_create_change_cancel(
     types = [
         e["type"]
         for e in await core_events.wait_for(
-            lambda e: e["type"].startswith("subscription.") and e["subject"] == wid, count=3
+            lambda e: e["type"].startswith("subscription.") and e["subject"] == wid, count=4
         )
     ]
-    assert types == ["subscription.created", "subscription.changed", "subscription.canceled"]
+    assert types == [
+        "subscription.created",
+        "subscription.changed",
+        "subscription.changed",
+        "subscription.canceled",
+    ]
     changed_event = core_events.of_type("subscription.changed")
     assert any(
         e["data"]["tier_code"] == other_code and e["data"]["limits"]["members"] == 50

@@ -163,10 +163,17 @@ def make_workspace(db: AsyncDatabase[Document], authorize: Authorize) -> MakeWor
     """A workspace with an owner, seeded in the read model by applying the
     core events the projection would receive."""
 
-    async def make(tier_code: str = "starter", ai_tokens_monthly: int = 100_000) -> Workspace:
+    async def make(
+        tier_code: str = "starter",
+        ai_tokens_monthly: int = 100_000,
+        models: list[str] | None = None,
+        flows: int = 100,
+    ) -> Workspace:
         owner = authorize()
         wid = uuid.uuid4()
-        limits = TierLimits(ai_tokens_monthly=ai_tokens_monthly, flows=100, members=10)
+        limits = TierLimits(
+            ai_tokens_monthly=ai_tokens_monthly, flows=flows, members=10, models=models
+        )
         for event in (
             core_event(
                 WORKSPACE_CREATED,

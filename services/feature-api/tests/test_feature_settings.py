@@ -21,7 +21,10 @@ async def test_ui_settings_read_publicly_and_upsert(
     assert before.status_code == 200 and before.json()["key"] == "global"
     assert (await http.put("/api/ui-settings", json=THEME)).status_code == 401
     user = authorize()
-    saved = await http.put("/api/ui-settings", json=THEME, headers=user.headers)
+    # A tenant may not change every tenant's theme (CONTRACT.md: admin role).
+    refused = await http.put("/api/ui-settings", json=THEME, headers=user.headers)
+    assert refused.status_code == 403
+    saved = await http.put("/api/ui-settings", json=THEME, headers=admin.headers)
     assert saved.status_code == 200, saved.text
     after = await http.get("/api/ui-settings")
     assert after.json()["theme_name"] == "midnight"

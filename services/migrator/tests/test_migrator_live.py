@@ -86,7 +86,10 @@ async def test_seeded_admin_and_registered_user_are_merged(scenario: Scenario) -
     seeded = await _register(scenario, ADMIN, "$argon2id$seeded", "admin")
     early = await _register(scenario, "user4@example4.com", "$argon2id$registered", "user")
     await _as_core_api(
-        scenario, "INSERT INTO core.tiers (code, name, ai_tokens_monthly) VALUES ('free', 'F', 1)"
+        # The platform seeds its default tier 'free' (core-api migration 0030).
+        scenario,
+        "INSERT INTO core.tiers (code, name, ai_tokens_monthly) VALUES ('free', 'F', 1)"
+        " ON CONFLICT (code) DO UPDATE SET name = 'F', ai_tokens_monthly = 1",
     )
     legacy_free = next(t for t in scenario.documents["tiers"] if t["code"] == "free")
     await _as_core_api(scenario, "INSERT INTO core.workspaces (name, slug) VALUES ('P', 'other')")

@@ -150,6 +150,16 @@ class ServiceSettings(KafkaSettings, AuthSettings, ProcessSettings):
     """What an HTTP service needs besides its own store."""
 
     service_name: str = "sendfx"
+    # The largest request body accepted (413 beyond; sendfx_shared.body_limit).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    # Requests per user (per client address when signed out) per window, over
+    # every instance (sendfx_shared.throttle); 0: no limit.
+    rate_limit_requests: int = Field(default=1200, ge=0)
+    rate_limit_window_seconds: int = Field(default=60, ge=1)
+    # Peers whose X-Forwarded-For / X-Real-IP are believed (the gateway): IPs or CIDRs.
+    trusted_proxies: CommaList = Field(
+        default=("127.0.0.1", "::1"), validation_alias=platform_wide("TRUSTED_PROXIES")
+    )
 
 
 class PostgresSettings(SendfxSettings):

@@ -9,7 +9,8 @@ deterministic reply, so token counts can be asserted exactly:
   declarations, plus 3 for priming the reply;
 - the reply is ``"Echo: <last user message>"`` (capped at 64 words, the
   ``[[...]]`` markers removed); completion tokens are its words, one per
-  streamed content chunk;
+  streamed content chunk; ``max_completion_tokens`` (or ``max_tokens``) cuts
+  the reply to that many words, as OpenAI caps a completion;
 - tool calls: when tools are given (and ``tool_choice`` is not ``"none"``) and
   the last message is the user's and it names a tool (or says "use tool", or
   ``tool_choice`` demands one), the reply calls that tool with arguments made

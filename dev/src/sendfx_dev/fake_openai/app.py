@@ -125,7 +125,7 @@ def _completion(body: ChatRequest, knobs: Knobs) -> dict[str, Any]:
                 "function": {"name": tool_name(tool), "arguments": arguments},
             }
         ]
-        completion, finish = words(arguments) + 3, "tool_calls"
+        completion, finish = body.capped(words(arguments) + 3), "tool_calls"
     else:
         message["content"] = reply_text(body)
         completion, finish = words(message["content"]), "stop"
@@ -167,7 +167,7 @@ async def _stream(
             "function": {"name": tool_name(tool), "arguments": arguments},
         }
         yield chunk({"tool_calls": [call]})
-        completion, finish = words(arguments) + 3, "tool_calls"
+        completion, finish = body.capped(words(arguments) + 3), "tool_calls"
     else:
         pieces = reply_text(body).split()
         for number, piece in enumerate(pieces):

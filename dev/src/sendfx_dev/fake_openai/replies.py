@@ -29,6 +29,17 @@ class ChatRequest(BaseModel):
     stream_options: dict[str, Any] | None = None
     tools: list[dict[str, Any]] | None = None
     tool_choice: str | dict[str, Any] | None = None
+    max_tokens: int | None = Field(default=None, ge=1)
+    max_completion_tokens: int | None = Field(default=None, ge=1)
+
+    @property
+    def completion_cap(self) -> int | None:
+        """The most completion tokens the caller allows (as OpenAI honours it)."""
+        return self.max_completion_tokens or self.max_tokens
+
+    def capped(self, completion: int) -> int:
+        cap = self.completion_cap
+        return completion if cap is None else min(completion, cap)
 
 
 class Knobs(BaseModel):
@@ -84,10 +95,13 @@ def knobs_of(request: ChatRequest, headers: dict[str, str]) -> Knobs:
 
 
 def reply_text(request: ChatRequest) -> str:
+    """The reply, cut to ``max_tokens`` words (a word is a token here)."""
     if request.messages[-1].role == "tool":
-        return f"Done: {' '.join(text_of(request.messages[-1]).split()[:MAX_REPLY_WORDS])}"
-    clean = " ".join(_MARKER.sub(" ", last_user_text(request)).split()[:MAX_REPLY_WORDS])
-    return f"Echo: {clean}" if clean else "Echo:"
+        text = f"Done: {' '.join(text_of(request.messages[-1]).split()[:MAX_REPLY_WORDS])}"
+    else:
+        clean = " ".join(_MARKER.sub(" ", last_user_text(request)).split()[:MAX_REPLY_WORDS])
+        text = f"Echo: {clean}" if clean else "Echo:"
+    return " ".join(text.split()[: request.capped(len(text.split()))])
 
 
 def tool_name(tool: dict[str, Any]) -> str:

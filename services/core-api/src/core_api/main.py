@@ -9,15 +9,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from core_api.events import CORE_API_OUTBOX
 from core_api.migrations import CORE_API_MIGRATIONS
 from core_api.published import AnswerWhenPublished
 from core_api.repositories.price_file import insert_missing_prices, read_price_file
+from core_api.repositories.request_rates import PostgresRateStore
 from core_api.routes import (
     auth,
     billing,
+    billing_webhook,
     health,
     members,
     model_prices,
@@ -38,10 +40,12 @@ from core_api.settings import (
     refuse_development_secrets_of,
 )
 from sendfx_shared.auth import Authenticator, Principal, StaticKeys
+from sendfx_shared.body_limit import BodySizeLimit
 from sendfx_shared.http import install_common
 from sendfx_shared.migrations import apply_migrations
 from sendfx_shared.outbox.postgres import OutboxRelay, RelayConfig
 from sendfx_shared.postgres import connect, create_pool
+from sendfx_shared.throttle import RequestRates
 
 log = logging.getLogger("core_api")
 
@@ -65,6 +69,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         max_size=settings.postgres_pool_max,
     )
     app.state.pool = pool
+    app.state.rate_store = PostgresRateStore(pool)
     if settings.admin_password == DEFAULT_ADMIN_PASSWORD:
         # Only in development mode: create_app refused it anywhere else.
         log.warning("core-api: %s has the local development password", ADMIN_EMAIL)
@@ -101,6 +106,13 @@ def create_app(settings: CoreApiSettings | None = None) -> FastAPI:
         version="0.1.0",
         description="Users, workspaces, members, tiers, billing, subscriptions and usage.",
         lifespan=lifespan,
+        dependencies=[
+            Depends(
+                RequestRates(
+                    settings, settings.rate_limit_requests, settings.rate_limit_window_seconds
+                )
+            )
+        ],
     )
     app.state.settings = settings
 
@@ -117,6 +129,7 @@ def create_app(settings: CoreApiSettings | None = None) -> FastAPI:
     )
     install_common(app)
     app.add_middleware(AnswerWhenPublished, within_seconds=settings.publish_wait_seconds)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for module in (
         health,
         auth,
@@ -125,6 +138,7 @@ def create_app(settings: CoreApiSettings | None = None) -> FastAPI:
         members,
         tiers,
         billing,
+        billing_webhook,
         subscriptions,
         usage,
         model_prices,

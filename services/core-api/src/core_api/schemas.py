@@ -125,6 +125,7 @@ class TierLimitsOut(BaseModel):
     ai_tokens_monthly: int | None = None
     flows: int | None = None
     members: int | None = None
+    models: list[str] | None = Field(default=None, description="null: any model")
 
 
 class WorkspaceOut(_Out):
@@ -170,6 +171,13 @@ class TierLimitsIn(_In):
     ai_tokens_monthly: Annotated[int, Field(ge=0, le=_BIGINT_MAX)] | None = None
     flows: Annotated[int, Field(ge=0, le=_INT_MAX)] | None = None
     members: Annotated[int, Field(ge=0, le=_INT_MAX)] | None = None
+    models: (
+        Annotated[
+            list[Annotated[str, Field(min_length=1, max_length=128)]],
+            Field(max_length=64),
+        ]
+        | None
+    ) = Field(default=None, description="the models the tier may use; null: any model")
 
 
 class TierIn(_In):
@@ -238,6 +246,9 @@ class SubscriptionOut(_Out):
     current_period_end: datetime | None
     cancel_at_period_end: bool
     stripe_subscription_id: str | None
+    pending_tier_code: str | None = Field(
+        default=None, description="a paid tier waiting for payment (admin or billing webhook)"
+    )
     version: int
     created_at: datetime
     updated_at: datetime

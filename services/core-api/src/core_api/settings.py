@@ -58,15 +58,22 @@ class CoreApiSettings(ServiceSettings, PostgresSettings):
     login_base_delay_seconds: float = Field(default=1.0, gt=0)
     login_max_delay_seconds: float = Field(default=900.0, gt=0)
     login_failure_window_seconds: int = Field(default=3600, ge=1)
-    # Peers whose X-Forwarded-For / X-Real-IP are believed (the gateway): IPs or CIDRs.
-    trusted_proxies: CommaList = Field(
-        default=("127.0.0.1", "::1"), validation_alias=platform_wide("TRUSTED_PROXIES")
-    )
     outbox_relay: bool = True
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_max_attempts: int = Field(default=8, ge=1)
     # How long a write's answer waits for its events to be on the bus (published.py).
     publish_wait_seconds: float = Field(default=2.0, ge=0)
+
+    # The tier every new workspace starts on; its limits when core-api has to
+    # make it (after a factory reset; migration 0030 seeds the same values).
+    default_tier_code: str = Field(default="free", pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    default_tier_ai_tokens_monthly: int = Field(default=50_000, ge=0)
+    default_tier_flows: int = Field(default=3, ge=0)
+    default_tier_members: int = Field(default=3, ge=0)
+    default_tier_models: list[str] = ["gpt-4o-mini"]
+    # Shared secret of the billing provider's webhook (HMAC-SHA256 of the
+    # body); empty: the webhook is off and paid tiers wait for an admin.
+    billing_webhook_secret: str = Field(default="", repr=False)
 
     @cached_property
     def signing_keys(self) -> SigningKeys:

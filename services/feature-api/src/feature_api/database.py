@@ -37,6 +37,10 @@ RM_QUOTAS: Final = "rm_quotas"
 RM_PROCESSED: Final = "rm_processed_events"
 # Per user: active, role and auth version, so a revoked token stops here too.
 RM_USERS: Final = "rm_users"
+# Each workspace's AI tokens per month, reserved and settled (services/spend.py).
+AI_SPEND: Final = "ai_spend"
+# Request and AI call rate windows (sendfx_shared.throttle), expired by TTL.
+RATE_WINDOWS: Final = "rate_windows"
 PROCESSED_EVENTS_KEPT_SECONDS: Final = 30 * 24 * 3600
 
 
@@ -106,6 +110,7 @@ async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
         [("workspace_id", ASCENDING), ("created_at", DESCENDING)]
     )
     await db[AGENT_RUNS].create_index([("workspace_id", ASCENDING), ("created_at", DESCENDING)])
+    await db[RATE_WINDOWS].create_index("expires_at", expireAfterSeconds=0)
     # Event ids only need remembering through any redelivery; past that the
     # per-aggregate versions keep a replay from having an effect.
     await db[RM_PROCESSED].create_index(

@@ -9,13 +9,15 @@ import logging
 from collections.abc import AsyncIterator
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request, Response
+from pymongo.errors import DocumentTooLarge
 
 from feature_api.context import AppContext
 from feature_api.database import ensure_indexes, open_database
 from feature_api.fresh import ServeWhenCurrent
 from feature_api.openai_client import OpenAIClient
 from feature_api.projection import CoreEventsProjection
+from feature_api.repositories.request_rates import MongoRateStore
 from feature_api.routes import (
     admin_settings,
     ai,
@@ -29,11 +31,14 @@ from feature_api.routes import (
 from feature_api.services.access import token_not_revoked
 from feature_api.settings import PROCESS_NAME, FeatureSettings, load_settings
 from sendfx_shared.auth import Principal, authenticator_for
+from sendfx_shared.body_limit import BodySizeLimit
 from sendfx_shared.http import install_common
 from sendfx_shared.mongo import client_options
 from sendfx_shared.outbox.mongo import MongoOutboxRelay, MongoRelayConfig
 from sendfx_shared.ownership import refuse_foreign_store
+from sendfx_shared.problems import problem_response
 from sendfx_shared.secrets import refuse_development_secrets
+from sendfx_shared.throttle import RequestRates
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +72,7 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
                 projection = CoreEventsProjection(database.db, settings)
                 await projection.start()
             app.state.context = AppContext(settings=settings, database=database, openai=openai)
+            app.state.rate_store = MongoRateStore(database.db)
             app.state.relay = relay
             app.state.projection = projection
             yield
@@ -84,6 +90,13 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
         version="0.1.0",
         description="Flows, templates, drafts, conversations, knowledge and AI on MongoDB.",
         lifespan=lifespan,
+        dependencies=[
+            Depends(
+                RequestRates(
+                    settings, settings.rate_limit_requests, settings.rate_limit_window_seconds
+                )
+            )
+        ],
     )
 
     async def not_revoked(principal: Principal) -> None:
@@ -94,9 +107,21 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
     app.state.authenticator = authenticator_for(settings, PROCESS_NAME, check=not_revoked)
     install_common(app)
     app.add_middleware(ServeWhenCurrent, within_seconds=settings.consistency_wait_seconds)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_exception_handler(DocumentTooLarge, _document_too_large)
     for module in (health, flows, flow_builder, conversations, knowledge, admin_settings, ai):
         app.include_router(module.router)
     return app
+
+
+async def _document_too_large(_: Request, exc: Exception) -> Response:
+    # The size caps stop flows and drafts first; anything else that grows past
+    # MongoDB's limit is the client's input too, never a 500.
+    return problem_response(
+        422,
+        "this would make a stored document larger than MongoDB allows",
+        kind="document-too-large",
+    )
 
 
 def run() -> None:

@@ -120,11 +120,16 @@ class OpenAIClient:
         await self._client.close()
 
     async def complete(
-        self, messages: Messages, *, tools: Tools | None = None, model: str | None = None
+        self,
+        messages: Messages,
+        *,
+        tools: Tools | None = None,
+        model: str | None = None,
+        max_tokens: int | None = None,
     ) -> ModelReply:
         """One non-streamed completion."""
         started = time.monotonic()
-        options: dict[str, Any] = {"tools": tools} if tools else {}
+        options = _options(tools, max_tokens)
         try:
             response: ChatCompletion = await self._client.chat.completions.create(
                 model=model or self._model, messages=_as_params(messages), **options
@@ -153,12 +158,13 @@ class OpenAIClient:
         *,
         tools: Tools | None = None,
         model: str | None = None,
+        max_tokens: int | None = None,
         on_delta: OnDelta | None = None,
     ) -> ModelReply:
         """A streamed completion, gathered; usage from the final usage chunk.
         ``on_delta`` sees each piece of text as it arrives."""
         started = time.monotonic()
-        options: dict[str, Any] = {"tools": tools} if tools else {}
+        options = _options(tools, max_tokens)
         requested = model or self._model
         try:
             stream = await self._client.chat.completions.create(
@@ -231,6 +237,14 @@ class _Gathered:
                 ToolCall(c["id"], c["name"], c["arguments"]) for _, c in sorted(self.calls.items())
             ],
         )
+
+
+def _options(tools: Tools | None, max_tokens: int | None) -> dict[str, Any]:
+    options: dict[str, Any] = {"tools": tools} if tools else {}
+    if max_tokens is not None:
+        # ``max_tokens`` is deprecated, and refused by reasoning models.
+        options["max_completion_tokens"] = max_tokens
+    return options
 
 
 def _elapsed_ms(started: float) -> int:

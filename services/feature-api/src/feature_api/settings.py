@@ -21,6 +21,8 @@ class FeatureSettings(ServiceSettings, MongoSettings):
 
     service_name: str = PROCESS_NAME
     port: int = Field(default=8002, validation_alias=AliasChoices("FEATURE_API_PORT", "PORT"))
+    # Flows and drafts are large JSON; they are capped at 8 MiB as stored.
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
 
     openai_api_key: str = Field(default="", repr=False, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
@@ -44,6 +46,13 @@ class FeatureSettings(ServiceSettings, MongoSettings):
     knowledge_chunk_words: int = Field(default=120, ge=20, le=2000)
     knowledge_context_chunks: int = Field(default=4, ge=1, le=20)
     ai_history_messages: int = Field(default=20, ge=1, le=200)
+    # Admission control (services/spend.py): the max_tokens every call gets at
+    # most, the least a call may be given (less left: 402), and the prompt cap.
+    ai_max_completion_tokens: int = Field(default=1024, ge=1)
+    ai_min_completion_tokens: int = Field(default=16, ge=1)
+    ai_max_prompt_tokens: int = Field(default=16_000, ge=1)
+    # AI calls per workspace per rate window (rate_limit_window_seconds); 0: no limit.
+    ai_calls_per_workspace: int = Field(default=120, ge=0)
 
 
 def load_settings() -> FeatureSettings:

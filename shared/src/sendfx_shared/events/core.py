@@ -45,6 +45,8 @@ class TierLimits(_CoreData):
     ai_tokens_monthly: int | None = Field(default=None, ge=0)
     flows: int | None = Field(default=None, ge=0)
     members: int | None = Field(default=None, ge=0)
+    # The models the tier may use; None: any model.
+    models: list[str] | None = None
 
 
 class WorkspaceChanged(_CoreData):

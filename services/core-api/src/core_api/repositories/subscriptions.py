@@ -9,8 +9,10 @@ from core_api.repositories.paging import After, after_args, keyset
 _SELECT = """
 SELECT s.id, s.workspace_id, s.tier_id, s.status, s.current_period_start, s.current_period_end,
        s.cancel_at_period_end, s.stripe_subscription_id, s.version, s.created_at, s.updated_at,
-       t.code AS tier_code, t.ai_tokens_monthly, t.flows, t.members
+       t.code AS tier_code, t.ai_tokens_monthly, t.flows, t.members, t.models,
+       s.pending_tier_id, p.code AS pending_tier_code
 FROM core.subscriptions s JOIN core.tiers t ON t.id = s.tier_id
+LEFT JOIN core.tiers p ON p.id = s.pending_tier_id
 """
 
 
@@ -47,8 +49,20 @@ async def insert_subscription(
 
 
 async def change_tier(db: Db, subscription_id: uuid.UUID, tier_id: uuid.UUID) -> None:
+    """Moves the subscription to ``tier_id``; a pending move is settled by it."""
     await db.execute(
-        "UPDATE core.subscriptions SET tier_id = $2, version = version + 1 WHERE id = $1",
+        """UPDATE core.subscriptions SET tier_id = $2, pending_tier_id = NULL,
+                  version = version + 1
+           WHERE id = $1""",
+        subscription_id,
+        tier_id,
+    )
+
+
+async def set_pending_tier(db: Db, subscription_id: uuid.UUID, tier_id: uuid.UUID | None) -> None:
+    await db.execute(
+        """UPDATE core.subscriptions SET pending_tier_id = $2, version = version + 1
+           WHERE id = $1""",
         subscription_id,
         tier_id,
     )

@@ -8,23 +8,32 @@ from core_api.repositories.paging import After, after_args, keyset
 from core_api.repositories.updates import update_columns
 
 _COLUMNS = (
-    "id, code, name, price_monthly, ai_tokens_monthly, flows, members, is_active, "
+    "id, code, name, price_monthly, ai_tokens_monthly, flows, members, models, is_active, "
     "created_at, updated_at"
 )
-_UPDATABLE = ("name", "price_monthly", "ai_tokens_monthly", "flows", "members", "is_active")
+_UPDATABLE = (
+    "name",
+    "price_monthly",
+    "ai_tokens_monthly",
+    "flows",
+    "members",
+    "models",
+    "is_active",
+)
 
 
 async def insert_tier(db: Db, values: dict[str, Any]) -> asyncpg.Record:
     row = await db.fetchrow(
         f"""INSERT INTO core.tiers
-              (code, name, price_monthly, ai_tokens_monthly, flows, members, is_active)
-            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {_COLUMNS}""",
+              (code, name, price_monthly, ai_tokens_monthly, flows, members, models, is_active)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {_COLUMNS}""",
         values["code"],
         values["name"],
         values["price_monthly"],
         values["ai_tokens_monthly"],
         values["flows"],
         values["members"],
+        values.get("models"),
         values["is_active"],
     )
     assert row is not None

@@ -7,17 +7,21 @@ from core_api.repositories.paging import After, after_args, keyset
 
 _SELECT = """
 SELECT w.id, w.name, w.slug, w.owner_id, w.tier_id, w.version, w.created_at, w.updated_at,
-       t.code AS tier_code, t.ai_tokens_monthly, t.flows, t.members
+       t.code AS tier_code, t.ai_tokens_monthly, t.flows, t.members, t.models
 FROM core.workspaces w LEFT JOIN core.tiers t ON t.id = w.tier_id
 """
 
 
-async def insert_workspace(db: Db, *, name: str, slug: str, owner_id: uuid.UUID) -> uuid.UUID:
+async def insert_workspace(
+    db: Db, *, name: str, slug: str, owner_id: uuid.UUID, tier_id: uuid.UUID | None
+) -> uuid.UUID:
     workspace_id: uuid.UUID = await db.fetchval(
-        "INSERT INTO core.workspaces (name, slug, owner_id) VALUES ($1, $2, $3) RETURNING id",
+        """INSERT INTO core.workspaces (name, slug, owner_id, tier_id)
+           VALUES ($1, $2, $3, $4) RETURNING id""",
         name,
         slug,
         owner_id,
+        tier_id,
     )
     return workspace_id
 

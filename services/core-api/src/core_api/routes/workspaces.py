@@ -2,7 +2,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from core_api.routes.deps import DbPool
+from core_api.routes.deps import DbPool, Settings
 from core_api.schemas import WorkspaceIn, WorkspaceOut, WorkspaceUpdateIn
 from core_api.services import workspaces
 from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal
@@ -13,9 +13,10 @@ router = APIRouter(tags=["workspaces"])
 
 @router.post("/api/workspaces", status_code=201)
 async def create_workspace(
-    body: WorkspaceIn, principal: CurrentPrincipal, pool: DbPool
+    body: WorkspaceIn, principal: CurrentPrincipal, pool: DbPool, settings: Settings
 ) -> WorkspaceOut:
-    return await workspaces.create_workspace(pool, principal, body)
+    """The new workspace starts on the default tier (``free``)."""
+    return await workspaces.create_workspace(pool, settings, principal, body)
 
 
 @router.get("/api/workspaces")

@@ -9,35 +9,22 @@ from core_api.repositories import tiers as tiers_repo
 from core_api.repositories import workspaces as workspaces_repo
 from core_api.repositories.paging import page_of, parse_cursor
 from core_api.schemas import TierIn, TierLimitsOut, TierOut, TierUpdateIn
-from core_api.services.workspaces import limits_of, workspace_changed
+from core_api.services.limits import limits_of, tier_changed
+from core_api.services.workspaces import workspace_changed
 from sendfx_shared.events import core as core_events
-from sendfx_shared.events.core import TIER_DELETED, TierChanged
+from sendfx_shared.events.core import TIER_DELETED
 from sendfx_shared.pagination import Page
 from sendfx_shared.problems import NotFound
 
 
 def tier_out(row: asyncpg.Record | dict[str, Any]) -> TierOut:
     data = dict(row)
-    data["limits"] = TierLimitsOut(
-        ai_tokens_monthly=data["ai_tokens_monthly"], flows=data["flows"], members=data["members"]
-    )
+    data["limits"] = TierLimitsOut(**limits_of(row).model_dump())
     return TierOut.model_validate(data)
 
 
 async def _emit(db: Db, event_type: str, row: asyncpg.Record) -> None:
-    await emit(
-        db,
-        event_type,
-        row["id"],
-        TierChanged(
-            tier_id=row["id"],
-            code=row["code"],
-            name=row["name"],
-            price_monthly=str(row["price_monthly"]),
-            limits=limits_of(row),
-            is_active=row["is_active"],
-        ),
-    )
+    await emit(db, event_type, row["id"], tier_changed(row))
 
 
 async def list_tiers(

@@ -11,9 +11,11 @@ from core_api.repositories import workspaces as workspaces_repo
 from core_api.repositories.paging import page_of, parse_cursor
 from core_api.schemas import TierLimitsOut, WorkspaceIn, WorkspaceOut, WorkspaceUpdateIn
 from core_api.services.access import workspace_access
+from core_api.services.limits import default_tier, limits_of
+from core_api.settings import CoreApiSettings
 from sendfx_shared.auth import Principal
 from sendfx_shared.events import core as core_events
-from sendfx_shared.events.core import TierLimits, WorkspaceChanged, WorkspaceMemberChanged
+from sendfx_shared.events.core import WorkspaceChanged, WorkspaceMemberChanged
 from sendfx_shared.pagination import Page
 from sendfx_shared.problems import Forbidden, NotFound
 
@@ -21,12 +23,6 @@ from sendfx_shared.problems import Forbidden, NotFound
 def slug_from(name: str) -> str:
     base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48] or "workspace"
     return f"{base}-{secrets.token_hex(3)}"
-
-
-def limits_of(row: asyncpg.Record) -> TierLimits:
-    return TierLimits(
-        ai_tokens_monthly=row["ai_tokens_monthly"], flows=row["flows"], members=row["members"]
-    )
 
 
 def workspace_changed(row: asyncpg.Record, version: int | None = None) -> WorkspaceChanged:
@@ -64,11 +60,17 @@ async def emit_workspace_updated(db: Db, workspace_id: uuid.UUID) -> asyncpg.Rec
 
 
 async def create_workspace(
-    pool: asyncpg.Pool, principal: Principal, body: WorkspaceIn
+    pool: asyncpg.Pool, settings: CoreApiSettings, principal: Principal, body: WorkspaceIn
 ) -> WorkspaceOut:
+    """A new workspace, owned by the caller, on the default tier."""
     async with transaction(pool) as db:
+        tier = await default_tier(db, settings)
         workspace_id = await workspaces_repo.insert_workspace(
-            db, name=body.name, slug=body.slug or slug_from(body.name), owner_id=principal.user_id
+            db,
+            name=body.name,
+            slug=body.slug or slug_from(body.name),
+            owner_id=principal.user_id,
+            tier_id=tier["id"],
         )
         member = await members_repo.insert_member(db, workspace_id, principal.user_id, "owner")
         row = await workspaces_repo.get_workspace(db, workspace_id)

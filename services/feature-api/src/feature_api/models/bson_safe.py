@@ -3,12 +3,16 @@
 Node ``data`` and tool schemas are the client's own JSON. BSON refuses some
 of what JSON allows: key names with a NUL byte or a leading ``$`` (operators)
 and integers beyond 64 bits. Refusing those at the boundary turns what would
-be a storage error (500) into a 422 the client can act on.
+be a storage error (500) into a 422 the client can act on; so does the
+size cap of a flow or draft (``check_document_size``).
 """
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator
+import bson
+from pydantic import AfterValidator, BaseModel
+
+from sendfx_shared.problems import FieldError, ProblemError
 
 _INT64 = 2**63
 MAX_DEPTH = 32
@@ -35,3 +39,27 @@ def _bson_safe(value: dict[str, Any]) -> dict[str, Any]:
 
 
 BsonSafeDict = Annotated[dict[str, Any], AfterValidator(_bson_safe)]
+
+
+# MongoDB refuses a document over 16 MiB (DocumentTooLarge); flows and drafts
+# stop well below, leaving room for the fields stored beside them and for a
+# published template's copy.
+MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
+
+
+def check_document_size(body: BaseModel, what: str) -> None:
+    """422 when ``body`` would be stored as a document over the cap."""
+    size = len(bson.encode(body.model_dump(mode="json")))
+    if size > MAX_DOCUMENT_BYTES:
+        raise ProblemError(
+            422,
+            f"this {what} takes {size} bytes as stored; the limit is {MAX_DOCUMENT_BYTES}",
+            kind="document-too-large",
+            errors=[
+                FieldError(
+                    field="(request)",
+                    message=f"stored size {size} bytes exceeds {MAX_DOCUMENT_BYTES}",
+                    type="document_too_large",
+                )
+            ],
+        )

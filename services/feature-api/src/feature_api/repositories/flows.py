@@ -19,6 +19,10 @@ async def get(db: AsyncDatabase[Document], flow_id: str) -> Flow | None:
     return maybe_model(Flow, await db[FLOWS].find_one({"_id": flow_id}))
 
 
+async def count(db: AsyncDatabase[Document], workspace_id: str) -> int:
+    return await db[FLOWS].count_documents({"workspace_id": workspace_id})
+
+
 async def list_page(
     db: AsyncDatabase[Document], workspace_id: str, cursor: str | None, limit: int
 ) -> Page[Flow]:

@@ -171,11 +171,12 @@ async def workspace(db: AsyncDatabase[Document], workspace_id: str) -> Document 
     return await db[RM_WORKSPACES].find_one({"_id": workspace_id})
 
 
-async def is_member(db: AsyncDatabase[Document], workspace_id: str, user_id: str) -> bool:
+async def role_of(db: AsyncDatabase[Document], workspace_id: str, user_id: str) -> str | None:
+    """The user's role in the workspace; None when not an active member."""
     found = await db[RM_MEMBERS].find_one(
-        {"_id": f"{workspace_id}:{user_id}", "active": True}, {"_id": 1}
+        {"_id": f"{workspace_id}:{user_id}", "active": True}, {"role": 1}
     )
-    return found is not None
+    return None if found is None else str(found.get("role") or "member")
 
 
 async def quota(db: AsyncDatabase[Document], workspace_id: str) -> Document | None:

@@ -1,5 +1,5 @@
-"""Global UI settings (``/api/ui-settings``: GET public, PUT for signed-in
-users; ``/api/admin/ui-settings`` for admins) and the admin-only log settings
+"""Global UI settings (``/api/ui-settings``: GET public, PUT admin-only, as it
+changes every tenant's theme; ``/api/admin/ui-settings`` for admins) and the admin-only log settings
 (``/api/admin/log-settings``)."""
 
 from fastapi import APIRouter
@@ -8,7 +8,7 @@ from feature_api.models.settings_docs import LogSettings, LogSettingsIn, UiSetti
 from feature_api.routes.deps import Database
 from feature_api.routes.problems_doc import ADMIN
 from feature_api.services import settings_docs
-from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal
+from sendfx_shared.auth import CurrentAdmin
 
 router = APIRouter(tags=["settings"], responses=ADMIN)
 
@@ -20,7 +20,7 @@ async def get_ui_settings(database: Database) -> UiSettings:
 
 @router.put("/api/ui-settings")
 async def put_ui_settings(
-    body: UiSettingsIn, database: Database, principal: CurrentPrincipal
+    body: UiSettingsIn, database: Database, admin: CurrentAdmin
 ) -> UiSettings:
     return await settings_docs.put_ui_settings(database, body)
 

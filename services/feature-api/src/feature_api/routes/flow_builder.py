@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from feature_api.models.flow_builder import FlowDraft, FlowDraftIn, FlowTemplate, PublishResult
 from feature_api.routes.deps import Database
@@ -31,9 +31,11 @@ async def _global_scope(admin: CurrentAdmin) -> tuple[Scope, Principal]:
 
 
 async def _workspace_scope(
-    workspace_id: uuid.UUID, database: Database, principal: CurrentPrincipal
+    workspace_id: uuid.UUID, database: Database, principal: CurrentPrincipal, request: Request
 ) -> tuple[Scope, Principal]:
-    return await workspace_access(database.db, principal, workspace_id), principal
+    # Members read drafts and templates; writing them is configuration.
+    manage = request.method not in ("GET", "HEAD")
+    return await workspace_access(database.db, principal, workspace_id, manage=manage), principal
 
 
 def _mount(prefix: str, resolve: Callable[..., Awaitable[tuple[Scope, Principal]]]) -> None:

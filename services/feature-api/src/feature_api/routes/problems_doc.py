@@ -17,6 +17,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-SIGNED_IN = problems(401, 404, 422)
-ADMIN = problems(401, 403, 404, 422)
-AI = problems(401, 402, 404, 409, 422, 502, 504)
+# Every route may also answer 413 (body too large) and 429 (rate limit).
+SIGNED_IN = problems(401, 403, 404, 409, 413, 422, 429)
+ADMIN = problems(401, 403, 404, 413, 422, 429)
+AI = problems(401, 402, 403, 404, 409, 413, 422, 429, 502, 504)

@@ -1,6 +1,11 @@
 """Who may act on a workspace: its members (from the read model) and
 platform admins. Anyone else learns nothing, not even that it exists (404).
 
+Roles as in core-api: every member uses the workspace (reads, conversations,
+AI calls, knowledge it adds); changing its configuration (flows, drafts, the
+assistant) and deleting anything needs the owner or admin role (``manage``),
+else 403: the member already knows the workspace exists.
+
 Named as core-api's ``services/access.py``: ``workspace_access`` for a
 workspace, ``resource_access`` for something that belongs to one."""
 
@@ -12,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from feature_api.repositories import read_model
 from feature_api.unit_of_work import Document
 from sendfx_shared.auth import Principal
-from sendfx_shared.problems import NotFound, Unauthorized
+from sendfx_shared.problems import Forbidden, NotFound, Unauthorized
 
 
 class InWorkspace(Protocol):
@@ -37,10 +42,18 @@ def deleted(done: bool, what: str) -> None:
         raise NotFound(what)
 
 
+_MANAGERS = ("owner", "admin")
+
+
 async def workspace_access(
-    db: AsyncDatabase[Document], principal: Principal, workspace_id: uuid.UUID | str
+    db: AsyncDatabase[Document],
+    principal: Principal,
+    workspace_id: uuid.UUID | str,
+    *,
+    manage: bool = False,
 ) -> str:
-    """The workspace id (as stored) when ``principal`` may act on it."""
+    """The workspace id (as stored) when ``principal`` may act on it (with
+    ``manage``: change its configuration or delete)."""
     wid = str(workspace_id)
     known = await read_model.workspace(db, wid)
     if known is not None and known.get("deleted"):
@@ -50,19 +63,28 @@ async def workspace_access(
         # before its workspace.created, so members need only membership.
         if known is not None:
             return wid
-    elif await read_model.is_member(db, wid, str(principal.user_id)):
-        return wid
+    else:
+        role = await read_model.role_of(db, wid, str(principal.user_id))
+        if role is not None:
+            if manage and role not in _MANAGERS:
+                raise Forbidden("this needs the owner or admin role in the workspace")
+            return wid
     raise NotFound("workspace")
 
 
 async def resource_access(
-    db: AsyncDatabase[Document], principal: Principal, resource: R | None, what: str
+    db: AsyncDatabase[Document],
+    principal: Principal,
+    resource: R | None,
+    what: str,
+    *,
+    manage: bool = False,
 ) -> R:
     """``resource`` when it exists and its workspace is the caller's; else 404."""
     if resource is None:
         raise NotFound(what)
     try:
-        await workspace_access(db, principal, resource.workspace_id)
+        await workspace_access(db, principal, resource.workspace_id, manage=manage)
     except NotFound:
         raise NotFound(what) from None
     return resource

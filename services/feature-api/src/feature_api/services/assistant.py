@@ -34,7 +34,7 @@ async def put_config(
     workspace_id: uuid.UUID,
     body: AssistantConfigIn,
 ) -> AssistantConfig:
-    wid = await workspace_access(database.db, principal, workspace_id)
+    wid = await workspace_access(database.db, principal, workspace_id, manage=True)
     return await ai_records.put_assistant_config(database.db, wid, body, now())
 
 

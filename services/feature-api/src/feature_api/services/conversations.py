@@ -42,10 +42,10 @@ async def create_conversation(
 
 
 async def accessible_conversation(
-    database: FeatureDatabase, principal: Principal, conversation_id: str
+    database: FeatureDatabase, principal: Principal, conversation_id: str, *, manage: bool = False
 ) -> Conversation:
     found = await repo.get(database.db, conversation_id)
-    return await resource_access(database.db, principal, found, "conversation")
+    return await resource_access(database.db, principal, found, "conversation", manage=manage)
 
 
 async def get_conversation(
@@ -68,7 +68,7 @@ async def list_conversations(
 async def delete_conversation(
     database: FeatureDatabase, principal: Principal, conversation_id: str
 ) -> None:
-    conversation = await accessible_conversation(database, principal, conversation_id)
+    conversation = await accessible_conversation(database, principal, conversation_id, manage=True)
     async for uow in database.units():
         async with uow:
             deleted(await repo.delete(uow, conversation_id), "conversation")

@@ -13,6 +13,7 @@ import uuid
 from pymongo.errors import DuplicateKeyError
 
 from feature_api.database import FeatureDatabase, new_id, new_record, now
+from feature_api.models.bson_safe import check_document_size
 from feature_api.models.flow_builder import FlowDraft, FlowDraftIn, FlowTemplate, PublishResult
 from feature_api.models.graph import check_graph
 from feature_api.repositories import flow_builder as repo
@@ -74,6 +75,7 @@ async def create_draft(
 ) -> FlowDraft:
     # A draft is work in progress: it may lack its start node until publish.
     check_graph(body.nodes, body.edges, require_start=False)
+    check_document_size(body, "flow draft")
     await _check_template_ref(database, scope, body.template_id)
     draft = new_record(
         FlowDraft,
@@ -98,6 +100,7 @@ async def update_draft(
     database: FeatureDatabase, scope: Scope, draft_id: str, body: FlowDraftIn
 ) -> FlowDraft:
     check_graph(body.nodes, body.edges, require_start=False)
+    check_document_size(body, "flow draft")
     await _check_template_ref(database, scope, body.template_id)
     async for uow in database.units():
         async with uow:

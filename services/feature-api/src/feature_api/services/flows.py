@@ -1,15 +1,19 @@
-"""Flows: a workspace's graphs of nodes and edges, validated on every write."""
+"""Flows: a workspace's graphs of nodes and edges, validated on every write;
+as many as the workspace's tier allows (``flows``), each below the size cap."""
 
 import uuid
 
 from feature_api.database import FeatureDatabase, new_record, now
+from feature_api.models.bson_safe import check_document_size
 from feature_api.models.flows import Flow, FlowIn
 from feature_api.models.graph import check_graph
 from feature_api.repositories import flows as repo
+from feature_api.repositories import read_model
 from feature_api.services.access import deleted, found, resource_access, workspace_access
 from sendfx_shared.auth import Principal
 from sendfx_shared.events import feature as fe
 from sendfx_shared.pagination import Page
+from sendfx_shared.problems import ProblemError
 
 
 def _changed(flow: Flow) -> fe.FlowChanged:
@@ -26,8 +30,19 @@ def _changed(flow: Flow) -> fe.FlowChanged:
 async def create_flow(
     database: FeatureDatabase, principal: Principal, workspace_id: uuid.UUID, body: FlowIn
 ) -> Flow:
-    wid = await workspace_access(database.db, principal, workspace_id)
+    wid = await workspace_access(database.db, principal, workspace_id, manage=True)
     check_graph(body.nodes, body.edges, require_start=True)
+    check_document_size(body, "flow")
+    limits = ((await read_model.workspace(database.db, wid)) or {}).get("limits") or {}
+    limit = limits.get("flows")
+    if limit is not None and await repo.count(database.db, wid) >= limit:
+        raise ProblemError(
+            409,
+            f"the workspace's tier allows {limit} flows; delete one or move to a larger tier",
+            kind="flows-limit-reached",
+            title="Flows limit reached",
+            extra={"limit": limit},
+        )
     flow = new_record(
         Flow, **body.model_dump(), workspace_id=wid, version=1, created_by=principal.user_id
     )
@@ -38,9 +53,11 @@ async def create_flow(
     return flow
 
 
-async def _accessible(database: FeatureDatabase, principal: Principal, flow_id: str) -> Flow:
+async def _accessible(
+    database: FeatureDatabase, principal: Principal, flow_id: str, *, manage: bool = False
+) -> Flow:
     found = await repo.get(database.db, flow_id)
-    return await resource_access(database.db, principal, found, "flow")
+    return await resource_access(database.db, principal, found, "flow", manage=manage)
 
 
 async def get_flow(database: FeatureDatabase, principal: Principal, flow_id: str) -> Flow:
@@ -61,8 +78,9 @@ async def list_flows(
 async def update_flow(
     database: FeatureDatabase, principal: Principal, flow_id: str, body: FlowIn
 ) -> Flow:
-    await _accessible(database, principal, flow_id)
+    await _accessible(database, principal, flow_id, manage=True)
     check_graph(body.nodes, body.edges, require_start=True)
+    check_document_size(body, "flow")
     async for uow in database.units():
         async with uow:
             updated = found(await repo.update(uow, flow_id, body, now()), "flow")
@@ -71,7 +89,7 @@ async def update_flow(
 
 
 async def delete_flow(database: FeatureDatabase, principal: Principal, flow_id: str) -> None:
-    flow = await _accessible(database, principal, flow_id)
+    flow = await _accessible(database, principal, flow_id, manage=True)
     async for uow in database.units():
         async with uow:
             deleted(await repo.delete(uow, flow_id), "flow")

@@ -53,10 +53,10 @@ async def add_document(
 
 
 async def _accessible(
-    database: FeatureDatabase, principal: Principal, document_id: str
+    database: FeatureDatabase, principal: Principal, document_id: str, *, manage: bool = False
 ) -> KnowledgeDocument:
     found = await repo.get_document(database.db, document_id)
-    return await resource_access(database.db, principal, found, "knowledge document")
+    return await resource_access(database.db, principal, found, "knowledge document", manage=manage)
 
 
 async def get_document(
@@ -97,7 +97,7 @@ async def replace_document(
 async def delete_document(
     database: FeatureDatabase, principal: Principal, document_id: str
 ) -> None:
-    current = await _accessible(database, principal, document_id)
+    current = await _accessible(database, principal, document_id, manage=True)
     async for uow in database.units():
         async with uow:
             deleted(await repo.delete_document(uow, document_id), "knowledge document")

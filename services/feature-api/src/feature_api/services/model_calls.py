@@ -1,9 +1,11 @@
-"""One model call for every AI service: the quota check, then the call
-through the OpenAI client. The caller stores the reply and queues its usage
-event (``ModelCall.record_usage``) in one unit of work. Every call that
-spent tokens yields exactly one ``openai.call.completed``: a call that
-failed after spending some (a cut stream, flagged ``usage_missing``) is
-recorded here."""
+"""One model call for every AI service: the quota check and the admission
+(a reservation of the tokens the call may use, ``services/spend.py``), then
+the call through the OpenAI client with the ``max_tokens`` admitted, then
+the reservation settled with what the call really used. The caller stores
+the reply and queues its usage event (``ModelCall.record_usage``) in one
+unit of work. Every call that spent tokens yields exactly one
+``openai.call.completed``: a call that failed after spending some (a cut
+stream, flagged ``usage_missing``) is recorded here."""
 
 import uuid
 from dataclasses import dataclass
@@ -12,12 +14,15 @@ from typing import Literal
 from feature_api.context import AppContext
 from feature_api.models.ai import UsageOut
 from feature_api.openai_client import Messages, ModelCallFailed, ModelReply, OnDelta, Tools
+from feature_api.repositories.request_rates import MongoRateStore
+from feature_api.services import spend
 from feature_api.services.quota import ensure_ai_allowed
 from feature_api.unit_of_work import UnitOfWork
 from sendfx_shared import topics
 from sendfx_shared.events.envelope import utc_now
 from sendfx_shared.events.openai_usage import OPENAI_CALL_COMPLETED_TYPE, OpenAICallCompleted
 from sendfx_shared.problems import ProblemError
+from sendfx_shared.throttle import count_or_refuse
 
 Service = Literal["ai_reply", "ai_agent", "assistant"]
 
@@ -89,14 +94,28 @@ async def call_model(
 ) -> ModelCall:
     """The model's reply, once the workspace may spend tokens. With
     ``on_delta`` the model streams, and the text is passed on as it comes."""
-    await ensure_ai_allowed(ctx.database.db, workspace_id)
+    db = ctx.database.db
+    await ensure_ai_allowed(db, workspace_id)
+    settings = ctx.settings
+    await count_or_refuse(
+        MongoRateStore(db),
+        f"ai:{workspace_id}",
+        settings.ai_calls_per_workspace,
+        settings.rate_limit_window_seconds,
+        "AI calls for this workspace",
+    )
+    admission = await spend.admit(db, ctx.settings, workspace_id, messages, tools, model)
+    chosen, cap = admission.model, admission.max_tokens
     try:
         if stream or on_delta is not None:
-            reply = await ctx.openai.stream(messages, tools=tools, model=model, on_delta=on_delta)
+            reply = await ctx.openai.stream(
+                messages, tools=tools, model=chosen, max_tokens=cap, on_delta=on_delta
+            )
         else:
-            reply = await ctx.openai.complete(messages, tools=tools, model=model)
+            reply = await ctx.openai.complete(messages, tools=tools, model=chosen, max_tokens=cap)
     except ModelCallFailed as failure:
         spent = failure.spent
+        await spend.settle(db, admission, admission.used_by(spent))
         if spent is not None:
             async for uow in ctx.database.units():
                 async with uow:
@@ -106,4 +125,10 @@ async def call_model(
             failure.detail,
             kind="model-timeout" if failure.status == 504 else "model-unavailable",
         ) from failure
+    except BaseException:
+        # Cancelled mid-call (the client went away): what it spent is unknown,
+        # so the whole reservation counts.
+        await spend.settle(db, admission, admission.reserved)
+        raise
+    await spend.settle(db, admission, admission.used_by(reply))
     return ModelCall(reply, workspace_id, user_id, service)
