@@ -5,6 +5,7 @@ a service runs with the caller's environment scrubbed of every store and
 secret, plus its own (``own_env``).
 """
 
+import importlib
 import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from sendfx_dev.ports import port_is_open
 from sendfx_dev.servers import spawn
 from sendfx_dev.stack.component import Component, http_healthy
 from sendfx_dev.stack.records import Result
+from sendfx_shared.settings import SendfxSettings
 
 if TYPE_CHECKING:
     from sendfx_dev.stack.config import StackConfig
@@ -94,14 +96,17 @@ class FakeOpenAI(ProcessComponent):
 
 @dataclass(frozen=True)
 class Service(ProcessComponent):
-    """A deployable of services/: its console script is named as it is, its
-    port variable too (``CORE_API_PORT``); ``secrets`` are its store's URL, as
-    its own principal, and the secrets it needs."""
+    """A deployable of services/: its console script is named as it is; its
+    variables are those its own settings class reads (``settings``, as
+    ``module:Class``), rendered from field values, so the runner never spells
+    a variable name; ``store`` gives the field values of its store (as its own
+    principal) and the secrets it needs."""
 
     name: str
     module: str
+    settings: str
     port_of: Callable[["StackConfig"], int]
-    secrets: Callable[["StackConfig"], dict[str, str]]
+    store: Callable[["StackConfig"], dict[str, object]]
 
     def argv(self, config: "StackConfig") -> list[str]:
         return [str(config.bin_dir / self.name)]
@@ -115,39 +120,53 @@ class Service(ProcessComponent):
     def env(self, config: "StackConfig") -> dict[str, str]:
         return config.service_env(self.name)
 
+    def settings_class(self) -> type[SendfxSettings]:
+        module, _, name = self.settings.partition(":")
+        found = getattr(importlib.import_module(module), name)
+        assert isinstance(found, type) and issubclass(found, SendfxSettings)
+        return found
+
+    def environment(self, **values: object) -> dict[str, str]:
+        """The variables that make this service read ``values`` (its field names)."""
+        return self.settings_class().environment(**values)
+
     def own_env(self, config: "StackConfig") -> dict[str, str]:
-        return {
-            "KAFKA_BOOTSTRAP_SERVERS": config.kafka_bootstrap_servers,
-            "KAFKA_TOPIC_PREFIX": config.kafka_topic_prefix,
-            **self.secrets(config),
-            f"{self.name.upper().replace('-', '_')}_PORT": str(self.port(config)),
-        }
+        return self.environment(
+            kafka_bootstrap_servers=config.kafka_bootstrap_servers,
+            kafka_topic_prefix=config.kafka_topic_prefix,
+            **self.store(config),
+            port=self.port(config),
+        )
 
 
 CORE_API = Service(
     "core-api",
     "core_api.main",
+    "core_api.settings:CoreApiSettings",
     lambda c: c.core_api_port,
     lambda c: {
-        "POSTGRES_URL": role_url(c.postgres_url, ownership.CORE_API),
-        "JWT_SECRET": c.jwt_secret,
-        "ADMIN_PASSWORD": c.admin_password,
+        "postgres_url": role_url(c.postgres_url, ownership.CORE_API),
+        "jwt_secret": c.jwt_secret,
+        "admin_password": c.admin_password,
     },
 )
 USAGE_INGESTOR = Service(
     "usage-ingestor",
     "usage_ingestor.main",
+    "usage_ingestor.settings:IngestorSettings",
     lambda c: c.usage_ingestor_port,
-    lambda c: {"POSTGRES_URL": role_url(c.postgres_url, ownership.USAGE_INGESTOR)},
+    lambda c: {"postgres_url": role_url(c.postgres_url, ownership.USAGE_INGESTOR)},
 )
 FEATURE_API = Service(
     "feature-api",
     "feature_api.main",
+    "feature_api.settings:FeatureSettings",
     lambda c: c.feature_api_port,
     lambda c: {
-        "MONGO_URL": c.feature_mongo_url,
-        "JWT_SECRET": c.jwt_secret,
-        "OPENAI_API_KEY": c.openai_api_key,
-        "OPENAI_BASE_URL": c.openai_base_url,
+        "mongo_url": c.feature_mongo_url,
+        "jwt_secret": c.jwt_secret,
+        "openai_api_key": c.openai_api_key,
+        "openai_base_url": c.openai_base_url,
     },
 )
+SERVICES = {service.name: service for service in (CORE_API, USAGE_INGESTOR, FEATURE_API)}
