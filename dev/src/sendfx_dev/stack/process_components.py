@@ -8,7 +8,7 @@ secret, plus its own (``own_env``).
 import importlib
 import importlib.util
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from sendfx_dev.databases import role_url
 from sendfx_dev.ports import port_is_open
 from sendfx_dev.servers import spawn
 from sendfx_dev.stack.component import Component, http_healthy
+from sendfx_dev.stack.config import instance_port
 from sendfx_dev.stack.records import Result
 from sendfx_shared.settings import SendfxSettings
 
@@ -96,29 +97,41 @@ class FakeOpenAI(ProcessComponent):
 
 @dataclass(frozen=True)
 class Service(ProcessComponent):
-    """A deployable of services/: its console script is named as it is; its
-    variables are those its own settings class reads (``settings``, as
-    ``module:Class``), rendered from field values, so the runner never spells
-    a variable name; ``store`` gives the field values of its store (as its own
-    principal) and the secrets it needs."""
+    """One instance of a deployable of services/: its console script is named
+    as the service; its variables are those its own settings class reads
+    (``settings``, as ``module:Class``), rendered from field values, so the
+    runner never spells a variable name. ``store`` gives the field values of
+    its store (as its own principal) and the secrets it needs; ``replica``
+    what differs between its instances. Instance 0 is named as the service,
+    instance k ``<service>-<k+1>``, on ``instance_port``."""
 
-    name: str
+    service: str
     module: str
     settings: str
     port_of: Callable[["StackConfig"], int]
     store: Callable[["StackConfig"], dict[str, object]]
+    replica: Callable[[int], dict[str, object]] = lambda _index: {}
+    index: int = 0
+    name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        suffix = f"-{self.index + 1}" if self.index else ""
+        object.__setattr__(self, "name", self.service + suffix)
+
+    def instances(self, count: int) -> list["Service"]:
+        return [replace(self, index=index) for index in range(count)]
 
     def argv(self, config: "StackConfig") -> list[str]:
-        return [str(config.bin_dir / self.name)]
+        return [str(config.bin_dir / self.service)]
 
     def port(self, config: "StackConfig") -> int:
-        return self.port_of(config)
+        return instance_port(self.port_of(config), self.index)
 
     def url(self, config: "StackConfig") -> str:
         return f"http://127.0.0.1:{self.port(config)}/openapi.json"
 
     def env(self, config: "StackConfig") -> dict[str, str]:
-        return config.service_env(self.name)
+        return config.scrubbed_env() | self.own_env(config)
 
     def settings_class(self) -> type[SendfxSettings]:
         module, _, name = self.settings.partition(":")
@@ -135,6 +148,7 @@ class Service(ProcessComponent):
             kafka_bootstrap_servers=config.kafka_bootstrap_servers,
             kafka_topic_prefix=config.kafka_topic_prefix,
             **self.store(config),
+            **self.replica(self.index),
             port=self.port(config),
         )
 
@@ -168,5 +182,8 @@ FEATURE_API = Service(
         "openai_api_key": c.openai_api_key,
         "openai_base_url": c.openai_base_url,
     },
+    # Every instance's projection must see every core.events event (its
+    # read-your-writes wait covers its own partitions only): a group each.
+    lambda index: {"instance": str(index + 1)} if index else {},
 )
-SERVICES = {service.name: service for service in (CORE_API, USAGE_INGESTOR, FEATURE_API)}
+SERVICES = {service.service: service for service in (CORE_API, USAGE_INGESTOR, FEATURE_API)}

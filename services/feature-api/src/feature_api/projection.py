@@ -143,7 +143,7 @@ class CoreEventsProjection(EventConsumer):
         super().__init__(
             settings,
             topics.CORE_EVENTS,
-            settings.projection_group,
+            settings.projection_group_id,
             core_event_handlers(db),
             name="feature-api core.events projection",
         )

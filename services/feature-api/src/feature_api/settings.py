@@ -38,12 +38,21 @@ class FeatureSettings(ServiceSettings, MongoSettings):
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     projection: bool = True
     projection_group: str = "feature-api.core-projection"
+    # Which instance this is, when several run: each has a projection group of
+    # its own (``projection_group_id``), since each must see every core event.
+    instance: str = ""
     # How long a request waits for the core.events projection to be current (fresh.py).
     consistency_wait_seconds: float = Field(default=2.0, ge=0)
 
     knowledge_chunk_words: int = Field(default=120, ge=20, le=2000)
     knowledge_context_chunks: int = Field(default=4, ge=1, le=20)
     ai_history_messages: int = Field(default=20, ge=1, le=200)
+
+    @property
+    def projection_group_id(self) -> str:
+        return (
+            f"{self.projection_group}.{self.instance}" if self.instance else self.projection_group
+        )
 
 
 def load_settings() -> FeatureSettings:
