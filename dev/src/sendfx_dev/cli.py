@@ -8,6 +8,7 @@
     sendfx-dev check-ownership   compare the stores' grants and users with the declaration
     sendfx-dev roles-sql         print deploy/postgres/roles.sql (for a DBA)
     sendfx-dev generate-legacy   fill a legacy database with defective legacy data
+    sendfx-dev k8s [FOLDER]      render deploy/k8s/base (no kustomize binary needed)
 
 State lives under var/ in the repository root (git-ignored): var/run/*.json
 (what was started), var/log/*.log, var/postgres/, var/mongo/, var/nginx/.
@@ -158,6 +159,13 @@ def cmd_roles_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_k8s(args: argparse.Namespace) -> int:
+    from sendfx_dev import k8s
+
+    print(k8s.dump(k8s.render(Path(args.folder))), end="")
+    return 0
+
+
 def _add_only(command: argparse.ArgumentParser, verb: str) -> None:
     command.add_argument(
         "--only",
@@ -254,6 +262,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     roles.add_argument("--database", default="sendfx", help="database name (sendfx)")
     roles.set_defaults(func=cmd_roles_sql)
+
+    kube = sub.add_parser(
+        "k8s",
+        help="print the Kubernetes manifests a kustomization builds",
+        description=(
+            "Renders a kustomization of deploy/k8s/ (resources, namespace, labels, "
+            "configMapGenerator) as `kubectl kustomize --load-restrictor "
+            "LoadRestrictionsNone` does, for machines without kubectl."
+        ),
+    )
+    kube.add_argument("folder", nargs="?", default="deploy/k8s/base", help="(deploy/k8s/base)")
+    kube.set_defaults(func=cmd_k8s)
     return parser
 
 
