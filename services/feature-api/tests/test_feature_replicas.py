@@ -59,6 +59,15 @@ async def _send(
     )
 
 
+def _member(workspace: uuid.UUID, user: uuid.UUID, version: int) -> WorkspaceMemberChanged:
+    return WorkspaceMemberChanged(
+        workspace_id=workspace,
+        user_id=user,
+        role="member",
+        version=version,  # type: ignore[arg-type]
+    )
+
+
 @pytest.mark.slow
 async def test_every_instance_serves_what_core_announced_a_moment_before(
     sendfx_infra: Any,
@@ -112,21 +121,11 @@ async def test_every_instance_serves_what_core_announced_a_moment_before(
                 )
                 await _send(producer, topic, wid, WORKSPACE_CREATED, created)
                 assert await status(n, wid, owner) == 200
-                added = WorkspaceMemberChanged(
-                    workspace_id=wid,
-                    user_id=member.user_id,
-                    role="member",
-                    version=1,  # type: ignore[arg-type]
-                )
+                added = _member(wid, member.user_id, 1)
                 await _send(producer, topic, wid, WORKSPACE_MEMBER_ADDED, added)
                 assert await status(n + 1, wid, member) == 200
             for n, (wid, member) in enumerate(workspaces):
-                removed = WorkspaceMemberChanged(
-                    workspace_id=wid,
-                    user_id=member.user_id,
-                    role="member",
-                    version=2,  # type: ignore[arg-type]
-                )
+                removed = _member(wid, member.user_id, 2)
                 await _send(producer, topic, wid, WORKSPACE_MEMBER_REMOVED, removed)
                 # access ends at once, on the other instance as on this one
                 assert await status(n, wid, member) == 404
