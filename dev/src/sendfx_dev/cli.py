@@ -95,7 +95,8 @@ def _tail(path: Path, lines: int) -> list[str]:
 
 def cmd_logs(args: argparse.Namespace) -> int:
     stack = _stack()
-    components = [args.component] if args.component else list(COMPONENTS)
+    every = [name for c in COMPONENTS for name in (c, *stack.instances_of(c))]
+    components = [args.component] if args.component else every
     paths = {c: stack.config.log_of(c) for c in components}
     if args.component and not paths[args.component].exists():
         print(f"no log yet for {args.component}: {paths[args.component]}", file=sys.stderr)
@@ -166,6 +167,17 @@ def cmd_k8s(args: argparse.Namespace) -> int:
     return 0
 
 
+def _component(name: str) -> str:
+    """A component's name, or a further instance's (``core-api-2``)."""
+    from sendfx_dev.stack.registry import component_named
+
+    try:
+        component_named(name)
+    except KeyError:
+        raise argparse.ArgumentTypeError(f"no component {name!r}") from None
+    return name
+
+
 def _add_only(command: argparse.ArgumentParser, verb: str) -> None:
     command.add_argument(
         "--only",
@@ -225,7 +237,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="print (and follow) the logs under var/log",
         description="Print the last lines of one component's log, or of all of them.",
     )
-    logs.add_argument("component", nargs="?", choices=COMPONENTS, metavar="COMPONENT")
+    logs.add_argument(
+        "component",
+        nargs="?",
+        type=_component,
+        metavar="COMPONENT",
+        help="one of " + ", ".join(COMPONENTS) + ", or an instance of a service (core-api-2)",
+    )
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
     logs.add_argument("-n", "--lines", type=int, default=50, help="lines of history (50)")
     logs.set_defaults(func=cmd_logs)

@@ -138,7 +138,7 @@ class Stack:
         stopped: list[str] = []
         for tier in reversed(STOP_TIERS):
             named = [c for c in reversed(tier) if only is None or c in only]
-            wanted = [i for c in named for i in [*self._instances_of(c), c]]
+            wanted = [i for c in named for i in [*self.instances_of(c), c]]
             with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
                 outcomes = list(pool.map(self._stop, wanted))
             for component, pid in zip(wanted, outcomes, strict=True):
@@ -163,7 +163,7 @@ class Stack:
 
     # status -------------------------------------------------------------
 
-    def _instances_of(self, component: str) -> list[str]:
+    def instances_of(self, component: str) -> list[str]:
         """The further instances of a service recorded, whatever SENDFX_REPLICAS says now."""
         run_dir = self.config.run_dir()
         recorded = [p.stem for p in run_dir.glob(f"{component}-*.json")] if run_dir.exists() else []
@@ -176,7 +176,7 @@ class Stack:
         for tier in STOP_TIERS:
             for base in tier:
                 names = [n for n in configured if n == base or n.startswith(f"{base}-")]
-                names += [n for n in self._instances_of(base) if n not in names]
+                names += [n for n in self.instances_of(base) if n not in names]
                 rows += [self._status_row(name) for name in names]
         return rows
 
