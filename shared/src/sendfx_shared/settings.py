@@ -68,8 +68,13 @@ class SendfxSettings(BaseSettings):
     @classmethod
     def environment(cls, **values: object) -> dict[str, str]:
         """The variables that make this class read ``values`` (field name →
-        value): what a runner sets for a process without spelling its names."""
-        return {cls.variable_of(field): _env_value(value) for field, value in values.items()}
+        value): what a runner sets for a process without spelling its names.
+        A ``None`` sets nothing (the field keeps its default)."""
+        return {
+            cls.variable_of(field): _env_value(value)
+            for field, value in values.items()
+            if value is not None
+        }
 
 
 def _env_value(value: object) -> str:
