@@ -21,6 +21,7 @@ from usage_ingestor.settings import IngestorSettings
 
 ROOT = find_root(Path(__file__).parent)
 BASE = ROOT / "deploy" / "k8s" / "base"
+OVERLAYS = sorted((ROOT / "deploy" / "k8s" / "overlays").iterdir())
 KUBERNETES = "1.32"
 SERVICES: dict[str, type[SendfxSettings]] = {
     "core-api": CoreApiSettings,
@@ -127,12 +128,26 @@ def test_the_gateway_serves_the_one_template_with_every_placeholder_set(
         assert f"{name}:{service['spec']['ports'][0]['port']}" in upstreams.values()
 
 
-def test_the_loader_builds_what_kubectl_kustomize_builds(objects: list[dict[str, Any]]) -> None:
+@pytest.mark.parametrize("folder", OVERLAYS, ids=lambda p: p.name)
+def test_each_overlay_is_valid_and_pins_every_service_image(folder: Path) -> None:
+    built = k8s.render(folder)
+    for manifest in built:
+        kubernetes_validate.validate(manifest, KUBERNETES, strict=True)
+    deployments = {o["metadata"]["name"]: o for o in built if o["kind"] == "Deployment"}
+    assert set(deployments) == {*SERVICES, "gateway"}
+    for name in SERVICES:
+        [container] = deployments[name]["spec"]["template"]["spec"]["containers"]
+        registry, _, tag = container["image"].rpartition(":")
+        assert registry.endswith(f"/sendfx/{name}") and tag
+
+
+@pytest.mark.parametrize("folder", [BASE, *OVERLAYS], ids=lambda p: p.name)
+def test_the_loader_builds_what_kubectl_kustomize_builds(folder: Path) -> None:
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         pytest.skip("kubectl is not installed; the loader's output is validated above")
     built = subprocess.run(
-        [kubectl, "kustomize", "--load-restrictor", "LoadRestrictionsNone", str(BASE)],
+        [kubectl, "kustomize", "--load-restrictor", "LoadRestrictionsNone", str(folder)],
         capture_output=True,
         text=True,
         check=True,
@@ -141,4 +156,4 @@ def test_the_loader_builds_what_kubectl_kustomize_builds(objects: list[dict[str,
     def keyed(items: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
         return {(o["kind"], o["metadata"]["name"]): o for o in items}
 
-    assert keyed(list(yaml.safe_load_all(built))) == keyed(objects)
+    assert keyed(list(yaml.safe_load_all(built))) == keyed(k8s.render(folder))

@@ -6,7 +6,8 @@ gives the same objects where kubectl is installed (the manifests test checks
 that they agree). Supported: ``resources`` (files or folders with a
 kustomization of their own), ``namespace``, ``labels`` (pairs, on the
 objects' own metadata only), ``configMapGenerator`` (``files`` and
-``literals``) with ``generatorOptions.disableNameSuffixHash``. Anything else
+``literals``) with ``generatorOptions.disableNameSuffixHash``, and
+``images`` (``newName``/``newTag`` of a container image). Anything else
 in a kustomization is refused, so the loader never quietly differs.
 """
 
@@ -25,6 +26,7 @@ _SUPPORTED = {
     "labels",
     "configMapGenerator",
     "generatorOptions",
+    "images",
 }
 # Kinds that live outside any namespace (those deploy/k8s/ uses).
 _CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "PersistentVolume"}
@@ -52,12 +54,28 @@ def render(folder: Path) -> list[Manifest]:
             objects += [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
     objects += [_config_map(folder, generator) for generator in spec.get("configMapGenerator", [])]
     for manifest in objects:
+        _set_images(manifest, spec.get("images", []))
+        for replicas in spec.get("replicas", []):
+            if (
+                manifest["kind"] == "Deployment"
+                and manifest["metadata"]["name"] == replicas["name"]
+            ):
+                manifest["spec"]["replicas"] = replicas["count"]
         metadata = manifest.setdefault("metadata", {})
         if spec.get("namespace") and manifest["kind"] not in _CLUSTER_SCOPED:
             metadata["namespace"] = spec["namespace"]
         for label in spec.get("labels", []):
             metadata.setdefault("labels", {}).update(label["pairs"])
     return objects
+
+
+def _set_images(manifest: Manifest, images: list[dict[str, str]]) -> None:
+    pod = manifest.get("spec", {}).get("template", {}).get("spec", {})
+    for container in pod.get("containers", []):
+        name, _, tag = container["image"].partition(":")
+        for image in images:
+            if image["name"] == name:
+                container["image"] = f"{image.get('newName', name)}:{image.get('newTag', tag)}"
 
 
 def _config_map(folder: Path, generator: dict[str, Any]) -> Manifest:
