@@ -175,7 +175,7 @@ class Stack:
         configured = [c.name for c in components(self.config)]
         for tier in STOP_TIERS:
             for base in tier:
-                names = [n for n in configured if n == base or n.startswith(f"{base}-")]
+                names = [n for n in configured if service_of(n) == base]
                 names += [n for n in self.instances_of(base) if n not in names]
                 rows += [self._status_row(name) for name in names]
         return rows
