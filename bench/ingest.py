@@ -15,6 +15,7 @@ Servers: started on free ports under a temporary folder unless ``--kafka`` /
 
     .venv/bin/python bench/ingest.py            # modest: 50k events
     .venv/bin/python bench/ingest.py --full     # the issue's size: 200k events
+    .venv/bin/python bench/ingest.py --replicas 2   # two ingestor processes, one group
 """
 
 import argparse
@@ -30,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import ingest_replicas
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from core_api.repositories.price_file import insert_missing_prices, read_price_file
@@ -61,6 +63,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--batch-max-records", type=int, default=20_000)
     parser.add_argument("--rate", type=int, default=1000, help="events/s in the latency phase")
     parser.add_argument("--latency-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=0,
+        help="ingest with N usage-ingestor processes in one group (bench/ingest_replicas.py)",
+    )
     parser.add_argument("--kafka", help="bootstrap servers of a running broker")
     parser.add_argument("--postgres-url", help="admin URL of a running PostgreSQL")
     args = parser.parse_args()
@@ -338,6 +346,9 @@ async def bench(
     topic = settings.topic(OPENAI_CALL_COMPLETED)
     await ensure_topics(settings, {topic: args.partitions, f"{topic}.dlq": 1})
     messages, unique, poison = build_stream(args, workspaces)
+    if args.replicas:
+        await bench_replicas(args, settings, url, messages, unique, poison)
+        return
     gc.freeze()  # the bench's own data is no garbage for the ingestor to rescan
     produce_rate = await publish(bootstrap, topic, messages)
     bare_rate = await bare_loop(bootstrap, topic, len(messages), args.batch_max_records)
@@ -390,6 +401,39 @@ async def bench(
     )
     if counts["rows"] != unique or ingested["dead_lettered"] != poison:
         raise SystemExit("MISMATCH: the ingestor did not meter every unique event exactly once")
+
+
+async def bench_replicas(
+    args: argparse.Namespace,
+    settings: IngestorSettings,
+    url: str,
+    messages: list[tuple[bytes, bytes]],
+    unique: int,
+    poison: int,
+) -> None:
+    logs = Path(tempfile.mkdtemp(prefix="sendfx-bench-replicas-"))
+    topic = settings.topic(OPENAI_CALL_COMPLETED)
+    _, rows = await ingest_replicas.run(
+        settings,
+        args.replicas,
+        lambda: publish(settings.kafka_bootstrap_servers, topic, messages),
+        len(messages),
+        logs,
+    )
+    counts = await count_rows(url)
+    print(
+        table(
+            [
+                ("events published (unique / poison)", f"{len(messages)} ({unique} / {poison})"),
+                *rows,
+                ("rows inserted / expected", f"{counts['rows']} / {unique}"),
+                ("rollup calls / counter calls", f"{counts['rollup_calls']} / {counts['counted']}"),
+                ("instance logs", str(logs)),
+            ]
+        )
+    )
+    if counts["rows"] != unique:
+        raise SystemExit("MISMATCH: the ingestors did not meter every unique event exactly once")
 
 
 def main() -> None:

@@ -179,6 +179,7 @@ def test_the_docker_images_envsubst_step_yields_a_config_nginx_accepts(tmp_path:
         # compose's service names do not resolve outside Docker
         "CORE_API_UPSTREAM": "127.0.0.1:1",
         "FEATURE_API_UPSTREAM": "127.0.0.1:2",
+        "USAGE_INGESTOR_UPSTREAM": "127.0.0.1:3",
         "GATEWAY_HOST": "127.0.0.1",
         "GATEWAY_PORT": str(free_port()),
         "CORS_ORIGINS": "http://localhost:3000,http://127.0.0.1:3000",

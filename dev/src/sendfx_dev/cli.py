@@ -8,6 +8,7 @@
     sendfx-dev check-ownership   compare the stores' grants and users with the declaration
     sendfx-dev roles-sql         print deploy/postgres/roles.sql (for a DBA)
     sendfx-dev generate-legacy   fill a legacy database with defective legacy data
+    sendfx-dev k8s [FOLDER]      render deploy/k8s/base (no kustomize binary needed)
 
 State lives under var/ in the repository root (git-ignored): var/run/*.json
 (what was started), var/log/*.log, var/postgres/, var/mongo/, var/nginx/.
@@ -94,7 +95,8 @@ def _tail(path: Path, lines: int) -> list[str]:
 
 def cmd_logs(args: argparse.Namespace) -> int:
     stack = _stack()
-    components = [args.component] if args.component else list(COMPONENTS)
+    every = [name for c in COMPONENTS for name in (c, *stack.instances_of(c))]
+    components = [args.component] if args.component else every
     paths = {c: stack.config.log_of(c) for c in components}
     if args.component and not paths[args.component].exists():
         print(f"no log yet for {args.component}: {paths[args.component]}", file=sys.stderr)
@@ -158,6 +160,24 @@ def cmd_roles_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_k8s(args: argparse.Namespace) -> int:
+    from sendfx_dev import k8s
+
+    print(k8s.dump(k8s.render(Path(args.folder))), end="")
+    return 0
+
+
+def _component(name: str) -> str:
+    """A component's name, or a further instance's (``core-api-2``)."""
+    from sendfx_dev.stack.registry import component_named
+
+    try:
+        component_named(name)
+    except KeyError:
+        raise argparse.ArgumentTypeError(f"no component {name!r}") from None
+    return name
+
+
 def _add_only(command: argparse.ArgumentParser, verb: str) -> None:
     command.add_argument(
         "--only",
@@ -217,7 +237,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="print (and follow) the logs under var/log",
         description="Print the last lines of one component's log, or of all of them.",
     )
-    logs.add_argument("component", nargs="?", choices=COMPONENTS, metavar="COMPONENT")
+    logs.add_argument(
+        "component",
+        nargs="?",
+        type=_component,
+        metavar="COMPONENT",
+        help="one of " + ", ".join(COMPONENTS) + ", or an instance of a service (core-api-2)",
+    )
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
     logs.add_argument("-n", "--lines", type=int, default=50, help="lines of history (50)")
     logs.set_defaults(func=cmd_logs)
@@ -254,6 +280,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     roles.add_argument("--database", default="sendfx", help="database name (sendfx)")
     roles.set_defaults(func=cmd_roles_sql)
+
+    kube = sub.add_parser(
+        "k8s",
+        help="print the Kubernetes manifests a kustomization builds",
+        description=(
+            "Renders a kustomization of deploy/k8s/ (resources, namespace, labels, "
+            "configMapGenerator) as `kubectl kustomize --load-restrictor "
+            "LoadRestrictionsNone` does, for machines without kubectl."
+        ),
+    )
+    kube.add_argument("folder", nargs="?", default="deploy/k8s/base", help="(deploy/k8s/base)")
+    kube.set_defaults(func=cmd_k8s)
     return parser
 
 

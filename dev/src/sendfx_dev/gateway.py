@@ -23,16 +23,37 @@ class MissingPlaceholder(KeyError):
     pass
 
 
-def render(template: str, values: dict[str, str]) -> str:
-    """Replace every ``${NAME}``; a placeholder without a value is an error."""
+Values = dict[str, str | tuple[str, ...]]
 
-    def substitute(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in values:
-            raise MissingPlaceholder(name)
-        return values[name]
 
-    return _PLACEHOLDER.sub(substitute, template)
+def render(template: str, values: Values) -> str:
+    """Replace every ``${NAME}``; a placeholder without a value is an error.
+
+    A placeholder given several values (a tuple) repeats its whole line once
+    per value: one upstream ``server`` line per replica locally, where a
+    Docker host's envsubst gives the one name that resolves to all of them."""
+
+    def substitute(line: str, chosen: dict[str, str]) -> str:
+        def one(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in chosen:
+                return chosen[name]
+            if name not in values:
+                raise MissingPlaceholder(name)
+            value = values[name]
+            return value if isinstance(value, str) else ",".join(value)
+
+        return _PLACEHOLDER.sub(one, line)
+
+    lines: list[str] = []
+    for line in template.splitlines(keepends=True):
+        several = [n for n in _PLACEHOLDER.findall(line) if isinstance(values.get(n), tuple)]
+        if not several:
+            lines.append(substitute(line, {}))
+            continue
+        name = several[0]
+        lines += [substitute(line, {name: item}) for item in values[name]]
+    return "".join(lines)
 
 
 def placeholders(template: str) -> set[str]:
@@ -51,8 +72,9 @@ class GatewayConfig:
     log: Path
     host: str
     port: int
-    core_api: str
-    feature_api: str
+    core_api: tuple[str, ...]  # host:port of each instance
+    feature_api: tuple[str, ...]
+    usage_ingestor: tuple[str, ...]
     cors_origins: str
 
     @property
@@ -67,16 +89,17 @@ class GatewayConfig:
     def server_conf(self) -> Path:
         return self.nginx_dir / "conf" / "sendfx.conf"
 
-    def server_values(self) -> dict[str, str]:
+    def server_values(self) -> Values:
         return {
             "GATEWAY_HOST": self.host,
             "GATEWAY_PORT": str(self.port),
             "CORE_API_UPSTREAM": self.core_api,
             "FEATURE_API_UPSTREAM": self.feature_api,
+            "USAGE_INGESTOR_UPSTREAM": self.usage_ingestor,
             "CORS_ORIGINS": normalise_origins(self.cors_origins),
         }
 
-    def main_values(self) -> dict[str, str]:
+    def main_values(self) -> Values:
         # nginx started by root hands its workers to "nobody", who may not be
         # able to enter a private checkout (a mktemp -d clone is 0700).
         user = "user root root;" if os.geteuid() == 0 else ""

@@ -5,7 +5,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -25,18 +24,17 @@ from usage_ingestor.app import running
 from usage_ingestor.settings import IngestorSettings
 
 from .support import create_workspace, publish, usage_event
+from .support.process import (
+    CONSOLE_SCRIPT,
+    a_stream,
+    all_stored,
+    assert_metered_once,
+    instance_env,
+    start_console_script,
+    stored,
+)
 
 Counts = Callable[[uuid.UUID], Awaitable[dict[str, Any]]]
-CONSOLE_SCRIPT = Path(sys.executable).parent / "usage-ingestor"
-
-
-async def stored(pool: asyncpg.Pool, workspaces: list[uuid.UUID]) -> int:
-    async with pool.acquire() as conn:
-        count: int = await conn.fetchval(
-            "SELECT count(*) FROM core.openai_usage WHERE workspace_id = ANY($1::uuid[])",
-            workspaces,
-        )
-    return count
 
 
 async def test_events_redelivered_after_a_restart_are_metered_once(
@@ -71,17 +69,6 @@ async def _stored_is(pool: asyncpg.Pool, workspace: uuid.UUID, expected: int) ->
     return await stored(pool, [workspace]) >= expected
 
 
-def start_console_script(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with open(log, "ab") as out:
-        return subprocess.Popen(
-            [str(CONSOLE_SCRIPT)],
-            env={**os.environ, **env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
 def test_the_console_script_refuses_a_mongo_url(sendfx_infra: TestInfra) -> None:
     env = {
         **os.environ,
@@ -107,21 +94,9 @@ async def test_sigkill_mid_stream_then_restart_gives_exact_counts(
     prefix = f"{sendfx_infra.topic_prefix}ingest.kill."
     topic = f"{prefix}{OPENAI_CALL_COMPLETED}"
     port = free_port()
-    env = {
-        **sendfx_infra.service_env("usage-ingestor"),
-        "KAFKA_TOPIC_PREFIX": prefix,
-        "USAGE_INGESTOR_PORT": str(port),
-        "USAGE_INGESTOR_GROUP_ID": f"usage-ingestor-kill-{uuid.uuid4().hex[:6]}",
-        # Small batches, so the kill lands between (or inside) many transactions.
-        "USAGE_INGESTOR_BATCH_MAX_RECORDS": "200",
-        "LOG_LEVEL": "info",
-        "USAGE_INGESTOR_SESSION_TIMEOUT_MS": "3000",
-    }
-    workspaces = [await create_workspace(pool, ai_tokens_monthly=10**9) for _ in range(8)]
+    env = instance_env(sendfx_infra, prefix, port, f"usage-ingestor-kill-{uuid.uuid4().hex[:6]}")
     per_workspace = 1500
-    events = [
-        usage_event(workspaces[i % len(workspaces)]) for i in range(per_workspace * len(workspaces))
-    ]
+    workspaces, events = await a_stream(pool, 8, per_workspace)
     log = tmp_path / "ingestor.log"
 
     process = start_console_script(env, log)
@@ -151,7 +126,7 @@ async def test_sigkill_mid_stream_then_restart_gives_exact_counts(
         sentinels = [usage_event(w, prompt=0, cached=0, completion=0) for w in workspaces]
         await publish(producer, topic, events[::7] + sentinels)
         process = start_console_script(env, log)
-        await eventually(lambda: _all_stored(pool, [s.id for s in sentinels]), within=120)
+        await eventually(lambda: all_stored(pool, [s.id for s in sentinels]), within=120)
         process.send_signal(signal.SIGTERM)
         # uvicorn re-raises the signal once shut down, so -SIGTERM is a clean stop too.
         assert process.wait(timeout=60) in (0, -signal.SIGTERM)
@@ -161,24 +136,13 @@ async def test_sigkill_mid_stream_then_restart_gives_exact_counts(
             process.kill()
             process.wait()
 
-    for workspace in workspaces:
-        counts = await usage_counts(workspace)
-        assert counts["rows"] == counts["calls"] == counts["ai_calls"] == per_workspace + 1
-        assert counts["tokens"] == counts["ai_tokens"] == per_workspace * 1500
+    await assert_metered_once(usage_counts, workspaces, per_workspace)
 
 
 async def _stored_between(
     pool: asyncpg.Pool, workspaces: list[uuid.UUID], low: int, high: int
 ) -> bool:
     return low <= await stored(pool, workspaces) < high
-
-
-async def _all_stored(pool: asyncpg.Pool, event_ids: list[str]) -> bool:
-    async with pool.acquire() as conn:
-        found: int = await conn.fetchval(
-            "SELECT count(*) FROM core.openai_usage WHERE event_id = ANY($1::text[])", event_ids
-        )
-    return found == len(event_ids)
 
 
 @pytest.mark.slow

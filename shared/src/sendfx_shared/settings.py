@@ -85,6 +85,34 @@ class SendfxSettings(BaseSettings):
     def development(self) -> bool:
         return self.sendfx_env == "development"
 
+    @classmethod
+    def variable_of(cls, field: str) -> str:
+        """The environment variable this class reads ``field`` from: its
+        alias (the first, when it has several), else ``env_prefix`` + name."""
+        alias = cls.model_fields[field].validation_alias
+        if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+            return alias.choices[0]
+        if isinstance(alias, str):
+            return alias
+        return (str(cls.model_config.get("env_prefix") or "") + field).upper()
+
+    @classmethod
+    def environment(cls, **values: object) -> dict[str, str]:
+        """The variables that make this class read ``values`` (field name →
+        value): what a runner sets for a process without spelling its names.
+        A ``None`` sets nothing (the field keeps its default)."""
+        return {
+            cls.variable_of(field): _env_value(value)
+            for field, value in values.items()
+            if value is not None
+        }
+
+
+def _env_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
 
 class KafkaSettings(SendfxSettings):
     """The broker and how to authenticate to it: a managed cluster with one

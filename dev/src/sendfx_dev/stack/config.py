@@ -19,6 +19,10 @@ from sendfx_shared.settings import DEFAULT_KAFKA, dev_password
 DEFAULT_POSTGRES_URL = servers.postgres_admin_url(54320, "sendfx")
 DEFAULT_MONGO_URL = servers.mongo_admin_url(27017)
 
+# Instance k (from 0) of a service listens on its port + k * REPLICA_PORT_STEP:
+# with the defaults core-api 8001, 8101, …; feature-api 8002, 8102, ….
+REPLICA_PORT_STEP = 100
+
 ADMIN_EMAIL = "admin@sendfx.ai"
 DEFAULT_ADMIN_PASSWORD = "sendfx-admin"
 FAKE_OPENAI_KEY = "sk-sendfx-local-fake"
@@ -65,6 +69,18 @@ def _url_port(url: str, default: int) -> int:
     return int(first.rsplit(":", 1)[1]) if ":" in first else default
 
 
+def _replicas(raw: str | None) -> int:
+    count = int(raw) if raw else 1
+    if not 1 <= count <= 9:
+        raise ValueError(f"SENDFX_REPLICAS must be 1 to 9, not {raw}")
+    return count
+
+
+def instance_port(port: int, index: int) -> int:
+    """The port of instance ``index`` (from 0) of a service whose first listens on ``port``."""
+    return port + index * REPLICA_PORT_STEP
+
+
 @dataclass(frozen=True)
 class StackConfig:
     """Where every component lives. ``*_external`` means: use it, never start it."""
@@ -87,6 +103,7 @@ class StackConfig:
     gateway_port: int = 8080
     # core-api's token signing key (PEM or path); None: the development key.
     jwt_private_key: str | None = None
+    replicas: int = 1  # instances of each service (SENDFX_REPLICAS)
     admin_password: str = DEFAULT_ADMIN_PASSWORD
     kafka_topic_prefix: str = ""
     cors_origins: str = gateway.DEFAULT_CORS_ORIGINS
@@ -140,6 +157,7 @@ class StackConfig:
             usage_ingestor_port=_port(env, "USAGE_INGESTOR_PORT", 8003),
             gateway_port=_port(env, "GATEWAY_PORT", 8080),
             jwt_private_key=env.get("JWT_PRIVATE_KEY") or None,
+            replicas=_replicas(env.get("SENDFX_REPLICAS")),
             admin_password=env.get("ADMIN_PASSWORD") or DEFAULT_ADMIN_PASSWORD,
             kafka_topic_prefix=env.get("KAFKA_TOPIC_PREFIX", ""),
             cors_origins=env.get("CORS_ORIGINS") or gateway.DEFAULT_CORS_ORIGINS,
@@ -179,14 +197,20 @@ class StackConfig:
         user = ownership.FEATURE_API_USER
         return mongo_user_url(self.mongo_url, None, user, dev_password(user))
 
+    def instance_ports(self, port: int) -> list[int]:
+        """The port of each instance of a service whose first listens on ``port``."""
+        return [instance_port(port, index) for index in range(self.replicas)]
+
     def own_env(self, component: str) -> dict[str, str]:
         """The variables ``up`` sets for a service: its own store's, never the other's."""
         from sendfx_dev.stack.registry import component_named
 
         return component_named(component).own_env(self)
 
+    def scrubbed_env(self) -> dict[str, str]:
+        """The caller's environment without any store or secret."""
+        return {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
+
     def service_env(self, component: str) -> dict[str, str]:
         """The complete environment of a service process (the caller's, scrubbed)."""
-        env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
-        env.update(self.own_env(component))
-        return env
+        return self.scrubbed_env() | self.own_env(component)

@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from sendfx_dev.stack.runner import Stack
 
 
+def _instances(config: "StackConfig", port: int) -> tuple[str, ...]:
+    return tuple(f"127.0.0.1:{p}" for p in config.instance_ports(port))
+
+
 def gateway_config(config: "StackConfig") -> GatewayConfig:
     return GatewayConfig(
         root=config.root,
@@ -22,8 +26,9 @@ def gateway_config(config: "StackConfig") -> GatewayConfig:
         log=config.log_of("gateway"),
         host="127.0.0.1",
         port=config.gateway_port,
-        core_api=f"127.0.0.1:{config.core_api_port}",
-        feature_api=f"127.0.0.1:{config.feature_api_port}",
+        core_api=_instances(config, config.core_api_port),
+        feature_api=_instances(config, config.feature_api_port),
+        usage_ingestor=_instances(config, config.usage_ingestor_port),
         cors_origins=config.cors_origins,
     )
 

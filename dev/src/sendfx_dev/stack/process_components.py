@@ -5,9 +5,10 @@ a service runs with the caller's environment scrubbed of every store and
 secret, plus its own (``own_env``).
 """
 
+import importlib
 import importlib.util
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,9 @@ from sendfx_dev.databases import role_url
 from sendfx_dev.ports import port_is_open
 from sendfx_dev.servers import spawn
 from sendfx_dev.stack.component import Component, http_healthy
+from sendfx_dev.stack.config import instance_port
 from sendfx_dev.stack.records import Result
+from sendfx_shared.settings import SendfxSettings
 
 if TYPE_CHECKING:
     from sendfx_dev.stack.config import StackConfig
@@ -94,67 +97,100 @@ class FakeOpenAI(ProcessComponent):
 
 @dataclass(frozen=True)
 class Service(ProcessComponent):
-    """A deployable of services/: its console script is named as it is, its
-    port variable too (``CORE_API_PORT``); ``secrets`` are its store's URL, as
-    its own principal, and the secrets it needs."""
+    """One instance of a deployable of services/: its console script is named
+    as the service; its variables are those its own settings class reads
+    (``settings``, as ``module:Class``), rendered from field values, so the
+    runner never spells a variable name. ``store`` gives the field values of
+    its store (as its own principal) and the secrets it needs; ``replica``
+    what differs between its instances. Instance 0 is named as the service,
+    instance k ``<service>-<k+1>``, on ``instance_port``."""
 
-    name: str
+    service: str
     module: str
+    settings: str
     port_of: Callable[["StackConfig"], int]
-    secrets: Callable[["StackConfig"], dict[str, str]]
+    store: Callable[["StackConfig"], dict[str, object]]
+    replica: Callable[[int], dict[str, object]] = lambda _index: {}
+    index: int = 0
+    name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        suffix = f"-{self.index + 1}" if self.index else ""
+        object.__setattr__(self, "name", self.service + suffix)
+
+    def instances(self, count: int) -> list["Service"]:
+        return [replace(self, index=index) for index in range(count)]
 
     def argv(self, config: "StackConfig") -> list[str]:
-        return [str(config.bin_dir / self.name)]
+        return [str(config.bin_dir / self.service)]
 
     def port(self, config: "StackConfig") -> int:
-        return self.port_of(config)
+        return instance_port(self.port_of(config), self.index)
 
     def url(self, config: "StackConfig") -> str:
         return f"http://127.0.0.1:{self.port(config)}/openapi.json"
 
     def env(self, config: "StackConfig") -> dict[str, str]:
-        return config.service_env(self.name)
+        return config.scrubbed_env() | self.own_env(config)
+
+    def settings_class(self) -> type[SendfxSettings]:
+        module, _, name = self.settings.partition(":")
+        found = getattr(importlib.import_module(module), name)
+        assert isinstance(found, type) and issubclass(found, SendfxSettings)
+        return found
+
+    def environment(self, **values: object) -> dict[str, str]:
+        """The variables that make this service read ``values`` (its field names)."""
+        return self.settings_class().environment(**values)
 
     def own_env(self, config: "StackConfig") -> dict[str, str]:
-        return {
-            "KAFKA_BOOTSTRAP_SERVERS": config.kafka_bootstrap_servers,
-            "KAFKA_TOPIC_PREFIX": config.kafka_topic_prefix,
+        return self.environment(
+            kafka_bootstrap_servers=config.kafka_bootstrap_servers,
+            kafka_topic_prefix=config.kafka_topic_prefix,
             # The local stack runs on development secrets, and says so.
-            "SENDFX_ENV": "development",
-            **self.secrets(config),
-            f"{self.name.upper().replace('-', '_')}_PORT": str(self.port(config)),
-        }
+            sendfx_env="development",
+            **self.store(config),
+            **self.replica(self.index),
+            port=self.port(config),
+        )
 
 
 CORE_API = Service(
     "core-api",
     "core_api.main",
+    "core_api.settings:CoreApiSettings",
     lambda c: c.core_api_port,
     lambda c: {
-        "POSTGRES_URL": role_url(c.postgres_url, ownership.CORE_API),
+        "postgres_url": role_url(c.postgres_url, ownership.CORE_API),
         # Empty: the development key (refused outside development mode).
-        "JWT_PRIVATE_KEY": c.jwt_private_key or "",
-        "ADMIN_PASSWORD": c.admin_password,
-        "TRUSTED_PROXIES": "127.0.0.1,::1",  # the local gateway
+        "jwt_private_key": c.jwt_private_key or "",
+        "admin_password": c.admin_password,
+        "trusted_proxies": "127.0.0.1,::1",  # the local gateway
     },
 )
 USAGE_INGESTOR = Service(
     "usage-ingestor",
     "usage_ingestor.main",
+    "usage_ingestor.settings:IngestorSettings",
     lambda c: c.usage_ingestor_port,
     lambda c: {
-        "POSTGRES_URL": role_url(c.postgres_url, ownership.USAGE_INGESTOR),
-        "JWT_JWKS_URL": c.jwks_url,
+        "postgres_url": role_url(c.postgres_url, ownership.USAGE_INGESTOR),
+        "jwt_jwks_url": c.jwks_url,
     },
 )
 FEATURE_API = Service(
     "feature-api",
     "feature_api.main",
+    "feature_api.settings:FeatureSettings",
     lambda c: c.feature_api_port,
     lambda c: {
-        "MONGO_URL": c.feature_mongo_url,
-        "JWT_JWKS_URL": c.jwks_url,
-        "OPENAI_API_KEY": c.openai_api_key,
-        "OPENAI_BASE_URL": c.openai_base_url,
+        "mongo_url": c.feature_mongo_url,
+        "jwt_jwks_url": c.jwks_url,
+        "openai_api_key": c.openai_api_key,
+        "openai_base_url": c.openai_base_url,
     },
+    # Every instance's projection must see every core.events event (its
+    # read-your-writes wait covers its own partitions only): a group each.
+    lambda index: {"instance": str(index + 1)} if index else {},
 )
+SERVICES = {service.service: service for service in (CORE_API, USAGE_INGESTOR, FEATURE_API)}

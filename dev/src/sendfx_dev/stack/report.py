@@ -13,14 +13,22 @@ def redacted(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
 
 
+def _service_lines(config: StackConfig, service: str, port: int) -> list[str]:
+    """One line per instance (``core-api``, ``core-api-2``, …)."""
+    return [
+        f"  {service + (f'-{k + 1}' if k else ''):<16} http://127.0.0.1:{p}/openapi.json"
+        for k, p in enumerate(config.instance_ports(port))
+    ]
+
+
 def summary(config: StackConfig) -> str:
     """What ``up`` prints once everything answers."""
     lines = [
         "sendfx is up:",
         f"  gateway          {config.gateway_url}",
-        f"  core-api         http://127.0.0.1:{config.core_api_port}/openapi.json",
-        f"  feature-api      http://127.0.0.1:{config.feature_api_port}/openapi.json",
-        f"  usage-ingestor   http://127.0.0.1:{config.usage_ingestor_port}/openapi.json",
+        *_service_lines(config, "core-api", config.core_api_port),
+        *_service_lines(config, "feature-api", config.feature_api_port),
+        *_service_lines(config, "usage-ingestor", config.usage_ingestor_port),
         f"  openai           {config.openai_base_url}" + (" (fake)" if config.fake_openai else ""),
         f"  kafka            {config.kafka_bootstrap_servers}",
         f"  mongodb          {redacted(config.mongo_url)} (each service as its own user)",

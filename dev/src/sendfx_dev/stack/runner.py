@@ -16,7 +16,13 @@ from sendfx_dev.ports import port_is_open, wait_until
 from sendfx_dev.servers import ComponentFailed, pid_alive, stop_pid
 from sendfx_dev.stack.config import StackConfig
 from sendfx_dev.stack.records import Result, RunRecord, RunRecords, now
-from sendfx_dev.stack.registry import REGISTRY, STOP_TIERS, component_named
+from sendfx_dev.stack.registry import (
+    STOP_TIERS,
+    component_named,
+    components,
+    instance_names,
+    service_of,
+)
 from sendfx_dev.stack.report import StatusRow, redacted
 from sendfx_shared.settings import DEVELOPMENT_ENV_FILE
 
@@ -72,13 +78,13 @@ class Stack:
 
     def up(self, only: list[str] | None = None) -> list[Result]:
         results: list[Result] = []
-        for component in REGISTRY:
-            if only is not None and component.name not in only:
+        for component in components(self.config):
+            if only is not None and not _chosen(component.name, only):
                 continue
             result = component.ensure(self)
             results.append(result)
             detail = f" ({result.note})" if result.note else ""
-            self.say(f"  {result.component:<15} {result.outcome:<8} {redacted(result.url)}{detail}")
+            self.say(f"  {result.component:<16} {result.outcome:<8} {redacted(result.url)}{detail}")
         if only is None:
             # The project's own commands, run from the checkout, then find this
             # stack in development mode with no export (see SendfxSettings).
@@ -140,13 +146,14 @@ class Stack:
         if only is None:
             (self.config.root / DEVELOPMENT_ENV_FILE).unlink(missing_ok=True)
         for tier in reversed(STOP_TIERS):
-            wanted = [c for c in reversed(tier) if only is None or c in only]
+            named = [c for c in reversed(tier) if only is None or c in only]
+            wanted = [i for c in named for i in [*self.instances_of(c), c]]
             with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
                 outcomes = list(pool.map(self._stop, wanted))
             for component, pid in zip(wanted, outcomes, strict=True):
                 if pid is not None:
                     stopped.append(component)
-                    self.say(f"  {component:<15} stopped (pid {pid})")
+                    self.say(f"  {component:<16} stopped (pid {pid})")
         return stopped
 
     def _stop(self, component: str) -> int | None:
@@ -165,16 +172,34 @@ class Stack:
 
     # status -------------------------------------------------------------
 
+    def instances_of(self, component: str) -> list[str]:
+        """The further instances of a service recorded, whatever SENDFX_REPLICAS says now."""
+        run_dir = self.config.run_dir()
+        recorded = [p.stem for p in run_dir.glob(f"{component}-*.json")] if run_dir.exists() else []
+        return instance_names(component, recorded)
+
     def status(self) -> list[StatusRow]:
+        """One row per component, and per instance of a service."""
         rows: list[StatusRow] = []
-        for component in REGISTRY:
-            record = self.read_record(component.name)
-            if record is None:
-                rows.append((component.name, "not started", "-", "-"))
-                continue
-            if record.started_by_us:
-                state = "running" if record.pid and pid_alive(record.pid) else "dead"
-            else:
-                state = "external"
-            rows.append((component.name, state, str(record.pid or "-"), redacted(record.url)))
+        configured = [c.name for c in components(self.config)]
+        for tier in STOP_TIERS:
+            for base in tier:
+                names = [n for n in configured if service_of(n) == base]
+                names += [n for n in self.instances_of(base) if n not in names]
+                rows += [self._status_row(name) for name in names]
         return rows
+
+    def _status_row(self, component: str) -> StatusRow:
+        record = self.read_record(component)
+        if record is None:
+            return (component, "not started", "-", "-")
+        if record.started_by_us:
+            state = "running" if record.pid and pid_alive(record.pid) else "dead"
+        else:
+            state = "external"
+        return (component, state, str(record.pid or "-"), redacted(record.url))
+
+
+def _chosen(name: str, only: list[str]) -> bool:
+    """``--only core-api`` means every instance of it."""
+    return name in only or service_of(name) in only

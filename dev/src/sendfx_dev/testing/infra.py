@@ -69,16 +69,20 @@ class TestInfra:
         return f"t{self.run_id}."
 
     def service_env(self, process: str) -> dict[str, str]:
-        """Environment for a service subprocess: its own store, as its own principal."""
-        env = {
-            "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
-            "KAFKA_TOPIC_PREFIX": self.topic_prefix,
-        }
-        if process == "feature-api":
-            env["MONGO_URL"] = self.mongo_url_for(ownership.FEATURE_API_USER)
-        else:
-            env["POSTGRES_URL"] = self.postgres_url_for(process)
-        return env
+        """Environment for a service subprocess: its own store, as its own
+        principal, under the variable names its settings class reads."""
+        from sendfx_dev.stack.process_components import SERVICES
+
+        store: dict[str, object] = (
+            {"mongo_url": self.mongo_url_for(ownership.FEATURE_API_USER)}
+            if process == "feature-api"
+            else {"postgres_url": self.postgres_url_for(process)}
+        )
+        return SERVICES[process].environment(
+            kafka_bootstrap_servers=self.kafka_bootstrap_servers,
+            kafka_topic_prefix=self.topic_prefix,
+            **store,
+        )
 
 
 async def prepare_stores(infra: TestInfra) -> None:

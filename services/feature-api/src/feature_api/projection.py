@@ -159,7 +159,7 @@ class CoreEventsProjection(EventConsumer):
         super().__init__(
             settings,
             topics.CORE_EVENTS,
-            settings.projection_group,
+            settings.projection_group_id,
             core_event_handlers(db),
             name="feature-api core.events projection",
         )

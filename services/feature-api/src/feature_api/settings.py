@@ -40,6 +40,9 @@ class FeatureSettings(ServiceSettings, MongoSettings):
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     projection: bool = True
     projection_group: str = "feature-api.core-projection"
+    # Which instance this is, when several run: each has a projection group of
+    # its own (``projection_group_id``), since each must see every core event.
+    instance: str = ""
     # How long a request waits for the core.events projection to be current (fresh.py).
     consistency_wait_seconds: float = Field(default=2.0, ge=0)
 
@@ -53,6 +56,12 @@ class FeatureSettings(ServiceSettings, MongoSettings):
     ai_max_prompt_tokens: int = Field(default=16_000, ge=1)
     # AI calls per workspace per rate window (rate_limit_window_seconds); 0: no limit.
     ai_calls_per_workspace: int = Field(default=120, ge=0)
+
+    @property
+    def projection_group_id(self) -> str:
+        return (
+            f"{self.projection_group}.{self.instance}" if self.instance else self.projection_group
+        )
 
 
 def load_settings() -> FeatureSettings:

@@ -170,6 +170,8 @@ class Ingestor:
         return {
             "status": "ok" if stats is not None and not stats.paused else "degraded",
             "topic": self.topic,
+            # this instance's share of the topic, as the consumer group assigned it
+            "partitions": self._consumer.partitions() if self._consumer is not None else [],
             **({} if stats is None else vars(stats)),
         }
 
@@ -193,6 +195,7 @@ class Health(BaseModel):
 
     status: str
     topic: str
+    partitions: list[int] = []
 
 
 def build_app(settings: IngestorSettings) -> FastAPI:

@@ -75,6 +75,11 @@ class BatchConsumer(Generic[Prepared]):
         await self._finish_writing(grace_seconds)
         await self._close()
 
+    def partitions(self) -> list[int]:
+        """The partitions of the topic this group member holds now (its share)."""
+        consumer = self._consumer
+        return sorted(tp.partition for tp in consumer.assignment()) if consumer else []
+
     async def drain(self) -> None:
         """Waits for the batches being written (and their offsets committed)."""
         writing, self._writing = self._writing, None
