@@ -73,10 +73,13 @@ export function asProblem(body: unknown, status: number): Problem {
 let refreshing: Promise<Tokens | null> | null = null;
 
 /** One refresh at a time, however many requests hit the 401 together. */
-export function refreshTokens(baseUrl = ""): Promise<Tokens | null> {
+export function refreshTokens(
+  baseUrl = "",
+  fetchImpl: typeof fetch = (...a) => fetch(...a),
+): Promise<Tokens | null> {
   const current = session.get();
   if (!current?.refresh_token) return Promise.resolve(null);
-  refreshing ??= fetch(`${baseUrl}/api/auth/refresh`, {
+  refreshing ??= fetchImpl(`${baseUrl}/api/auth/refresh`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ refresh_token: current.refresh_token }),
@@ -107,7 +110,7 @@ export function makeClient(baseUrl = "", fetchImpl: typeof fetch = (...a) => fet
     async onResponse({ request, response }) {
       if (response.status !== 401 || request.url.includes("/api/auth/")) return response;
       const copy = retries.get(request);
-      const tokens = copy ? await refreshTokens(baseUrl) : null;
+      const tokens = copy ? await refreshTokens(baseUrl, fetchImpl) : null;
       if (!tokens || !copy) {
         session.clear();
         return response;

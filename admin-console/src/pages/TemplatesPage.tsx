@@ -16,6 +16,8 @@ import { ProblemMessage } from "../components/ProblemMessage";
 import { Table } from "../components/Table";
 
 const FIELDS = ["name", "description", "nodes", "edges"];
+// The smallest graph the flow builder accepts: one start node.
+const START_GRAPH = JSON.stringify([{ id: "start", type: "start" }]);
 
 function parseList(text: string, label: string): FlowDraftIn["nodes"] {
   const trimmed = text.trim();
@@ -28,6 +30,7 @@ function parseList(text: string, label: string): FlowDraftIn["nodes"] {
 export function TemplatesPage() {
   const client = useClient();
   const [problem, setProblem] = useState<Problem>();
+  const [publishProblem, setPublishProblem] = useState<Problem>();
   const [notice, setNotice] = useState<string>();
   const lists = useLoad(async () => {
     const [templates, drafts] = await Promise.all([
@@ -62,7 +65,7 @@ export function TemplatesPage() {
   };
 
   const publish = async (draft: FlowDraft) => {
-    setProblem(undefined);
+    setPublishProblem(undefined);
     setNotice(undefined);
     try {
       const result = unwrap(
@@ -75,7 +78,7 @@ export function TemplatesPage() {
       );
       lists.reload();
     } catch (error) {
-      setProblem(problemOf(error));
+      setPublishProblem(problemOf(error));
     }
   };
 
@@ -107,6 +110,7 @@ export function TemplatesPage() {
       </section>
       <section aria-labelledby="drafts-heading">
         <h2 id="drafts-heading">Drafts</h2>
+        <ProblemMessage problem={publishProblem} />
         <Table<FlowDraft>
           caption="Drafts"
           rows={lists.data?.drafts ?? []}
@@ -163,7 +167,7 @@ export function TemplatesPage() {
                 id={f.id}
                 name="nodes"
                 rows={3}
-                defaultValue="[]"
+                defaultValue={START_GRAPH}
                 aria-invalid={f.invalid}
                 aria-describedby={f.describedBy}
               />
