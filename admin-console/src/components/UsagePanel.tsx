@@ -1,5 +1,6 @@
 /** A workspace's AI usage: range and zone, totals, chart, breakdowns, CSV. */
 import { useState } from "react";
+import { useSearchParams } from "react-router";
 import { unwrap, type UsageNumbers } from "../api/client";
 import { useClient } from "../api/hooks";
 import { downloadCsv } from "../api/csv";
@@ -25,14 +26,24 @@ function numberColumns<T extends UsageNumbers>(): Column<T>[] {
 
 export function UsagePanel({ workspaceId }: { workspaceId: string }) {
   const client = useClient();
-  const [range, setRange] = useState({ ...defaultRange(), tz: "UTC" });
+  // The range lives in the URL (?from=&to=&tz=): a view can be shared or reloaded.
+  const [params, setParams] = useSearchParams();
+  const fallback = defaultRange();
+  const range = {
+    from: params.get("from") ?? fallback.from,
+    to: params.get("to") ?? fallback.to,
+    tz: params.get("tz") ?? "UTC",
+  };
+  const setRange = (next: typeof range) => {
+    setParams(next, { replace: true });
+  };
   const [exportProblem, setExportProblem] = useState<ReturnType<typeof problemOf>>();
   const usage = useLoad(async () => {
     const result = await client.GET("/api/admin/workspaces/{workspace_id}/usage", {
       params: { path: { workspace_id: workspaceId }, query: range },
     });
     return unwrap(result);
-  }, [client, workspaceId, range]);
+  }, [client, workspaceId, range.from, range.to, range.tz]);
   const summary = usage.data;
   const totals = summary?.totals;
 
