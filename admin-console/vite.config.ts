@@ -17,5 +17,7 @@ export default defineConfig({
     globals: true,
     setupFiles: ["src/test-setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
+    // The machines are small and shared: typing into jsdom can take seconds.
+    testTimeout: 20_000,
   },
 });

@@ -42,7 +42,7 @@ export function fakeApi(...routes: Route[]): FakeApi {
 export function on(
   method: string,
   path: string | RegExp,
-  answer: Answer | ((r: Request) => Answer),
+  answer: Answer | ((r: Request) => Answer | Promise<Answer>),
 ): Route {
   return (request) => {
     const url = new URL(request.url);
