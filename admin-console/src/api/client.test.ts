@@ -73,3 +73,23 @@ describe("the API client", () => {
     expect(asProblem("<html>bad gateway</html>", 502).detail).toBe("the server answered 502");
   });
 });
+
+it("refreshes before a request when the access token is about to expire", async () => {
+  session.set({
+    access_token: "old",
+    token_type: "bearer",
+    expires_in: 1,
+    expires_at: Date.now() - 1000,
+    refresh_token: "r1",
+  });
+  const api = fakeApi(
+    on("POST", "/api/auth/refresh", {
+      body: { access_token: "new", token_type: "bearer", expires_in: 900, refresh_token: "r2" },
+    }),
+    on("GET", "/api/admin/ui-settings", { body: { key: "global", theme_name: "t", mode: "dark" } }),
+  );
+  const client = makeClient(BASE, api.fetch);
+  unwrap(await client.GET("/api/admin/ui-settings"));
+  const asked = api.requests.find((r) => r.url.endsWith("/api/admin/ui-settings"));
+  expect(asked?.headers.get("Authorization")).toBe("Bearer new");
+});

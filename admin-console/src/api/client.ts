@@ -100,8 +100,12 @@ export function refreshTokens(
 export function makeClient(baseUrl = "", fetchImpl: typeof fetch = (...a) => fetch(...a)) {
   const client = createClient<Paths>({ baseUrl, fetch: fetchImpl });
   const auth: Middleware = {
-    onRequest({ request }) {
-      const tokens = session.get();
+    async onRequest({ request }) {
+      let tokens = session.get();
+      // About to expire: refresh first rather than spend a round trip on a 401.
+      if (tokens?.refresh_token && tokens.expires_at && tokens.expires_at < Date.now() + 5000) {
+        tokens = (await refreshTokens(baseUrl, fetchImpl)) ?? tokens;
+      }
       if (tokens) request.headers.set("Authorization", `Bearer ${tokens.access_token}`);
       // Keep a copy for the one retry after a refresh (a body is read once).
       retries.set(request, request.clone());

@@ -85,9 +85,10 @@ export function WorkspaceDetailPage() {
               ]}
             />
           </section>
-          <UsagePanel workspaceId={id} />
         </>
       )}
+      {/* Asked at once, not after the workspace: no waterfall on a slow link. */}
+      {!detail.error && <UsagePanel workspaceId={id} />}
     </>
   );
 }
