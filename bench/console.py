@@ -91,6 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--calls-per-day", type=int, default=20, help="events a day (20)")
     parser.add_argument("--rounds", type=int, default=5, help="warm page loads (5)")
+    parser.add_argument("--screenshot", type=Path, help="save the loaded page as this PNG")
     args = parser.parse_args()
     missing = chromium_missing()
     if missing or not (BUILT / "index.html").exists():
@@ -156,6 +157,8 @@ def measure(config: StackConfig, args: argparse.Namespace) -> list[tuple[str, st
             colds.append(time_to_interactive(page, page_url))
             marks = milestones(page)
             warm = [time_to_interactive(page, page_url) for _ in range(args.rounds)]
+            if args.screenshot:
+                page.screenshot(path=str(args.screenshot), full_page=True)
             context.close()
     return [
         ("usage events (a year)", f"{len(events):,}"),
