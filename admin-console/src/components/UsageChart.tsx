@@ -42,9 +42,9 @@ export function UsageChart({ byDay }: { byDay: UsageSummary["by_day"] }) {
           {},
           { scale: "calls", label: "calls" },
           // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- uPlot.Side.Right
-          { scale: "tokens", side: 1, label: "tokens", grid: { show: false } },
+          { scale: "tokens", side: 1, label: "tokens", size: 70, grid: { show: false } },
           // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- uPlot.Side.Right
-          { scale: "usd", side: 1, label: "USD", grid: { show: false } },
+          { scale: "usd", side: 1, label: "USD", size: 60, grid: { show: false } },
         ],
       },
       data,
