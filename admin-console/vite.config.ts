@@ -11,7 +11,11 @@ export default defineConfig({
   plugins: [react()],
   // dist/admin/ so that nginx's `root dist` maps /admin/x to dist/admin/x.
   build: { outDir: "dist/admin", emptyOutDir: true, chunkSizeWarningLimit: 600 },
-  server: { port: 3000, proxy: { "/api": { target: gateway, changeOrigin: true } } },
+  server: {
+    host: "127.0.0.1",
+    port: 3000,
+    proxy: { "/api": { target: gateway, changeOrigin: true } },
+  },
   test: {
     environment: "jsdom",
     globals: true,
