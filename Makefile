@@ -15,18 +15,48 @@ FOLLOW ?=
 ARGS ?=
 BENCHES := $(patsubst bench/%.py,bench-%,$(wildcard bench/*.py))
 MYPY_TARGETS := shared/src dev/src $(wildcard services/*/src)
+# The admin console: npm ci only when the lock changed, a build only when a
+# source did (make compares these files with the stamp and the built index).
+CONSOLE := admin-console
+CONSOLE_STAMP := $(CONSOLE)/node_modules/.sendfx-npm-ci
+CONSOLE_BUILT := $(CONSOLE)/dist/admin/index.html
+CONSOLE_SOURCES := $(shell find $(CONSOLE)/src -type f 2>/dev/null) \
+	$(wildcard $(CONSOLE)/index.html $(CONSOLE)/vite.config.ts $(CONSOLE)/tsconfig.json)
 
-.PHONY: install up down restart status logs test e2e lint format \
-        $(BENCHES) clean
+.PHONY: install install-python up down restart status logs test e2e lint format \
+        $(BENCHES) clean console console-types console-test
 
-## install: uv (if missing), the locked workspace into .venv, nginx (if missing)
-install:
+## install: uv (if missing), the locked workspace into .venv, nginx and
+## chromium (if missing), the admin console's packages and build (if stale)
+install: install-python $(CONSOLE_BUILT)
+
+install-python:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
 		|| python3 -m pip install --quiet uv
 	@if command -v uv >/dev/null 2>&1; then uv sync --frozen --quiet; \
 		else python3 -m uv sync --frozen --quiet; fi
 	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] \
 		|| { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
+	@[ -x /usr/bin/chromium ] \
+		|| { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+$(CONSOLE_STAMP): $(CONSOLE)/package-lock.json $(CONSOLE)/package.json
+	cd $(CONSOLE) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(CONSOLE_BUILT): $(CONSOLE_STAMP) $(CONSOLE_SOURCES)
+	cd $(CONSOLE) && npm run --silent build
+
+## console: build the admin console (gateway: /admin/); `npm run dev` in admin-console/ to develop
+console: $(CONSOLE_BUILT)
+
+## console-types: regenerate admin-console/src/api/generated/ from the running services
+## (`make console-types ARGS="--core-api http://127.0.0.1:9001"`; default ports 8001-8003)
+console-types: $(CONSOLE_STAMP)
+	cd $(CONSOLE) && node scripts/gen-types.mjs $(ARGS)
+
+console-test: $(CONSOLE_STAMP)
+	cd $(CONSOLE) && npx vitest run
 
 ## up: start everything in the background; returns once all health checks pass
 up: install
@@ -46,18 +76,21 @@ status:
 logs:
 	$(BIN)/sendfx-dev logs $(COMPONENT) $(if $(FOLLOW),-f)
 
-## lint: ruff, the import-linter ownership contracts, mypy --strict
-lint:
+## lint: ruff, the import-linter ownership contracts, mypy --strict; the
+## console's eslint, prettier --check and tsc
+lint: $(CONSOLE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy $(MYPY_TARGETS)
+	cd $(CONSOLE) && npm run --silent lint
 
 format:
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## test: install, lint, then the whole suite on its own servers and databases
-test: install lint
+## test: install, lint, the console's Vitest, then the whole suite (browser
+## tests included) on its own servers and databases
+test: install lint console-test
 	$(BIN)/pytest
 
 ## e2e: only the cross-process tests through the gateway

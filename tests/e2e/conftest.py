@@ -7,12 +7,15 @@ folder, so a developer's `make up` on the default ports is never touched.
 import asyncio
 import contextlib
 import json
+import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from sendfx_dev import gateway
@@ -165,3 +168,71 @@ def platform(
             client.drop_database(f"{name}_migrator")
         finally:
             client.close()
+
+
+@pytest.fixture(scope="module")
+def gw(platform: Platform) -> httpx.Client:
+    return httpx.Client(base_url=platform.url, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def admin_headers(platform: Platform, gw: httpx.Client) -> dict[str, str]:
+    login = gw.post(
+        "/api/auth/login",
+        json={"email": platform.admin_email, "password": platform.admin_password},
+    )
+    assert login.status_code == 200, login.text
+    body = login.json()
+    assert body["token_type"] == "bearer" and body["expires_in"] > 0
+    return {"Authorization": f"Bearer {body['access_token']}"}
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keep each phase's report on the test item, so that a fixture can tell in
+    its teardown that the test failed (the browser tests take a screenshot)."""
+    report = yield
+    item.stash.setdefault(PHASE_REPORTS, {})[report.when] = report
+    return report
+
+
+PHASE_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+# Screenshots of failed browser tests land here (var/ is the checkout's own).
+ARTIFACTS = Path(os.environ.get("SENDFX_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts"))
+
+
+@pytest.fixture(scope="session")
+def chromium_browser() -> Iterator[Any]:
+    """Debian's Chromium through playwright, once per session."""
+    from sendfx_dev.browser import chromium, chromium_missing
+
+    missing = chromium_missing()
+    if missing:
+        pytest.skip(missing)
+    if not (ROOT / "admin-console" / "dist" / "admin" / "index.html").exists():
+        pytest.skip("the admin console is not built (make install builds it)")
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def console_page(
+    chromium_browser: Any, platform: Platform, request: pytest.FixtureRequest
+) -> Iterator[Any]:
+    """A fresh browser context on the platform's gateway; a screenshot of the
+    page under ARTIFACTS when the test failed."""
+    context = chromium_browser.new_context(base_url=platform.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        reports = request.node.stash.get(PHASE_REPORTS, {})
+        if any(r.failed for r in reports.values()):
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            name = "".join(c if c.isalnum() or c in "-_" else "_" for c in request.node.name)
+            with contextlib.suppress(Exception):
+                page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        context.close()

@@ -26,23 +26,6 @@ def eventually(probe: Callable[[], T | None], what: str, timeout: float = 60) ->
     raise AssertionError(f"{what}: still not there after {timeout:.0f} s")
 
 
-@pytest.fixture(scope="module")
-def gw(platform: Any) -> httpx.Client:
-    return httpx.Client(base_url=platform.url, timeout=60)
-
-
-@pytest.fixture(scope="module")
-def admin_headers(platform: Any, gw: httpx.Client) -> dict[str, str]:
-    login = gw.post(
-        "/api/auth/login",
-        json={"email": platform.admin_email, "password": platform.admin_password},
-    )
-    assert login.status_code == 200, login.text
-    body = login.json()
-    assert body["token_type"] == "bearer" and body["expires_in"] > 0
-    return {"Authorization": f"Bearer {body['access_token']}"}
-
-
 def test_the_seeded_admin_logs_in_and_a_wrong_password_does_not(
     platform: Any, gw: httpx.Client, admin_headers: dict[str, str]
 ) -> None:

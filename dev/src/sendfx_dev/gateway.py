@@ -14,6 +14,7 @@ from pathlib import Path
 
 SERVER_TEMPLATE = Path("deploy/nginx/templates/default.conf.template")
 LOCAL_MAIN_TEMPLATE = Path("deploy/nginx/local.conf.template")
+ADMIN_CONSOLE_DIST = Path("admin-console/dist")
 DEFAULT_CORS_ORIGINS = "http://localhost:3000,http://127.0.0.1:3000"
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
@@ -97,6 +98,8 @@ class GatewayConfig:
             "FEATURE_API_UPSTREAM": self.feature_api,
             "USAGE_INGESTOR_UPSTREAM": self.usage_ingestor,
             "CORS_ORIGINS": normalise_origins(self.cors_origins),
+            # `make install` builds admin-console/ into dist/admin/.
+            "ADMIN_CONSOLE_ROOT": str(self.root / ADMIN_CONSOLE_DIST),
         }
 
     def main_values(self) -> Values:

@@ -167,3 +167,20 @@ async def test_admin_manages_users(client: httpx.AsyncClient, admin: Any, log_in
     assert (await client.get(f"/api/admin/users/{uid}", headers=admin.headers)).status_code == 200
     missing = await client.get(f"/api/admin/users/{uuid.uuid4()}", headers=admin.headers)
     assert missing.status_code == 404
+
+
+async def test_platform_admin_finds_workspaces_by_name_or_slug(
+    client: httpx.AsyncClient, admin: Any, new_user: Any, new_workspace: Any
+) -> None:
+    """The console's search box: a substring of the name or the slug, and the
+    caller's % and _ are literal characters, not wildcards."""
+    owner = await new_user()
+    tag = uuid.uuid4().hex[:8]
+    found = await new_workspace(owner, name=f"Acme {tag} 50%_off")
+    await new_workspace(owner, name=f"Other {tag}")
+    for q in (f"acme {tag}", "50%_off", found["slug"]):
+        response = await client.get("/api/admin/workspaces", params={"q": q}, headers=admin.headers)
+        assert response.status_code == 200, response.text
+        assert [w["id"] for w in response.json()["items"]] == [found["id"]], q
+    nothing = await client.get("/api/admin/workspaces", params={"q": "%"}, headers=admin.headers)
+    assert all("%" in w["name"] for w in nothing.json()["items"])

@@ -53,15 +53,25 @@ async def lock_workspace(db: Db, workspace_id: uuid.UUID) -> bool:
     return bool(found)
 
 
+def _like_pattern(text: str) -> str:
+    """A substring pattern for ILIKE with the caller's own wildcards escaped."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 async def list_workspaces(
-    db: Db, after: After | None, limit: int, member_id: uuid.UUID | None
+    db: Db, after: After | None, limit: int, member_id: uuid.UUID | None, q: str | None = None
 ) -> list[asyncpg.Record]:
-    """All workspaces, or those ``member_id`` belongs to (with their role)."""
+    """All workspaces (``q``: those whose name or slug contains it), or those
+    ``member_id`` belongs to (with their role)."""
     if member_id is None:
         return await db.fetch(
-            f"""{_SELECT} WHERE {keyset("w", 1)} ORDER BY w.created_at, w.id LIMIT $3""",
+            f"""{_SELECT} WHERE {keyset("w", 1)}
+                AND ($4::text IS NULL OR w.name ILIKE $4 OR w.slug ILIKE $4)
+                ORDER BY w.created_at, w.id LIMIT $3""",
             *after_args(after),
             limit + 1,
+            None if q is None else _like_pattern(q),
         )
     return await db.fetch(
         f"""SELECT s.*, m.role FROM ({_SELECT}) s

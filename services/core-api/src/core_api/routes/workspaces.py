@@ -1,6 +1,7 @@
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from core_api.routes.deps import DbPool, Settings
 from core_api.schemas import WorkspaceIn, WorkspaceOut, WorkspaceUpdateIn
@@ -50,9 +51,18 @@ async def delete_workspace(
 
 @router.get("/api/admin/workspaces", tags=["admin: workspaces"])
 async def list_all_workspaces(
-    admin: CurrentAdmin, pool: DbPool, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE
+    admin: CurrentAdmin,
+    pool: DbPool,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1, max_length=100, pattern=r"^[^\x00]*$", description="name or slug contains"
+        ),
+    ] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE,
 ) -> Page[WorkspaceOut]:
-    return await workspaces.list_workspaces(pool, admin, cursor, limit, all_=True)
+    return await workspaces.list_workspaces(pool, admin, cursor, limit, all_=True, q=q)
 
 
 @router.get("/api/admin/workspaces/{workspace_id}", tags=["admin: workspaces"])

@@ -102,12 +102,19 @@ async def get_workspace(
 
 
 async def list_workspaces(
-    pool: asyncpg.Pool, principal: Principal, cursor: str | None, limit: int, *, all_: bool
+    pool: asyncpg.Pool,
+    principal: Principal,
+    cursor: str | None,
+    limit: int,
+    *,
+    all_: bool,
+    q: str | None = None,
 ) -> Page[WorkspaceOut]:
-    """The caller's workspaces, or (``all_``, admin routes) every workspace."""
+    """The caller's workspaces, or (``all_``, admin routes) every workspace,
+    narrowed to names or slugs containing ``q``."""
     async with reading(pool) as db:
         records = await workspaces_repo.list_workspaces(
-            db, parse_cursor(cursor), limit, None if all_ else principal.user_id
+            db, parse_cursor(cursor), limit, None if all_ else principal.user_id, q
         )
     rows, next_cursor = page_of(records, limit)
     items = [workspace_out(r, r.get("role")) for r in rows]  # type: ignore[arg-type]

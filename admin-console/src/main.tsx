@@ -1,0 +1,19 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { BrowserRouter } from "react-router";
+import { App } from "./App";
+import { ApiProvider } from "./api/context";
+import "./styles.css";
+
+const root = document.getElementById("root");
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <BrowserRouter basename="/admin">
+        <ApiProvider>
+          <App />
+        </ApiProvider>
+      </BrowserRouter>
+    </StrictMode>,
+  );
+}
