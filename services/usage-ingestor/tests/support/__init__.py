@@ -5,7 +5,15 @@
     workspaces.py  a workspace with a quota, as core.events would announce it
 """
 
-from .events import FEATURE_API, publish, publish_raw, usage_event
+from .events import FEATURE_API, binary_mode, publish, publish_binary, publish_raw, usage_event
 from .workspaces import create_workspace
 
-__all__ = ["FEATURE_API", "create_workspace", "publish", "publish_raw", "usage_event"]
+__all__ = [
+    "FEATURE_API",
+    "binary_mode",
+    "create_workspace",
+    "publish",
+    "publish_binary",
+    "publish_raw",
+    "usage_event",
+]

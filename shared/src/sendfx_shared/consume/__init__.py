@@ -27,9 +27,10 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from pydantic import BaseModel, ValidationError
@@ -42,7 +43,15 @@ log = logging.getLogger(__name__)
 
 PayloadT = TypeVar("PayloadT", bound=BaseModel)
 RawEvent = CloudEvent[dict[str, Any]]
+EventT = TypeVar("EventT", bound=CloudEvent[Any])
+TRACEPARENT: Final = "traceparent"
 _BINARY_PREFIX = "ce_"
+_STRUCTURED_PREFIX = CLOUDEVENTS_CONTENT_TYPE.split("+")[0]
+# version-traceid-parentid-flags, lower-case hex (W3C Trace Context, level 1);
+# the all-zero trace and parent ids are invalid.
+_TRACEPARENT_FORMAT = re.compile(
+    r"(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}"
+)
 
 
 @dataclass(frozen=True)
@@ -61,24 +70,62 @@ class Undecodable(ValueError):
     """Not a CloudEvent of this platform's shape (structured or binary mode)."""
 
 
+def is_structured(headers: Sequence[tuple[str, bytes]]) -> bool:
+    """Structured mode when ``content-type`` is ``application/cloudevents…`` or absent."""
+    for key, raw in headers:
+        if key.lower() == CONTENT_TYPE_HEADER:
+            return raw.decode("latin-1").startswith(_STRUCTURED_PREFIX)
+    return True
+
+
 def decode_event(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> RawEvent:
-    """The CloudEvent in a Kafka record: structured mode when ``content-type`` is
+    """The CloudEvent in a Kafka record, its data as a dict (``decode_as``)."""
+    return decode_as(value, headers, RawEvent)
+
+
+def decode_as(
+    value: bytes | None, headers: Sequence[tuple[str, bytes]], model: type[EventT]
+) -> EventT:
+    """The CloudEvent in a Kafka record, validated into ``model`` (any
+    ``CloudEvent[...]``): structured mode when ``content-type`` is
     ``application/cloudevents…`` (or absent), binary mode (``ce_*`` headers,
-    ``data`` as the value) otherwise."""
+    ``data`` as the value) otherwise. Raises ``ValidationError`` or
+    ``Undecodable``."""
+    if is_structured(headers):
+        return model.model_validate_json(value or b"")
     found = {key.lower(): raw for key, raw in headers}
-    content_type = found.get(CONTENT_TYPE_HEADER, b"").decode("latin-1")
-    if not content_type or content_type.startswith(CLOUDEVENTS_CONTENT_TYPE.split("+")[0]):
-        return RawEvent.model_validate_json(value or b"")
+    content_type = found[CONTENT_TYPE_HEADER].decode("latin-1")
     attributes: dict[str, Any] = {
-        key.removeprefix(_BINARY_PREFIX): raw.decode()
+        key.removeprefix(_BINARY_PREFIX): raw.decode(errors="replace")
         for key, raw in found.items()
         if key.startswith(_BINARY_PREFIX)
     }
     if not content_type.startswith("application/json"):
         raise Undecodable(f"binary-mode data must be application/json, not {content_type!r}")
-    return RawEvent.model_validate(
+    return model.model_validate(
         {**attributes, "datacontenttype": "application/json", "data": _json(value)}
     )
+
+
+def traceparent_of(
+    headers: Sequence[tuple[str, bytes]], event: BaseModel | None = None
+) -> str | None:
+    """The W3C trace context the producer sent: the Kafka ``traceparent``
+    header, else the event's ``traceparent`` extension attribute (CloudEvents'
+    distributed-tracing extension: ``ce_traceparent`` in binary mode, a member
+    of the JSON in structured mode); None when absent or malformed."""
+    found: str | None = None
+    for key, raw in headers:
+        if key.lower() == TRACEPARENT:
+            found = raw.decode("latin-1")
+            break
+    if found is None and event is not None:
+        extra = event.model_extra or {}
+        value = extra.get(TRACEPARENT)
+        found = value if isinstance(value, str) else None
+    if found is None or not _TRACEPARENT_FORMAT.fullmatch(found):
+        return None
+    return found
 
 
 def _json(value: bytes | None) -> Any:
