@@ -194,17 +194,32 @@ async def test_admin_adds_model_price_versions(client: httpx.AsyncClient, admin:
     price = {
         "model": model,
         "effective_from": "2026-01-01",
-        "input_per_mtok": "0.15",
-        "cached_input_per_mtok": 0.075,
-        "output_per_mtok": 0.6,
+        "input": "0.15",
+        "cached_input": "0.075",
+        "output": "0.60",
     }
     first = await client.post("/api/admin/model-prices", json=price, headers=admin.headers)
-    assert first.status_code == 201 and first.json()["output_per_mtok"] == 0.6
+    assert first.status_code == 201
+    assert first.json() | {"id": None, "created_at": None} == {
+        "id": None,
+        "created_at": None,
+        "model": model,
+        "effective_from": "2026-01-01",
+        "service_tier": "default",
+        "input": "0.15",
+        "cached_input": "0.075",
+        "output": "0.6",
+        "reasoning": None,
+        "cache_write": None,
+        "audio_input": None,
+        "audio_output": None,
+        "source": "admin",
+    }
     dup = await client.post("/api/admin/model-prices", json=price, headers=admin.headers)
     assert dup.status_code == 409
     newer = await client.post(
         "/api/admin/model-prices",
-        json=price | {"effective_from": "2026-06-01", "output_per_mtok": 0.5},
+        json=price | {"effective_from": "2026-06-01", "output": "0.5"},
         headers=admin.headers,
     )
     assert newer.status_code == 201
@@ -223,3 +238,42 @@ async def test_admin_adds_model_price_versions(client: httpx.AsyncClient, admin:
     ).json()
     assert [p["effective_from"] for p in rest["items"]] == ["2026-06-01"]
     assert rest["next_cursor"] is None
+
+
+async def test_a_price_version_per_served_tier_on_the_same_date(
+    client: httpx.AsyncClient, admin: Any
+) -> None:
+    model = f"gpt-test-{uuid.uuid4().hex[:6]}"
+    standard = {
+        "model": model,
+        "effective_from": "2026-01-01",
+        "input": "2",
+        "cached_input": "0.5",
+        "output": "8",
+        "audio_input": "40",
+    }
+    batch = standard | {"service_tier": "batch", "input": "1", "output": "4"}
+    # Clients written before tiers still send the column-style names.
+    older_client = {
+        "model": model,
+        "effective_from": "2026-01-01",
+        "service_tier": "priority",
+        "input_per_mtok": 3.5,
+        "cached_input_per_mtok": 0.875,
+        "output_per_mtok": 14,
+    }
+    for body in (standard, batch, older_client):
+        added = await client.post("/api/admin/model-prices", json=body, headers=admin.headers)
+        assert added.status_code == 201, added.text
+    bad_tier = standard | {"service_tier": "Not A Tier"}
+    refused = await client.post("/api/admin/model-prices", json=bad_tier, headers=admin.headers)
+    assert refused.status_code == 422
+
+    listed = (
+        await client.get("/api/admin/model-prices", params={"model": model}, headers=admin.headers)
+    ).json()["items"]
+    assert [(p["service_tier"], p["input"], p["audio_input"]) for p in listed] == [
+        ("batch", "1", "40"),
+        ("default", "2", "40"),
+        ("priority", "3.5", None),
+    ]

@@ -10,8 +10,8 @@ from typing import Any
 import asyncpg
 import pytest
 
+from usage_ingestor.price_book import PriceBook
 from usage_ingestor.price_table import load_price_book
-from usage_ingestor.pricing import PriceBook
 from usage_ingestor.store import UsageColumns, threshold_event_id, write_batch
 
 from .support import create_workspace, usage_event

@@ -21,8 +21,8 @@ from aiokafka.errors import MessageSizeTooLargeError
 
 from sendfx_shared.consume import traceparent_of
 from sendfx_shared.kafka import publish_to_dlq
+from usage_ingestor.price_book import PriceBook
 from usage_ingestor.price_table import load_price_book, prices_fingerprint
-from usage_ingestor.pricing import PriceBook
 from usage_ingestor.store import UsageColumns, write_batch
 from usage_ingestor.validation import Rejection, UsageEvent, parse_usage_event
 

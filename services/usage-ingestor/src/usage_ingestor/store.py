@@ -26,7 +26,7 @@ from sendfx_shared.events.envelope import new_event
 from sendfx_shared.outbox.postgres import PostgresOutbox, enqueue_many
 from sendfx_shared.topics import CORE_EVENTS
 from usage_ingestor.db import Connection
-from usage_ingestor.pricing import PriceBook
+from usage_ingestor.price_book import PriceBook
 from usage_ingestor.validation import UsageEvent
 
 # usage-ingestor's own outbox (migrations/0003), relayed by usage-ingestor only.
@@ -64,6 +64,11 @@ _STAGE_COLUMNS: Final = (
     ("usage_missing", "bool"),
     ("latency_ms", "int4"),
     ("occurred_at", "timestamptz"),
+    ("service_tier", "text"),
+    ("batch", "bool"),
+    ("cache_write_tokens", "int8"),
+    ("audio_prompt_tokens", "int8"),
+    ("audio_completion_tokens", "int8"),
     ("cost_units", "int8"),
     ("price_id", "uuid"),
     ("unpriced", "bool"),
@@ -82,13 +87,17 @@ WITH batch AS (
 ), inserted AS (
     INSERT INTO core.openai_usage (event_source, event_id, workspace_id, user_id, service,
         model, request_id, prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens,
-        total_tokens, usage_missing, latency_ms, occurred_at, cost_usd, price_id, unpriced, id)
+        total_tokens, usage_missing, latency_ms, occurred_at, service_tier, batch,
+        cache_write_tokens, audio_prompt_tokens, audio_completion_tokens, cost_usd, price_id,
+        unpriced, id)
     -- The cost travels as an integer count of 1e-10 USD (numeric(20, 10)'s
     -- quantum): exact, and far cheaper to make and send than a Decimal. The
     -- rare cost beyond int8 (about $922M) comes as a Decimal in big_cost.
     SELECT event_source, event_id, workspace_id, user_id, service, model, request_id,
         prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens, total_tokens,
-        usage_missing, latency_ms, occurred_at, coalesce(cost_units * 0.0000000001, big_cost),
+        usage_missing, latency_ms, occurred_at, service_tier, batch, cache_write_tokens,
+        audio_prompt_tokens, audio_completion_tokens,
+        coalesce(cost_units * 0.0000000001, big_cost),
         price_id, unpriced, id
     FROM batch
     ON CONFLICT (event_source, event_id) DO NOTHING
@@ -213,6 +222,11 @@ class UsageColumns:
                 call.usage_missing,
                 call.latency_ms,
                 call.occurred_at,
+                call.service_tier,
+                call.batch,
+                call.cache_write_tokens,
+                call.audio_prompt_tokens,
+                call.audio_completion_tokens,
                 cost,
                 price_id,
                 unpriced,
