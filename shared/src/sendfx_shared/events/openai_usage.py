@@ -17,7 +17,8 @@ OPENAI_CALL_COMPLETED_TYPE: Final = OPENAI_CALL_COMPLETED
 DEFAULT_TIER: Final = "default"
 BATCH_TIER: Final = "batch"
 FLEX_TIER: Final = "flex"
-ServiceTier = Annotated[str, Field(pattern=r"^[a-z0-9_.-]{1,32}$")]
+SERVICE_TIER_PATTERN: Final = r"^[a-z0-9_.-]{1,32}$"
+ServiceTier = Annotated[str, Field(pattern=SERVICE_TIER_PATTERN)]
 
 
 class OpenAICallCompleted(BaseModel):
