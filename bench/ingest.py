@@ -259,7 +259,7 @@ async def count_rows(url: str) -> dict[str, Any]:
     try:
         row = await conn.fetchrow(
             "SELECT (SELECT count(*) FROM core.openai_usage WHERE event_source <> $1) AS rows,"
-            " (SELECT sum(calls) FROM core.usage_daily) AS rollup_calls,"
+            " (SELECT sum(calls) FROM core.usage_hourly) AS rollup_calls,"
             " (SELECT sum(count) FROM core.usage_counters WHERE metric = 'ai_calls') AS counted,"
             " (SELECT count(*) FROM core.usage_outbox) AS thresholds",
             LATENCY_SOURCE,

@@ -53,6 +53,7 @@ class GatewayConfig:
     port: int
     core_api: str
     feature_api: str
+    usage_ingestor: str
     cors_origins: str
 
     @property
@@ -73,6 +74,7 @@ class GatewayConfig:
             "GATEWAY_PORT": str(self.port),
             "CORE_API_UPSTREAM": self.core_api,
             "FEATURE_API_UPSTREAM": self.feature_api,
+            "USAGE_INGESTOR_UPSTREAM": self.usage_ingestor,
             "CORS_ORIGINS": normalise_origins(self.cors_origins),
         }
 

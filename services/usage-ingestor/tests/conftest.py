@@ -68,7 +68,7 @@ async def usage_counts(pool: asyncpg.Pool) -> Callable[[uuid.UUID], Awaitable[di
                 "SELECT coalesce(sum(calls), 0) AS calls, coalesce(sum(total_tokens), 0) AS tokens,"
                 " coalesce(sum(cost_usd), 0) AS cost, coalesce(sum(unpriced_calls), 0) AS unpriced,"
                 " coalesce(sum(usage_missing_calls), 0) AS missing"
-                " FROM core.usage_daily WHERE workspace_id = $1",
+                " FROM core.usage_hourly WHERE workspace_id = $1",
                 workspace_id,
             )
             counters = {

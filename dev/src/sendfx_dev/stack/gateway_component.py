@@ -24,6 +24,7 @@ def gateway_config(config: "StackConfig") -> GatewayConfig:
         port=config.gateway_port,
         core_api=f"127.0.0.1:{config.core_api_port}",
         feature_api=f"127.0.0.1:{config.feature_api_port}",
+        usage_ingestor=f"127.0.0.1:{config.usage_ingestor_port}",
         cors_origins=config.cors_origins,
     )
 

@@ -138,7 +138,11 @@ USAGE_INGESTOR = Service(
     "usage-ingestor",
     "usage_ingestor.main",
     lambda c: c.usage_ingestor_port,
-    lambda c: {"POSTGRES_URL": role_url(c.postgres_url, ownership.USAGE_INGESTOR)},
+    # JWT_SECRET: it verifies the access tokens of the usage routes it serves.
+    lambda c: {
+        "POSTGRES_URL": role_url(c.postgres_url, ownership.USAGE_INGESTOR),
+        "JWT_SECRET": c.jwt_secret,
+    },
 )
 FEATURE_API = Service(
     "feature-api",

@@ -250,44 +250,6 @@ class UsageCounterOut(_Out):
     updated_at: datetime
 
 
-class UsageNumbers(BaseModel):
-    calls: int = 0
-    prompt_tokens: int = 0
-    cached_tokens: int = 0
-    completion_tokens: int = 0
-    reasoning_tokens: int = 0
-    total_tokens: int = 0
-    cost_usd: Money = Field(
-        default=Decimal(0), description="estimated cost of the priced calls, USD"
-    )
-    unpriced_calls: int = 0
-    usage_missing_calls: int = 0
-
-
-class UsageByModel(UsageNumbers):
-    model: str
-
-
-class UsageByService(UsageNumbers):
-    service: str
-
-
-class UsageByDay(UsageNumbers):
-    day: date
-
-
-class UsageSummary(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    workspace_id: uuid.UUID
-    from_: date = Field(alias="from")
-    to: date
-    totals: UsageNumbers
-    by_model: list[UsageByModel]
-    by_service: list[UsageByService]
-    by_day: list[UsageByDay]
-
-
 def _plain_decimal(value: Decimal) -> str:
     """``0.150000`` → ``"0.15"``: the decimal string, without exponent or padding."""
     return format(value.normalize(), "f") if value else "0"

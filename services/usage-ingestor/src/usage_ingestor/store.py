@@ -1,4 +1,4 @@
-"""One transaction per batch: usage rows, counters, daily rollup, quota thresholds.
+"""One transaction per batch: usage rows, counters, hourly rollup, quota thresholds.
 
 Everything is derived from the rows the ``INSERT … ON CONFLICT DO NOTHING``
 actually inserted, so a redelivered event (same CloudEvent ``source`` and
@@ -101,30 +101,39 @@ WITH batch AS (
         price_id, unpriced, id
     FROM batch
     ON CONFLICT (event_source, event_id) DO NOTHING
-    RETURNING workspace_id, model, service, occurred_at, prompt_tokens, cached_tokens,
-        completion_tokens, reasoning_tokens, total_tokens, cost_usd, unpriced, usage_missing
-), daily AS (
-    INSERT INTO core.usage_daily AS d (workspace_id, day, model, service, calls,
-        prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens, total_tokens,
-        cost_usd, unpriced_calls, usage_missing_calls)
-    SELECT workspace_id, (occurred_at AT TIME ZONE 'UTC')::date, model, service, count(*),
+    RETURNING workspace_id, model, service, service_tier, batch, occurred_at, prompt_tokens,
+        cached_tokens, completion_tokens, reasoning_tokens, total_tokens, cache_write_tokens,
+        audio_prompt_tokens, audio_completion_tokens, cost_usd, unpriced, usage_missing
+), hourly AS (
+    INSERT INTO core.usage_hourly AS h (workspace_id, hour, model, service, service_tier,
+        calls, prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens, total_tokens,
+        cache_write_tokens, audio_prompt_tokens, audio_completion_tokens, cost_usd,
+        unpriced_calls, usage_missing_calls)
+    -- The hour in UTC whatever the session's TimeZone; the tier the call was
+    -- priced at (pricing: a Batch API call at the batch rates).
+    SELECT workspace_id, date_trunc('hour', occurred_at, 'UTC'), model, service,
+        CASE WHEN batch THEN 'batch' ELSE service_tier END, count(*),
         sum(prompt_tokens), sum(cached_tokens), sum(completion_tokens), sum(reasoning_tokens),
-        sum(total_tokens), coalesce(sum(cost_usd), 0),
+        sum(total_tokens), sum(cache_write_tokens), sum(audio_prompt_tokens),
+        sum(audio_completion_tokens), coalesce(sum(cost_usd), 0),
         count(*) FILTER (WHERE unpriced), count(*) FILTER (WHERE usage_missing)
     FROM inserted
-    GROUP BY 1, 2, 3, 4
+    GROUP BY 1, 2, 3, 4, 5
     -- A stable lock order keeps concurrent ingestors from deadlocking.
-    ORDER BY 1, 2, 3, 4
-    ON CONFLICT (workspace_id, day, model, service) DO UPDATE SET
-        calls = d.calls + EXCLUDED.calls,
-        prompt_tokens = d.prompt_tokens + EXCLUDED.prompt_tokens,
-        cached_tokens = d.cached_tokens + EXCLUDED.cached_tokens,
-        completion_tokens = d.completion_tokens + EXCLUDED.completion_tokens,
-        reasoning_tokens = d.reasoning_tokens + EXCLUDED.reasoning_tokens,
-        total_tokens = d.total_tokens + EXCLUDED.total_tokens,
-        cost_usd = d.cost_usd + EXCLUDED.cost_usd,
-        unpriced_calls = d.unpriced_calls + EXCLUDED.unpriced_calls,
-        usage_missing_calls = d.usage_missing_calls + EXCLUDED.usage_missing_calls
+    ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (workspace_id, hour, model, service, service_tier) DO UPDATE SET
+        calls = h.calls + EXCLUDED.calls,
+        prompt_tokens = h.prompt_tokens + EXCLUDED.prompt_tokens,
+        cached_tokens = h.cached_tokens + EXCLUDED.cached_tokens,
+        completion_tokens = h.completion_tokens + EXCLUDED.completion_tokens,
+        reasoning_tokens = h.reasoning_tokens + EXCLUDED.reasoning_tokens,
+        total_tokens = h.total_tokens + EXCLUDED.total_tokens,
+        cache_write_tokens = h.cache_write_tokens + EXCLUDED.cache_write_tokens,
+        audio_prompt_tokens = h.audio_prompt_tokens + EXCLUDED.audio_prompt_tokens,
+        audio_completion_tokens = h.audio_completion_tokens + EXCLUDED.audio_completion_tokens,
+        cost_usd = h.cost_usd + EXCLUDED.cost_usd,
+        unpriced_calls = h.unpriced_calls + EXCLUDED.unpriced_calls,
+        usage_missing_calls = h.usage_missing_calls + EXCLUDED.usage_missing_calls
 ), monthly AS (
     SELECT i.workspace_id, to_char(i.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM') AS period,
         count(*) AS calls, sum(i.total_tokens) AS tokens

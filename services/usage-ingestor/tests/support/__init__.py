@@ -3,15 +3,19 @@
 
     events.py      usage events as feature-api publishes them; publishing
     workspaces.py  a workspace with a quota, as core.events would announce it
+    http.py        the HTTP app over the module's ingestor; access tokens
 """
 
 from .events import FEATURE_API, binary_mode, publish, publish_binary, publish_raw, usage_event
+from .http import bearer, http_client
 from .workspaces import create_workspace
 
 __all__ = [
     "FEATURE_API",
+    "bearer",
     "binary_mode",
     "create_workspace",
+    "http_client",
     "publish",
     "publish_binary",
     "publish_raw",

@@ -4,6 +4,7 @@ anything else) on the session's broker."""
 import json
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
@@ -25,7 +26,9 @@ def usage_event(
     occurred_at: datetime | None = None,
     service: str = "ai_reply",
     event_id: str | None = None,
+    **more: Any,
 ) -> CloudEvent[OpenAICallCompleted]:
+    """``more``: the other fields of the data (service_tier, batch, audio, ...)."""
     data = OpenAICallCompleted(
         workspace_id=workspace_id,
         service=service,
@@ -39,6 +42,7 @@ def usage_event(
         usage_missing=usage_missing,
         latency_ms=840,
         occurred_at=occurred_at or datetime(2026, 11, 25, 8, 0, tzinfo=UTC),
+        **more,
     )
     return new_event(
         source=FEATURE_API, type=OPENAI_CALL_COMPLETED_TYPE, data=data, event_id=event_id
