@@ -3,47 +3,21 @@ in any time zone's days, with the by-service-tier breakdown."""
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from typing import Any
+from datetime import UTC, datetime
 
 import asyncpg
 import httpx
 import pytest
 
 from usage_ingestor.app import Ingestor
-from usage_ingestor.price_book import PriceBook
-from usage_ingestor.pricing import PriceVersion
-from usage_ingestor.store import UsageColumns, write_batch
 
-from .support import bearer, create_workspace, http_client, usage_event
-
-# Round rates, so that costs are easy to state: $1 / $0.5 / $2 per 1M tokens.
-BOOK = PriceBook.of(
-    [
-        PriceVersion(uuid.uuid4(), "m1", date(2020, 1, 1), Decimal(1), Decimal("0.5"), Decimal(2)),
-        PriceVersion(
-            uuid.uuid4(),
-            "m1",
-            date(2020, 1, 1),
-            Decimal("0.5"),
-            Decimal("0.5"),
-            Decimal(1),
-            service_tier="batch",
-        ),
-    ]
-)
+from .support import bearer, create_workspace, http_client, ingest, usage_event
 
 
 @pytest.fixture(scope="module")
 async def client(ingestor: Ingestor) -> AsyncIterator[httpx.AsyncClient]:
     async with http_client(ingestor) as started:
         yield started
-
-
-async def ingest(pool: asyncpg.Pool, events: list[Any]) -> None:
-    async with pool.acquire() as conn:
-        await write_batch(conn, UsageColumns.of(events, BOOK))
 
 
 def at(day: int, hour: int, minute: int = 0, month: int = 10) -> datetime:

@@ -16,8 +16,7 @@ from usage_ingestor.schemas import (
     UsageNumbers,
     UsageSummary,
 )
-from usage_ingestor.services.days import day_range, utc_span, zone_of
-from usage_ingestor.services.workspaces import CatchUp, ensure_workspace
+from usage_ingestor.services.workspaces import CatchUp, UsageRange, resolve_range
 
 
 def _summed(rows: Iterable[asyncpg.Record]) -> dict[str, Any]:
@@ -54,17 +53,9 @@ def summary_of(
     )
 
 
-async def usage_summary(
-    pool: asyncpg.Pool,
-    workspace_id: uuid.UUID,
-    first: date | None,
-    last: date | None,
-    tz: str,
-    catch_up: CatchUp,
-) -> UsageSummary:
+async def usage_summary(pool: asyncpg.Pool, asked: UsageRange, catch_up: CatchUp) -> UsageSummary:
     """``from``/``to`` are inclusive days of ``tz``; by default its current month."""
-    first, last = day_range(first, last, zone_of(tz))
-    await ensure_workspace(pool, workspace_id, catch_up)
+    q = await resolve_range(pool, asked, catch_up)
     async with pool.acquire() as conn:
-        rows = await summary_rows(conn, workspace_id, first, last, tz, utc_span(first, last))
-    return summary_of(rows, workspace_id, first, last, tz)
+        rows = await summary_rows(conn, q.workspace_id, *q.days, q.tz, q.span)
+    return summary_of(rows, q.workspace_id, *q.days, q.tz)
