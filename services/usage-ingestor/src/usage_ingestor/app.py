@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from sendfx_shared.http import install_common
-from usage_ingestor.routes import usage
+from usage_ingestor.routes import reprice, usage
 from usage_ingestor.runtime import Ingestor, running
 from usage_ingestor.settings import IngestorSettings
 
@@ -45,6 +45,7 @@ def build_app(settings: IngestorSettings) -> FastAPI:
     app.state.auth_settings = settings
     install_common(app)
     app.include_router(usage.router)
+    app.include_router(reprice.router)
 
     @app.get(
         "/healthz",

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from sendfx_shared.events.openai_usage import BATCH_TIER
+
 # Money is numeric in PostgreSQL and a JSON number on the wire (as core-api's).
 Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 
@@ -83,6 +85,11 @@ class UsageCall(BaseModel):
     usage_missing: bool
     request_id: str | None
     user_id: uuid.UUID | None
+
+    @property
+    def priced_tier(self) -> str:
+        """The tier its rates are (pricing.Call): ``batch`` for a Batch API call."""
+        return BATCH_TIER if self.batch else self.service_tier
 
 
 class RepriceIn(BaseModel):
