@@ -7,7 +7,9 @@ A process binds its handlers in one typed table, ``{event type: Handler(payload
 model, handle)}``; ``EventConsumer`` consumes one topic in a consumer group
 and, for each record in partition order:
 
-- decodes the CloudEvent in structured or binary mode (``decode_event``);
+- decodes the CloudEvent in structured or binary mode (``decode_event``), with
+  the producer's W3C ``traceparent`` (a Kafka header, or the event's
+  extension attribute) on the event for the handler to continue;
 - looks its type up in the table (a type the process does not keep is
   skipped), validates ``data`` into the handler's payload model and awaits
   the handler;
@@ -133,6 +135,16 @@ def _json(value: bytes | None) -> Any:
         return json.loads(value or b"")
     except json.JSONDecodeError as exc:
         raise Undecodable(f"data is not JSON: {exc}") from exc
+
+
+def with_trace_context(event: EventT, headers: Sequence[tuple[str, bytes]]) -> EventT:
+    """``event`` carrying the producer's trace context as its ``traceparent``
+    extension attribute (from the Kafka header when it has none), so that a
+    handler can continue the trace; unchanged when there is none."""
+    trace = traceparent_of(headers, event)
+    if trace is None or (event.model_extra or {}).get(TRACEPARENT) == trace:
+        return event
+    return event.model_copy(update={TRACEPARENT: trace})
 
 
 async def dispatch(handlers: HandlerTable, event: RawEvent) -> bool:
@@ -303,7 +315,8 @@ class EventConsumer:
     async def _handle(self, record: ConsumerRecord[bytes, bytes]) -> None:
         self.stats.consumed += 1
         try:
-            event = decode_event(record.value, list(record.headers))
+            headers = list(record.headers)
+            event = with_trace_context(decode_event(record.value, headers), headers)
             if await dispatch(self._handlers, event):
                 self.stats.applied += 1
         except (ValidationError, Undecodable) as exc:
