@@ -1,16 +1,18 @@
-"""Benchmark of core-api: requests/s and p50/p99 latency of login, get
-workspace, list members and the usage summary of a workspace with many usage
-rows (1M at full size), measured from a second process on loopback; and the
-outbox relay's events/s.
+"""Benchmark of core-api and the usage routes: requests/s and p50/p99 latency of
+login, get workspace, list members (core-api) and the usage summary of a
+workspace with a year of usage (1M calls at full size) over the hourly
+rollup, in UTC and in two other zones (usage-ingestor), measured from a
+second process on loopback; the CSV export of the whole year (time and the
+ingestor's peak memory growth); and the outbox relay's events/s.
 
     .venv/bin/python bench/core.py                 # quick: 100k usage rows, 5 s per route
     .venv/bin/python bench/core.py --rows 1000000  # the issue's full size
 
 Starts its own embedded PostgreSQL and Tansu broker on free ports (or uses
-``--postgres-url`` / ``--kafka``), a fresh database, and core-api as a real
-process (one uvicorn worker). Load comes from ``wrk`` when it is installed
-(``apt-get install -y wrk``), else from an httpx-based async generator in a
-separate process (``--tool`` chooses).
+``--postgres-url`` / ``--kafka``), a fresh database, and core-api and
+usage-ingestor as real processes (one uvicorn worker each). Load comes from
+``wrk`` when it is installed (``apt-get install -y wrk``), else from an
+httpx-based async generator in a separate process (``--tool`` chooses).
 """
 
 import argparse
@@ -39,12 +41,16 @@ import httpx
 from sendfx_dev import servers
 from sendfx_dev.databases import drop_database, platform_database, role_url
 from sendfx_dev.loadgen import LoadSpec, run_load_in_subprocess
-from sendfx_dev.ownership import CORE_API
+from sendfx_dev.ownership import CORE_API, USAGE_INGESTOR
 from sendfx_dev.ports import free_port, wait_until
 from sendfx_shared.postgres import connect
 
 MODELS = ("gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06", "o3-mini", "gpt-4.1-nano")
 SERVICES = ("ai_reply", "ai_agent", "assistant")
+TIERS = ("default", "default", "default", "flex", "priority")
+# Whole-hour offsets, a half-hour one (each day's edge inside a UTC hour) and one
+# with daylight saving.
+SUMMARY_ZONES = ("UTC", "Asia/Kolkata", "America/New_York")
 PASSWORD = "bench password 123"
 ADMIN_PASSWORD = "bench-admin-password"
 DAYS = 365
@@ -191,12 +197,13 @@ async def _usage_records(
                 missing,
                 start + timedelta(seconds=n * DAYS * 86400 / rows),
                 None if missing else Decimal(prompt + completion) / Decimal(1_000_000),
+                TIERS[n % len(TIERS)],
             )
         await asyncio.sleep(0)
 
 
 async def load_usage(url: str, workspace_id: uuid.UUID, rows: int) -> tuple[float, float]:
-    """COPY ``rows`` usage rows, then build the daily rollup in one statement;
+    """COPY ``rows`` usage rows, then build the hourly rollup in one statement;
     returns the seconds each took."""
     conn = await connect(url)
     try:
@@ -218,6 +225,7 @@ async def load_usage(url: str, workspace_id: uuid.UUID, rows: int) -> tuple[floa
                 "usage_missing",
                 "occurred_at",
                 "cost_usd",
+                "service_tier",
             ],
             records=_usage_records(workspace_id, rows),
         )
@@ -225,19 +233,21 @@ async def load_usage(url: str, workspace_id: uuid.UUID, rows: int) -> tuple[floa
         began = time.perf_counter()
         await conn.execute(
             """
-            INSERT INTO core.usage_daily (workspace_id, day, model, service, calls,
-                prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens, total_tokens,
-                cost_usd, unpriced_calls, usage_missing_calls)
-            SELECT workspace_id, (occurred_at AT TIME ZONE 'UTC')::date, model, service,
-                   count(*), sum(prompt_tokens), sum(cached_tokens), sum(completion_tokens),
-                   sum(reasoning_tokens), sum(total_tokens), coalesce(sum(cost_usd), 0),
-                   count(*) FILTER (WHERE unpriced), count(*) FILTER (WHERE usage_missing)
+            INSERT INTO core.usage_hourly (workspace_id, hour, model, service, service_tier,
+                calls, prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens,
+                total_tokens, cost_usd, unpriced_calls, usage_missing_calls)
+            SELECT workspace_id, date_trunc('hour', occurred_at, 'UTC'), model, service,
+                   service_tier, count(*), sum(prompt_tokens), sum(cached_tokens),
+                   sum(completion_tokens), sum(reasoning_tokens), sum(total_tokens),
+                   coalesce(sum(cost_usd), 0), count(*) FILTER (WHERE unpriced),
+                   count(*) FILTER (WHERE usage_missing)
             FROM core.openai_usage WHERE workspace_id = $1
-            GROUP BY 1, 2, 3, 4
+            GROUP BY 1, 2, 3, 4, 5
             """,
             workspace_id,
         )
-        await conn.execute("ANALYZE core.usage_daily")
+        await conn.execute("ANALYZE core.usage_hourly")
+        await conn.execute("ANALYZE core.openai_usage")
         return copied, time.perf_counter() - began
     finally:
         await conn.close()
@@ -292,28 +302,66 @@ async def measure_outbox(url: str, events: int) -> float:
         await conn.close()
 
 
+def _rss_kib(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1))  # type: ignore[union-attr]
+
+
+async def measure_export(
+    usage_base: str, seeded: dict[str, Any], pid: int, runs: int
+) -> tuple[int, int, list[float], int]:
+    """The whole year's calls as CSV, ``runs`` times: (rows, bytes, seconds of
+    each run, the ingestor's peak RSS growth in KiB over its RSS before, sampled
+    every 10 ms while the export streams)."""
+    today = date.today()
+    url = (
+        f"{usage_base}/api/admin/workspaces/{seeded['workspace_id']}/usage/calls"
+        f"?from={today - timedelta(days=DAYS + 1)}&to={today}"
+    )
+    headers = {"Authorization": f"Bearer {seeded['admin']}", "Accept": "text/csv"}
+    baseline = _rss_kib(pid)
+    peak = baseline
+    streaming = True
+
+    async def sample() -> None:
+        nonlocal peak
+        while streaming:
+            peak = max(peak, _rss_kib(pid))
+            await asyncio.sleep(0.01)
+
+    sampler = asyncio.create_task(sample())
+    seconds: list[float] = []
+    rows = size = 0
+    async with httpx.AsyncClient(timeout=600) as client:
+        for _ in range(runs):
+            began = time.perf_counter()
+            rows = size = 0
+            async with client.stream("GET", url, headers=headers) as response:
+                response.raise_for_status()
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    rows += chunk.count(b"\n")
+            seconds.append(time.perf_counter() - began)
+    streaming = False
+    await sampler
+    return rows - 1, size, seconds, peak - baseline
+
+
 # -- the run -----------------------------------------------------------------------
 
 
-def start_core_api(url: str, kafka: str, state: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+def start_service(
+    name: str, module: str, state: Path, port: int, **env_vars: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``python -m module`` as a real process, once its /healthz answers 200."""
     env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URL", "LEGACY_MONGO_URL")}
-    env.update(
-        POSTGRES_URL=role_url(url, CORE_API),
-        KAFKA_BOOTSTRAP_SERVERS=kafka,
-        KAFKA_TOPIC_PREFIX="bench.",
-        CORE_API_PORT=str(port),
-        ADMIN_PASSWORD=ADMIN_PASSWORD,
-        LOG_LEVEL="warning",
-        POSTGRES_POOL_MAX="20",
-        # One user at full speed: measure the routes, not the rate limit.
-        CORE_API_RATE_LIMIT_REQUESTS="0",
-    )
-    log = (state / "log" / "core-api.log").open("ab")
+    env.update(LOG_LEVEL="warning", POSTGRES_POOL_MAX="20", **env_vars)
+    log_path = state / "log" / f"{name}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
-        [sys.executable, "-m", "core_api.main"],
+        [sys.executable, "-m", module],
         env=env,
-        stdout=log,
+        stdout=log_path.open("ab"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
@@ -324,8 +372,45 @@ def start_core_api(url: str, kafka: str, state: Path) -> tuple[subprocess.Popen[
 
     if not wait_until(healthy, 60, 0.2):
         process.kill()
-        raise SystemExit(f"core-api did not start; see {state / 'log' / 'core-api.log'}")
+        raise SystemExit(f"{name} did not start; see {log_path}")
     return process, base
+
+
+def start_core_api(url: str, kafka: str, state: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    return start_service(
+        "core-api",
+        "core_api.main",
+        state,
+        port,
+        POSTGRES_URL=role_url(url, CORE_API),
+        KAFKA_BOOTSTRAP_SERVERS=kafka,
+        KAFKA_TOPIC_PREFIX="bench.",
+        CORE_API_PORT=str(port),
+        ADMIN_PASSWORD=ADMIN_PASSWORD,
+        # One user at full speed: measure the routes, not the rate limit.
+        CORE_API_RATE_LIMIT_REQUESTS="0",
+    )
+
+
+def start_usage_ingestor(
+    url: str, kafka: str, state: Path, core_api: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """It serves the usage routes (the summary, the calls and their CSV),
+    verifying tokens with core-api's public keys."""
+    port = free_port()
+    return start_service(
+        "usage-ingestor",
+        "usage_ingestor.main",
+        state,
+        port,
+        POSTGRES_URL=role_url(url, USAGE_INGESTOR),
+        KAFKA_BOOTSTRAP_SERVERS=kafka,
+        KAFKA_TOPIC_PREFIX="bench.",
+        USAGE_INGESTOR_PORT=str(port),
+        JWT_JWKS_URL=f"{core_api}/api/auth/jwks",
+        USAGE_INGESTOR_RATE_LIMIT_REQUESTS="0",
+    )
 
 
 def seed(base: str, members: int) -> dict[str, Any]:
@@ -349,7 +434,9 @@ def seed(base: str, members: int) -> dict[str, Any]:
     return {"admin": admin, "token": token, "email": email, "workspace_id": workspace["id"]}
 
 
-def scenarios(base: str, seeded: dict[str, Any], concurrency: int) -> list[Scenario]:
+def scenarios(
+    base: str, usage_base: str, seeded: dict[str, Any], concurrency: int
+) -> list[Scenario]:
     user = {"Authorization": f"Bearer {seeded['token']}"}
     admin = {"Authorization": f"Bearer {seeded['admin']}"}
     wid = seeded["workspace_id"]
@@ -368,13 +455,16 @@ def scenarios(base: str, seeded: dict[str, Any], concurrency: int) -> list[Scena
         Scenario(
             "list members", "GET", f"{base}/api/workspaces/{wid}/members", user, None, concurrency
         ),
-        Scenario(
-            "usage summary (1 year)",
-            "GET",
-            f"{base}/api/admin/workspaces/{wid}/usage?{period}",
-            admin,
-            None,
-            concurrency,
+        *(
+            Scenario(
+                f"usage summary 1y {zone}"[:24],
+                "GET",
+                f"{usage_base}/api/admin/workspaces/{wid}/usage?{period}&tz={zone}",
+                admin,
+                None,
+                concurrency,
+            )
+            for zone in SUMMARY_ZONES
         ),
     ]
 
@@ -401,24 +491,28 @@ async def bench(
 ) -> None:
     url = await create_database(pg_admin)
     process, base = start_core_api(url, kafka, state)
+    ingestor, usage_base = start_usage_ingestor(url, kafka, state, base)
     try:
         print(f"core-api at {base}; seeding {args.members} members ...", flush=True)
         seeded = await asyncio.to_thread(seed, base, args.members)
-        print(f"loading {args.rows:,} usage rows (COPY) and the daily rollup ...", flush=True)
+        print(f"loading {args.rows:,} usage rows (COPY) and the hourly rollup ...", flush=True)
         copied, rolled = await load_usage(url, uuid.UUID(seeded["workspace_id"]), args.rows)
         results = []
-        for scenario in scenarios(base, seeded, args.concurrency):
+        for scenario in scenarios(base, usage_base, seeded, args.concurrency):
             print(f"  {scenario.name} ({tool}, {args.duration:.0f} s) ...", flush=True)
             if tool == "wrk":
                 results.append(await asyncio.to_thread(run_wrk, scenario, args.duration, state))
             else:
                 results.append(await asyncio.to_thread(run_httpx, scenario, args.duration))
+        print(f"  CSV export of {args.rows:,} calls x {args.export_runs} ...", flush=True)
+        exported = await measure_export(usage_base, seeded, ingestor.pid, args.export_runs)
         latency = await outbox_latency_ms(url)
         print(f"  outbox relay ({args.outbox_events:,} events) ...", flush=True)
         events_per_second = await measure_outbox(url, args.outbox_events)
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        for started in (ingestor, process):
+            started.send_signal(signal.SIGTERM)
+            started.wait(timeout=30)
         await drop_database(pg_admin, url.rpartition("/")[2])
     print()
     print_table(
@@ -426,7 +520,14 @@ async def bench(
         [
             ("usage rows in core.openai_usage", f"{args.rows:,}"),
             ("COPY rows/s", f"{args.rows / copied:,.0f}"),
-            ("daily rollup INSERT...SELECT", f"{rolled:.2f} s"),
+            ("hourly rollup INSERT...SELECT", f"{rolled:.2f} s"),
+            ("CSV export: rows / MB", f"{exported[0]:,} / {exported[1] / 1e6:,.1f}"),
+            (
+                "CSV export seconds (each run)",
+                ", ".join(f"{t:.2f}" for t in exported[2])
+                + f" ({exported[0] / min(exported[2]):,.0f} rows/s at best)",
+            ),
+            ("CSV export: ingestor peak RSS growth", f"{exported[3] / 1024:,.1f} MiB"),
             ("outbox relay events/s (to Kafka, acks=all)", f"{events_per_second:,.0f}"),
             (
                 "outbox commit -> Kafka ack (API events)",
@@ -459,6 +560,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent connections")
     parser.add_argument("--members", type=int, default=20, help="members of the workspace")
     parser.add_argument("--outbox-events", type=int, default=20_000)
+    parser.add_argument("--export-runs", type=int, default=3, help="CSV exports of the year")
     parser.add_argument("--tool", choices=("auto", "wrk", "httpx"), default="auto")
     parser.add_argument("--postgres-url", help="an admin URL of a PostgreSQL to use")
     parser.add_argument("--kafka", help="bootstrap servers of a broker to use")

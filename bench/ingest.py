@@ -4,8 +4,10 @@
    0.1% poison) to a fresh topic.
 2. A bare aiokafka consume-and-discard loop reads the whole topic: events/s.
 3. The ingestor (the production code, in this process, a fresh consumer group)
-   ingests the same topic into PostgreSQL: events/s from its partition
-   assignment to the last batch committed, and the ratio to the bare loop.
+   ingests the same topic into PostgreSQL, with its hourly rollup (the calls'
+   ``occurred_at`` spread over ``--spread-hours``): events/s from its
+   partition assignment to the last batch committed, and the ratio to the
+   bare loop of the same run.
 4. Steady 1k events/s for a short window: p50/p99 event-to-row latency
    (``occurred_at`` set at send time vs. the row's ``created_at``, the start of
    the batch's transaction, both on this machine's clock).
@@ -27,7 +29,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duplicates", type=float, default=0.05, help="share re-sent")
     parser.add_argument("--poison", type=float, default=0.001, help="share of poison messages")
     parser.add_argument("--partitions", type=int, default=3)
+    parser.add_argument(
+        "--spread-hours",
+        type=int,
+        default=24,
+        help="hours the calls' occurred_at spread over (hourly rollup buckets per workspace)",
+    )
     parser.add_argument("--batch-max-records", type=int, default=20_000)
     parser.add_argument("--rate", type=int, default=1000, help="events/s in the latency phase")
     parser.add_argument("--latency-seconds", type=float, default=10.0)
@@ -119,11 +127,17 @@ def build_stream(
     n_poison = round(args.events * args.poison)
     n_dupes = round(args.events * args.duplicates)
     n_unique = args.events - n_poison - n_dupes
-    occurred = datetime(2026, 11, 25, 8, 0, tzinfo=UTC).isoformat().replace("+00:00", "Z")
+    start = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    # Calls spread over --spread-hours, so that a batch writes many hourly buckets.
+    occurred = [
+        (start + timedelta(minutes=10 * i)).isoformat().replace("+00:00", "Z")
+        for i in range(max(1, args.spread_hours * 6))
+    ]
     messages: list[tuple[bytes, bytes]] = []
     for _ in range(n_unique):
         workspace = rng.choice(workspaces)
-        messages.append((str(workspace).encode(), event_bytes(workspace, rng, occurred)))
+        at = rng.choice(occurred)
+        messages.append((str(workspace).encode(), event_bytes(workspace, rng, at)))
     originals = list(messages)
     for _ in range(n_dupes):
         # Same key, hence same partition: a redelivery later in the stream.
@@ -267,7 +281,8 @@ async def count_rows(url: str) -> dict[str, Any]:
     try:
         row = await conn.fetchrow(
             "SELECT (SELECT count(*) FROM core.openai_usage WHERE event_source <> $1) AS rows,"
-            " (SELECT sum(calls) FROM core.usage_daily) AS rollup_calls,"
+            " (SELECT sum(calls) FROM core.usage_hourly) AS rollup_calls,"
+            " (SELECT count(*) FROM core.usage_hourly) AS buckets,"
             " (SELECT sum(count) FROM core.usage_counters WHERE metric = 'ai_calls') AS counted,"
             " (SELECT count(*) FROM core.usage_outbox) AS thresholds",
             LATENCY_SOURCE,
@@ -391,6 +406,10 @@ async def bench(
                 *cpu_rows(cpu, len(messages), bare_rate),
                 ("rows inserted / expected", f"{counts['rows']} / {unique}"),
                 ("rollup calls / counter calls", f"{counts['rollup_calls']} / {counts['counted']}"),
+                (
+                    f"hourly rollup buckets ({args.spread_hours} h spread)",
+                    f"{counts['buckets']:,}",
+                ),
                 ("dead-lettered", f"{ingested['dead_lettered']}"),
                 ("threshold events (outbox)", f"{counts['thresholds']}"),
                 (f"latency at {args.rate}/s for {args.latency_seconds:g}s: events", f"{n}"),

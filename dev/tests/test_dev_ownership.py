@@ -29,7 +29,7 @@ FOREIGN_WRITES = [
     ),
     ("core-api", "UPDATE core.usage_counters SET count = 0"),
     ("core-api", "DELETE FROM migrator.pending"),
-    ("core-api", "TRUNCATE core.usage_daily"),
+    ("core-api", "TRUNCATE core.usage_hourly"),
     (
         "usage-ingestor",
         "INSERT INTO core.outbox (topic, message_key, event_type, event)"
@@ -119,14 +119,16 @@ async def test_the_drift_check_passes_and_catches_a_grant_added_by_hand(postgres
         finally:
             await admin.execute("REVOKE INSERT ON core.outbox FROM sendfx_usage_ingestor")
         assert drift == ["core.outbox: sendfx_usage_ingestor has INSERT beyond the declaration"]
-        await admin.execute("ALTER TABLE core.usage_daily OWNER TO sendfx_core_api")
+        await admin.execute("ALTER TABLE core.usage_hourly OWNER TO sendfx_core_api")
         try:
             drift = await ownership.check_postgres(admin)
         finally:
-            await admin.execute("ALTER TABLE core.usage_daily OWNER TO sendfx_usage_ingestor")
-            # as its owner for a moment, core-api's read grant merged into ownership
-            await admin.execute("GRANT SELECT ON core.usage_daily TO sendfx_core_api")
-        assert "core.usage_daily: owned by sendfx_core_api, declared sendfx_usage_ingestor" in drift
+            await admin.execute("ALTER TABLE core.usage_hourly OWNER TO sendfx_usage_ingestor")
+            # as its owner for a moment, core-api's privileges merged into ownership
+            await admin.execute("REVOKE ALL ON core.usage_hourly FROM sendfx_core_api")
+        assert (
+            "core.usage_hourly: owned by sendfx_core_api, declared sendfx_usage_ingestor" in drift
+        )
         assert await ownership.check_postgres(admin) == []
     finally:
         await admin.close()

@@ -29,7 +29,7 @@ async def test_session_database_has_every_core_table(postgres_url: str) -> None:
         "subscriptions",
         "usage_counters",
         "openai_usage",
-        "usage_daily",
+        "usage_hourly",
         "outbox",
         "usage_outbox",
     } <= tables

@@ -17,6 +17,8 @@ from sendfx_shared.consume import (
     Undecodable,
     decode_event,
     dispatch,
+    traceparent_of,
+    with_trace_context,
 )
 from sendfx_shared.events import new_event
 from sendfx_shared.kafka import DLQ_REASON_HEADER, make_producer
@@ -60,6 +62,24 @@ def test_binary_mode_with_data_that_is_not_json_is_refused() -> None:
         decode_event(b"<xml/>", [("content-type", b"application/xml"), ("ce_id", b"1")])
     with pytest.raises(Undecodable):
         decode_event(b"{not json", [("content-type", b"application/json"), ("ce_id", b"1")])
+
+
+TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+def test_the_producers_trace_context_reaches_the_handler_in_both_modes() -> None:
+    event = RawEvent.model_validate(new_event(source="/x", type="t", data={}).model_dump())
+    value, headers = binary_mode(event)
+    traced = [*headers, ("ce_traceparent", TRACE.encode())]
+    from_header = [*event.kafka_headers(), ("traceparent", TRACE.encode())]
+
+    binary = with_trace_context(decode_event(value, traced), traced)
+    structured = with_trace_context(decode_event(event.to_json_bytes(), from_header), from_header)
+
+    assert binary.model_extra == structured.model_extra == {"traceparent": TRACE}
+    untraced = with_trace_context(event, event.kafka_headers())
+    assert untraced is event and traceparent_of(event.kafka_headers(), event) is None
+    assert traceparent_of([("traceparent", b"00-" + b"0" * 32 + b"-" + b"1" * 16 + b"-01")]) is None
 
 
 class Greeting(BaseModel):

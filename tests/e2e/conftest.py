@@ -75,31 +75,36 @@ class GatewayUnderTest:
     url: str
     stack: Stack
     core_api: EchoServer
+    usage_ingestor: EchoServer
 
 
 @pytest.fixture(scope="session")
 def gateway_with_stub_upstreams(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[GatewayUnderTest]:
-    """nginx from deploy/nginx/, started by the runner; core-api is a stub,
-    feature-api's port has nobody behind it (so its paths show the 502)."""
+    """nginx from deploy/nginx/, started by the runner; core-api and
+    usage-ingestor are stubs, feature-api's port has nobody behind it (so its
+    paths show the 502)."""
     if gateway.nginx_binary() is None:
         pytest.skip("nginx is not installed (make install puts it there)")
     core = _start_echo("core-api")
+    usage = _start_echo("usage-ingestor")
     config = StackConfig(
         root=ROOT,
         state_dir=tmp_path_factory.mktemp("gateway-state"),
         core_api_port=core.port,
         feature_api_port=free_port(),
+        usage_ingestor_port=usage.port,
         gateway_port=free_port(),
     )
     stack = Stack(config, say=_quiet, tied_to_caller=True)
     stack.up(only=["gateway"])
     try:
-        yield GatewayUnderTest(config.gateway_url, stack, core)
+        yield GatewayUnderTest(config.gateway_url, stack, core, usage)
     finally:
         stack.down()
         core.server.shutdown()
+        usage.server.shutdown()
 
 
 @dataclass

@@ -21,7 +21,12 @@ def client(gateway_with_stub_upstreams: Any) -> httpx.Client:
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/auth/login", "/api/workspaces", "/api/admin/workspaces/w1/usage", "/api/users/me"],
+    [
+        "/api/auth/login",
+        "/api/workspaces",
+        "/api/admin/workspaces/w1/usage-counters",
+        "/api/users/me",
+    ],
 )
 def test_core_paths_reach_core_api_unchanged(client: httpx.Client, path: str) -> None:
     answer = client.post(f"{path}?x=1", json={"a": 1})
@@ -29,6 +34,21 @@ def test_core_paths_reach_core_api_unchanged(client: httpx.Client, path: str) ->
     assert answer.json()["service"] == "core-api"
     assert answer.json()["path"] == f"{path}?x=1"
     assert answer.json()["method"] == "POST"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/admin/workspaces/w1/usage",
+        "/api/admin/workspaces/w1/usage/calls",
+        "/api/admin/usage/reprice",
+    ],
+)
+def test_usage_paths_reach_the_usage_ingestor_unchanged(client: httpx.Client, path: str) -> None:
+    answer = client.post(f"{path}?tz=Asia/Kolkata", json={"a": 1})
+    assert answer.status_code == 200
+    assert answer.json()["service"] == "usage-ingestor"
+    assert answer.json()["path"] == f"{path}?tz=Asia/Kolkata"
 
 
 @pytest.mark.parametrize(

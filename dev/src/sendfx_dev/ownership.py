@@ -76,7 +76,7 @@ DECLARED: Final[Mapping[str, TableGrants]] = {
     **_tables(
         USAGE_INGESTOR, ("core.usage_counters",), core_api=READ, migrator=UPSERT, operator=EMPTY
     ),
-    **_tables(USAGE_INGESTOR, ("core.usage_daily",), core_api=READ, operator=EMPTY),
+    **_tables(USAGE_INGESTOR, ("core.usage_hourly",), operator=EMPTY),
     **_tables(
         USAGE_INGESTOR,
         (

@@ -83,7 +83,9 @@ def test_the_process_serves_health_and_openapi(core_server: Any) -> None:
     health = httpx.get(f"{core_server.url}/healthz", timeout=10)
     assert health.json() == {"status": "ok", "database": "ok"}
     document = httpx.get(f"{core_server.url}/openapi.json", timeout=10).json()
-    assert "/api/admin/workspaces/{workspace_id}/usage" in document["paths"]
+    assert "/api/admin/workspaces/{workspace_id}/usage-counters" in document["paths"]
+    # The usage summary is usage-ingestor's (it owns the rollups).
+    assert "/api/admin/workspaces/{workspace_id}/usage" not in document["paths"]
     assert health.headers["x-request-id"]
 
 

@@ -130,3 +130,31 @@ async def test_flaky_fault_fails_once_then_succeeds(fake_openai: ThreadedFakeOpe
         messages=[{"role": "user", "content": "hi [[fault:flaky-500]] unique-7d1"}],
     )
     assert reply.choices[0].message.content == "Echo: hi unique-7d1"
+
+
+async def test_usage_details_and_a_served_tier_other_than_the_requested_one(
+    client: AsyncOpenAI,
+) -> None:
+    text = (
+        "hi [[cached:2]] [[cache_write:3]] [[audio_in:10]] [[audio_out:20]] [[served_tier:default]]"
+    )
+    reply = await client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": text}], service_tier="flex"
+    )
+    usage = reply.usage
+    assert reply.service_tier == "default"  # asked for flex, served at default
+    assert usage is not None and usage.prompt_tokens_details and usage.completion_tokens_details
+    assert usage.prompt_tokens == 6 + 4 + 3 + 10
+    assert usage.prompt_tokens_details.cached_tokens == 2
+    assert getattr(usage.prompt_tokens_details, "cache_write_tokens", None) == 3
+    assert usage.prompt_tokens_details.audio_tokens == 10
+    assert usage.completion_tokens_details.audio_tokens == 20
+    assert usage.completion_tokens == 2 + 20
+
+    asked = await client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], service_tier="priority"
+    )
+    unasked = await client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+    )
+    assert (asked.service_tier, unasked.service_tier) == ("priority", "default")

@@ -1,5 +1,6 @@
 """A model call's reply and its usage event, in one unit of work, commit together or not."""
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -9,6 +10,7 @@ from feature_api.context import AppContext
 from feature_api.database import FeatureDatabase, open_database
 from feature_api.openai_client import OpenAIClient
 from feature_api.services.model_calls import call_model
+from sendfx_shared.events.openai_usage import OpenAICallCompleted
 
 
 @pytest.fixture
@@ -78,3 +80,37 @@ async def test_a_committed_call_queues_exactly_one_usage_event(
         .to_list()
     )
     assert len(queued) == 1
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_the_usage_event_says_what_the_response_said(
+    context: AppContext, workspace: Any, stream: bool
+) -> None:
+    """The served tier (not the requested one) and the cache-write and audio
+    counts of the response's usage details reach openai.call.completed."""
+    text = (
+        "bill me right [[cached:2]] [[cache_write:3]] [[audio_in:10]] [[audio_out:20]]"
+        " [[served_tier:priority]]"
+    )
+    call = await call_model(
+        context,
+        workspace_id=str(workspace.id),
+        user_id=workspace.owner.user_id,
+        service="assistant",
+        messages=[{"role": "user", "content": text}],
+        stream=stream,
+    )
+    async for uow in context.database.units():
+        async with uow:
+            call.record_usage(uow)
+    (queued,) = (
+        await context.database.db["outbox"]
+        .find({"topic": "openai.call.completed", "key": str(workspace.id)})
+        .to_list()
+    )
+    data = OpenAICallCompleted.model_validate(json.loads(queued["event"])["data"])
+    assert (data.service_tier, data.batch) == ("priority", False)
+    assert (data.cached_tokens, data.cache_write_tokens, data.audio_prompt_tokens) == (2, 3, 10)
+    assert data.audio_completion_tokens == 20
+    assert data.prompt_tokens == 8 + 4 + 3 + 10
+    assert data.completion_tokens == 4 + 20  # "Echo: bill me right" and the audio

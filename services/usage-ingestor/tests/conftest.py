@@ -19,6 +19,8 @@ from sendfx_shared.postgres import create_pool
 from usage_ingestor.app import Ingestor, running
 from usage_ingestor.settings import IngestorSettings
 
+from .support.http import TOKEN_JWKS
+
 
 @pytest.fixture(scope="session")
 def ingest_prefix(topic_prefix: str) -> str:
@@ -37,6 +39,7 @@ def ingestor_settings(sendfx_infra: TestInfra, ingest_prefix: str) -> IngestorSe
         retry_max_seconds=0.5,
         session_timeout_ms=3000,
         statement_timeout_seconds=2.0,
+        jwt_jwks=TOKEN_JWKS,
     )
 
 
@@ -68,7 +71,7 @@ async def usage_counts(pool: asyncpg.Pool) -> Callable[[uuid.UUID], Awaitable[di
                 "SELECT coalesce(sum(calls), 0) AS calls, coalesce(sum(total_tokens), 0) AS tokens,"
                 " coalesce(sum(cost_usd), 0) AS cost, coalesce(sum(unpriced_calls), 0) AS unpriced,"
                 " coalesce(sum(usage_missing_calls), 0) AS missing"
-                " FROM core.usage_daily WHERE workspace_id = $1",
+                " FROM core.usage_hourly WHERE workspace_id = $1",
                 workspace_id,
             )
             counters = {

@@ -20,7 +20,7 @@ from usage_ingestor.ingest import REJECTED_BY_DATABASE, Backoff, BatchIngestor, 
 from usage_ingestor.settings import IngestorSettings
 from usage_ingestor.topics import ensure_topics
 
-from .support import create_workspace, usage_event
+from .support import binary_mode, create_workspace, usage_event
 
 
 @dataclass
@@ -181,3 +181,26 @@ async def test_a_value_the_driver_cannot_encode_is_set_aside(pool: asyncpg.Pool)
         with pytest.raises(Exception) as raised:
             await conn.fetchval("SELECT $1::int4", "not a number")
     assert is_data_error(raised.value)
+
+
+TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+async def test_a_batch_carries_the_producers_trace_contexts(
+    batches: BatchIngestor, pool: asyncpg.Pool
+) -> None:
+    workspace = await create_workspace(pool)
+    value, headers = binary_mode(usage_event(workspace), traceparent=TRACE)
+    structured = usage_event(workspace)
+    traced = FakeRecord(
+        structured.to_json_bytes(),
+        headers=[*structured.kafka_headers(), ("traceparent", TRACE.encode())],
+    )
+    malformed = FakeRecord(
+        usage_event(workspace).to_json_bytes(), headers=[("traceparent", b"not-a-trace")]
+    )
+
+    prepared = await batches.prepare([FakeRecord(value, headers=headers), traced, malformed])
+
+    assert len(prepared.accepted) == 3 and not prepared.rejected
+    assert prepared.traceparents == [TRACE]

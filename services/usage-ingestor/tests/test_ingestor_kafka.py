@@ -21,7 +21,7 @@ from sendfx_shared.kafka import DLQ_ORIGINAL_TOPIC_HEADER, DLQ_REASON_HEADER
 from sendfx_shared.topics import dlq_of
 from usage_ingestor.app import Ingestor
 
-from .support import create_workspace, publish, publish_raw, usage_event
+from .support import create_workspace, publish, publish_binary, publish_raw, usage_event
 
 Counts = Callable[[uuid.UUID], Awaitable[dict[str, Any]]]
 
@@ -53,6 +53,43 @@ async def test_the_same_event_three_times_is_metered_once(
     await publish(producer, ingestor.topic, [once, once, twice])  # within a batch
     await settle(producer, ingestor.topic, pool, workspace)
     await publish(producer, ingestor.topic, [once, twice])  # across batches
+    await settle(producer, ingestor.topic, pool, workspace)
+
+    counts = await usage_counts(workspace)
+    assert counts["rows"] == counts["calls"] == counts["ai_calls"] == 4  # 2 + 2 sentinels
+    assert counts["tokens"] == counts["ai_tokens"] == 2 * 1500
+
+
+async def test_binary_mode_events_are_metered_like_structured_ones(
+    ingestor: Ingestor, producer: AIOKafkaProducer, pool: asyncpg.Pool, usage_counts: Counts
+) -> None:
+    workspace = await create_workspace(pool)
+    binary = usage_event(workspace, prompt=1000, cached=0, completion=500)
+
+    await publish_binary(producer, ingestor.topic, [binary])
+    await settle(producer, ingestor.topic, pool, workspace)
+
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT event_source, prompt_tokens, completion_tokens, occurred_at"
+            " FROM core.openai_usage WHERE event_id = $1",
+            binary.id,
+        )
+    assert row is not None
+    assert tuple(row) == (binary.source, 1000, 500, binary.data.occurred_at)
+    assert (await usage_counts(workspace))["tokens"] == 1500
+
+
+async def test_an_event_sent_in_both_modes_is_metered_once(
+    ingestor: Ingestor, producer: AIOKafkaProducer, pool: asyncpg.Pool, usage_counts: Counts
+) -> None:
+    workspace = await create_workspace(pool)
+    first, second = usage_event(workspace), usage_event(workspace)
+
+    await publish_binary(producer, ingestor.topic, [first, first])  # binary twice in a batch
+    await publish(producer, ingestor.topic, [first, second])  # then structured
+    await settle(producer, ingestor.topic, pool, workspace)
+    await publish_binary(producer, ingestor.topic, [second])  # binary in a later batch
     await settle(producer, ingestor.topic, pool, workspace)
 
     counts = await usage_counts(workspace)

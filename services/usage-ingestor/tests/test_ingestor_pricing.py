@@ -16,16 +16,11 @@ from core_api.repositories.price_file import (
     read_price_file,
 )
 from core_api.settings import DEFAULT_PRICES_FILE
+from usage_ingestor.price_book import PriceBook, family_of
 from usage_ingestor.price_table import (
     load_price_book,
 )
-from usage_ingestor.pricing import (
-    COST_QUANTUM,
-    PriceBook,
-    PriceVersion,
-    cost_usd,
-    family_of,
-)
+from usage_ingestor.pricing import COST_QUANTUM, PriceVersion, cost_usd
 from usage_ingestor.settings import IngestorSettings
 
 from .support import usage_event
@@ -217,12 +212,7 @@ def test_unknown_models_and_missing_usage_are_unpriced_never_free() -> None:
 
 def test_the_shipped_price_file_covers_the_models_feature_api_uses() -> None:
     prices = read_price_file(DEFAULT_PRICES_FILE)
-    book = PriceBook.of(
-        PriceVersion(
-            uuid.uuid4(), e.model, e.effective_from, e.input, e.cached_input, e.output, e.reasoning
-        )
-        for e in prices.prices
-    )
+    book = PriceBook.of(shipped_versions(prices))
     now = datetime(2026, 11, 25, tzinfo=UTC)
     for model in (
         "gpt-4o",
@@ -240,6 +230,34 @@ def test_the_shipped_price_file_covers_the_models_feature_api_uses() -> None:
         price = book.price_for(model, now)
         assert price is not None, model
         assert price.cached_input_per_mtok <= price.input_per_mtok <= price.output_per_mtok
+        batch = book.price_for(model, now, "batch")
+        assert batch is not None, model
+        # OpenAI's Batch API halves the standard rates.
+        assert batch.input_per_mtok * 2 == price.input_per_mtok, model
+        assert batch.output_per_mtok * 2 == price.output_per_mtok, model
+        flex = book.price_for(model, now, "flex")
+        assert flex is not None and flex.input_per_mtok <= price.input_per_mtok, model
+        priority = book.price_for(model, now, "priority")
+        assert priority is None or priority.input_per_mtok > price.input_per_mtok, model
+
+
+def shipped_versions(prices: PriceFile) -> list[PriceVersion]:
+    return [
+        PriceVersion(
+            uuid.uuid4(),
+            e.model,
+            e.effective_from,
+            e.input,
+            e.cached_input,
+            e.output,
+            e.reasoning,
+            e.service_tier,
+            e.cache_write,
+            e.audio_input,
+            e.audio_output,
+        )
+        for e in prices.prices
+    ]
 
 
 async def test_the_file_fills_gaps_but_never_overwrites_an_admin_edit(

@@ -10,8 +10,8 @@ from typing import Any
 import asyncpg
 import pytest
 
+from usage_ingestor.price_book import PriceBook
 from usage_ingestor.price_table import load_price_book
-from usage_ingestor.pricing import PriceBook
 from usage_ingestor.store import UsageColumns, threshold_event_id, write_batch
 
 from .support import create_workspace, usage_event
@@ -112,8 +112,9 @@ async def test_rollup_splits_by_day_model_and_service(pool: asyncpg.Pool, book: 
 
     async with pool.acquire() as conn:
         daily = await conn.fetch(
-            "SELECT day::text, service, calls FROM core.usage_daily WHERE workspace_id = $1"
-            " ORDER BY day, service",
+            "SELECT (hour AT TIME ZONE 'UTC')::date::text AS day, service, sum(calls) AS calls"
+            " FROM core.usage_hourly WHERE workspace_id = $1"
+            " GROUP BY 1, 2 ORDER BY 1, 2",
             workspace,
         )
         periods = await conn.fetch(

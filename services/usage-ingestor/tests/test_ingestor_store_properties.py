@@ -62,7 +62,7 @@ async def assert_metered_once(conn: asyncpg.Connection, workspace: Any, unique: 
     )
     daily = await conn.fetchrow(
         "SELECT sum(calls) AS calls, sum(total_tokens) AS tokens, sum(cost_usd) AS cost"
-        " FROM core.usage_daily"
+        " FROM core.usage_hourly"
         " WHERE workspace_id = $1",
         workspace,
     )

@@ -30,7 +30,16 @@ Faults and knobs, by header or by a marker anywhere in the last user message
 - ``slow`` or ``slow:<seconds>``: wait (default 30 s) before answering;
 - ``x-fake-cached-tokens: N`` / ``[[cached:N]]``: report N cached prompt tokens
   (capped at the prompt tokens); ``x-fake-reasoning-tokens: N`` /
-  ``[[reasoning:N]]``: N reasoning tokens, added to the completion tokens.
+  ``[[reasoning:N]]``: N reasoning tokens, added to the completion tokens;
+  ``x-fake-cache-write-tokens`` / ``[[cache_write:N]]``: N prompt tokens
+  written to the cache (``prompt_tokens_details.cache_write_tokens``);
+  ``x-fake-audio-prompt-tokens`` / ``[[audio_in:N]]`` and
+  ``x-fake-audio-completion-tokens`` / ``[[audio_out:N]]``: audio tokens,
+  added to the prompt / completion tokens (``…_tokens_details.audio_tokens``);
+- ``service_tier``: every response names the tier that served it: the
+  requested ``service_tier`` (``auto`` or none: ``default``), or the one
+  ``x-fake-served-tier: T`` / ``[[served_tier:T]]`` says, so a served tier
+  that differs from the requested one can be tested.
 
 ``GET /_fake/stats`` counts requests (all and by fault), for retry tests.
 """

@@ -22,6 +22,7 @@ from sendfx_dev.fake_openai.replies import (
     last_user_text,
     prompt_tokens_of,
     reply_text,
+    served_tier,
     tool_name,
     usage_of,
     wanted_tool,
@@ -135,6 +136,7 @@ def _completion(body: ChatRequest, knobs: Knobs) -> dict[str, Any]:
         "created": int(time.time()),
         "model": _resolved_model(body.model),
         "system_fingerprint": "fp_fake",
+        "service_tier": served_tier(body, knobs),
         "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
         "usage": usage_of(prompt, completion, knobs),
     }
@@ -150,6 +152,7 @@ async def _stream(
         "created": int(time.time()),
         "model": _resolved_model(body.model),
         "system_fingerprint": "fp_fake",
+        "service_tier": served_tier(body, knobs),
     }
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:

@@ -41,12 +41,19 @@ class ChatRequest(BaseModel):
         cap = self.completion_cap
         return completion if cap is None else min(completion, cap)
 
+    service_tier: str | None = None
+
 
 class Knobs(BaseModel):
     fault: str | None = None
     fault_key: str = ""
     cached_tokens: int = 0
     reasoning_tokens: int = 0
+    cache_write_tokens: int = 0
+    audio_prompt_tokens: int = 0
+    audio_completion_tokens: int = 0
+    # The tier the response says served the call (None: the requested one).
+    served_tier: str | None = None
 
 
 def text_of(message: ChatMessage) -> str:
@@ -75,23 +82,46 @@ def last_user_text(request: ChatRequest) -> str:
     return ""
 
 
+# marker / header name -> the token-count knob it sets
+_COUNTS = {
+    "cached": "cached_tokens",
+    "reasoning": "reasoning_tokens",
+    "cache_write": "cache_write_tokens",
+    "audio_in": "audio_prompt_tokens",
+    "audio_out": "audio_completion_tokens",
+}
+
+
 def knobs_of(request: ChatRequest, headers: dict[str, str]) -> Knobs:
+    counts = {
+        field: int(headers.get(f"x-fake-{field.replace('_', '-')}", "0") or 0)
+        for field in _COUNTS.values()
+    }
     knobs = Knobs(
         fault=headers.get("x-fake-fault"),
         fault_key=headers.get("x-fake-fault-key", ""),
-        cached_tokens=int(headers.get("x-fake-cached-tokens", "0") or 0),
-        reasoning_tokens=int(headers.get("x-fake-reasoning-tokens", "0") or 0),
+        served_tier=headers.get("x-fake-served-tier"),
+        **counts,
     )
     text = last_user_text(request)
     for name, value in _MARKER.findall(text):
         if name == "fault":
             knobs.fault = value
             knobs.fault_key = knobs.fault_key or text
-        elif name == "cached" and value.isdigit():
-            knobs.cached_tokens = int(value)
-        elif name == "reasoning" and value.isdigit():
-            knobs.reasoning_tokens = int(value)
+        elif name in _COUNTS and value.isdigit():
+            setattr(knobs, _COUNTS[name], int(value))
+        elif name == "served_tier" and value:
+            knobs.served_tier = value
     return knobs
+
+
+def served_tier(request: ChatRequest, knobs: Knobs) -> str:
+    """Like OpenAI: the requested tier, ``auto`` (or none) answered as ``default``,
+    unless a knob says the call was served at another."""
+    if knobs.served_tier:
+        return knobs.served_tier
+    requested = request.service_tier or "auto"
+    return "default" if requested == "auto" else requested
 
 
 def reply_text(request: ChatRequest) -> str:
@@ -137,18 +167,24 @@ def arguments_for(tool: dict[str, Any], text: str) -> dict[str, Any]:
 
 
 def usage_of(prompt: int, completion: int, knobs: Knobs) -> dict[str, Any]:
-    completion += knobs.reasoning_tokens
+    """Cached and cache-write tokens are parts of the text prompt; audio tokens
+    and reasoning are added to the prompt and completion they are parts of."""
+    cached = min(knobs.cached_tokens, prompt)
+    cache_write = min(knobs.cache_write_tokens, prompt - cached)
+    prompt += knobs.audio_prompt_tokens
+    completion += knobs.reasoning_tokens + knobs.audio_completion_tokens
     return {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
         "total_tokens": prompt + completion,
         "prompt_tokens_details": {
-            "cached_tokens": min(knobs.cached_tokens, prompt),
-            "audio_tokens": 0,
+            "cached_tokens": cached,
+            "cache_write_tokens": cache_write,
+            "audio_tokens": knobs.audio_prompt_tokens,
         },
         "completion_tokens_details": {
             "reasoning_tokens": knobs.reasoning_tokens,
-            "audio_tokens": 0,
+            "audio_tokens": knobs.audio_completion_tokens,
             "accepted_prediction_tokens": 0,
             "rejected_prediction_tokens": 0,
         },

@@ -22,7 +22,9 @@ _CONSTRAINT_MESSAGES = {
     "workspace_members_one_owner": "the workspace already has an owner",
     "tiers_code_key": "a tier with this code already exists",
     "subscriptions_one_live": "the workspace already has a live subscription",
-    "model_prices_model_effective_from_key": "a price for this model and date already exists",
+    "model_prices_model_tier_effective_from_key": (
+        "a price for this model, service tier and date already exists"
+    ),
     "billing_accounts_stripe_customer_id_key": "this Stripe customer is already in use",
 }
 

@@ -9,11 +9,12 @@ import re
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, PlainSerializer
 
 from sendfx_shared.events.core import SubscriptionStatus, UserRole, WorkspaceRole
+from sendfx_shared.events.openai_usage import DEFAULT_TIER, ServiceTier
 
 PlatformRole = UserRole
 
@@ -265,62 +266,53 @@ class UsageCounterOut(_Out):
     updated_at: datetime
 
 
-class UsageNumbers(BaseModel):
-    calls: int = 0
-    prompt_tokens: int = 0
-    cached_tokens: int = 0
-    completion_tokens: int = 0
-    reasoning_tokens: int = 0
-    total_tokens: int = 0
-    cost_usd: Money = Field(
-        default=Decimal(0), description="estimated cost of the priced calls, USD"
+def _plain_decimal(value: Decimal) -> str:
+    """``0.150000`` → ``"0.15"``: the decimal string, without exponent or padding."""
+    return format(value.normalize(), "f") if value else "0"
+
+
+# USD per 1M tokens: a JSON decimal string (never a float) on the way out.
+Rate = Annotated[Decimal, PlainSerializer(_plain_decimal, return_type=str, when_used="json")]
+
+
+def _rate_field(name: str, legacy: str, required: bool = True) -> Any:
+    """A rate named as CONTRACT.md says (``input``), also accepted by its older
+    column-style name (``input_per_mtok``) from clients written before tiers."""
+    return Field(
+        ... if required else None,
+        validation_alias=AliasChoices(name, legacy),
+        serialization_alias=name,
     )
-    unpriced_calls: int = 0
-    usage_missing_calls: int = 0
-
-
-class UsageByModel(UsageNumbers):
-    model: str
-
-
-class UsageByService(UsageNumbers):
-    service: str
-
-
-class UsageByDay(UsageNumbers):
-    day: date
-
-
-class UsageSummary(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    workspace_id: uuid.UUID
-    from_: date = Field(alias="from")
-    to: date
-    totals: UsageNumbers
-    by_model: list[UsageByModel]
-    by_service: list[UsageByService]
-    by_day: list[UsageByDay]
 
 
 class ModelPriceIn(_In):
-    """USD per 1M tokens, effective from a date (a new version, never an edit)."""
+    """USD per 1M tokens for a model (or family) and served tier, effective from
+    a date (a new version, never an edit). A token kind without a rate leaves
+    the calls that use it unpriced."""
 
     model: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_storable)]
     effective_from: date
-    input_per_mtok: PerMTok
-    cached_input_per_mtok: PerMTok
-    output_per_mtok: PerMTok
-    reasoning_per_mtok: PerMTok | None = None
+    service_tier: ServiceTier = DEFAULT_TIER
+    input: PerMTok = _rate_field("input", "input_per_mtok")
+    cached_input: PerMTok = _rate_field("cached_input", "cached_input_per_mtok")
+    output: PerMTok = _rate_field("output", "output_per_mtok")
+    reasoning: PerMTok | None = _rate_field("reasoning", "reasoning_per_mtok", required=False)
+    cache_write: PerMTok | None = _rate_field("cache_write", "cache_write_per_mtok", False)
+    audio_input: PerMTok | None = _rate_field("audio_input", "audio_input_per_mtok", False)
+    audio_output: PerMTok | None = _rate_field("audio_output", "audio_output_per_mtok", False)
 
 
 class ModelPriceOut(_Out):
     id: uuid.UUID
     model: str
     effective_from: date
-    input_per_mtok: Money
-    cached_input_per_mtok: Money
-    output_per_mtok: Money
-    reasoning_per_mtok: Money | None
+    service_tier: str
+    input: Rate
+    cached_input: Rate
+    output: Rate
+    reasoning: Rate | None = None
+    cache_write: Rate | None = None
+    audio_input: Rate | None = None
+    audio_output: Rate | None = None
     source: str
     created_at: datetime

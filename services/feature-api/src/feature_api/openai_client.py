@@ -37,28 +37,48 @@ class CallUsage:
     reasoning_tokens: int = 0
     total_tokens: int = 0
     usage_missing: bool = False
+    cache_write_tokens: int = 0
+    audio_prompt_tokens: int = 0
+    audio_completion_tokens: int = 0
 
     @classmethod
     def of(cls, usage: CompletionUsage | None, streamed_chunks: int = 0) -> "CallUsage":
+        """What the response's usage says, details included; a response without
+        usage (a cut stream) is ``usage_missing``, never zero."""
         if usage is None:
             return cls(
                 completion_tokens=streamed_chunks,
                 total_tokens=streamed_chunks,
                 usage_missing=True,
             )
-        cached = usage.prompt_tokens_details.cached_tokens if usage.prompt_tokens_details else 0
-        reasoning = (
-            usage.completion_tokens_details.reasoning_tokens
-            if usage.completion_tokens_details
-            else 0
-        )
+        prompt = usage.prompt_tokens_details
+        completion = usage.completion_tokens_details
         return cls(
             prompt_tokens=usage.prompt_tokens,
-            cached_tokens=cached or 0,
+            cached_tokens=_count(prompt, "cached_tokens"),
             completion_tokens=usage.completion_tokens,
-            reasoning_tokens=reasoning or 0,
+            reasoning_tokens=_count(completion, "reasoning_tokens"),
             total_tokens=usage.total_tokens,
+            cache_write_tokens=_count(prompt, *_CACHE_WRITE_NAMES),
+            audio_prompt_tokens=_count(prompt, "audio_tokens"),
+            audio_completion_tokens=_count(completion, "audio_tokens"),
         )
+
+
+# The client's models keep fields they do not declare (as attributes): a
+# cache-write count arrives under one of these names, by provider.
+_CACHE_WRITE_NAMES = ("cache_write_tokens", "cache_creation_tokens")
+
+
+def _count(details: Any, *names: str) -> int:
+    """The first of ``names`` that ``details`` reports as a non-negative integer, else 0."""
+    if details is None:
+        return 0
+    for name in names:
+        value = getattr(details, name, None)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+    return 0
 
 
 @dataclass(frozen=True)
@@ -84,6 +104,8 @@ class ModelReply:
     latency_ms: int
     finish_reason: str | None = None
     tool_calls: list[ToolCall] = field(default_factory=list)
+    # The tier the response says served the call (None: it did not say).
+    service_tier: str | None = None
 
 
 class ModelCallFailed(Exception):
@@ -107,6 +129,10 @@ def _as_params(messages: Messages) -> list[ChatCompletionMessageParam]:
 class OpenAIClient:
     def __init__(self, settings: FeatureSettings) -> None:
         self._model = settings.openai_model
+        # Sent only when configured: OpenAI then answers with the tier it used.
+        self._tier: dict[str, Any] = (
+            {"service_tier": settings.openai_service_tier} if settings.openai_service_tier else {}
+        )
         self._client = AsyncOpenAI(
             api_key=settings.openai_api_key or "sk-not-configured",
             base_url=settings.openai_base_url,
@@ -129,7 +155,7 @@ class OpenAIClient:
     ) -> ModelReply:
         """One non-streamed completion."""
         started = time.monotonic()
-        options = _options(tools, max_tokens)
+        options = _options(tools, max_tokens) | self._tier
         try:
             response: ChatCompletion = await self._client.chat.completions.create(
                 model=model or self._model, messages=_as_params(messages), **options
@@ -150,6 +176,7 @@ class OpenAIClient:
             latency_ms=_elapsed_ms(started),
             finish_reason=choice.finish_reason if choice else None,
             tool_calls=calls,
+            service_tier=response.service_tier,
         )
 
     async def stream(
@@ -164,7 +191,7 @@ class OpenAIClient:
         """A streamed completion, gathered; usage from the final usage chunk.
         ``on_delta`` sees each piece of text as it arrives."""
         started = time.monotonic()
-        options = _options(tools, max_tokens)
+        options = _options(tools, max_tokens) | self._tier
         requested = model or self._model
         try:
             stream = await self._client.chat.completions.create(
@@ -200,6 +227,7 @@ class _Gathered:
         self.chunks = 0
         self.usage: CompletionUsage | None = None
         self.finish_reason: str | None = None
+        self.service_tier: str | None = None
         self.calls: dict[int, dict[str, str]] = {}
 
     def add(self, chunk: Any) -> str:
@@ -207,6 +235,7 @@ class _Gathered:
         text = ""
         self.request_id = chunk.id or self.request_id
         self.model = chunk.model or self.model
+        self.service_tier = getattr(chunk, "service_tier", None) or self.service_tier
         if chunk.usage is not None:
             self.usage = chunk.usage
         for choice in chunk.choices:
@@ -236,6 +265,7 @@ class _Gathered:
             tool_calls=[
                 ToolCall(c["id"], c["name"], c["arguments"]) for _, c in sorted(self.calls.items())
             ],
+            service_tier=self.service_tier,
         )
 
 

@@ -35,6 +35,9 @@ class FeatureSettings(ServiceSettings, MongoSettings):
     )
     # The client retries 429/5xx/connection errors before any token arrives.
     openai_max_retries: int = Field(default=2, ge=0, validation_alias="OPENAI_MAX_RETRIES")
+    # The service_tier requested of OpenAI (auto, default, flex, priority);
+    # unset: none is sent. Calls are billed at the tier the response names.
+    openai_service_tier: str | None = Field(default=None, pattern=r"^[a-z0-9_.-]{1,32}$")
 
     outbox_relay: bool = True
     outbox_poll_seconds: float = Field(default=0.5, gt=0)

@@ -19,9 +19,10 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import MessageSizeTooLargeError
 
+from sendfx_shared.consume import traceparent_of
 from sendfx_shared.kafka import publish_to_dlq
+from usage_ingestor.price_book import PriceBook
 from usage_ingestor.price_table import load_price_book, prices_fingerprint
-from usage_ingestor.pricing import PriceBook
 from usage_ingestor.store import UsageColumns, write_batch
 from usage_ingestor.validation import Rejection, UsageEvent, parse_usage_event
 
@@ -51,6 +52,9 @@ class PreparedBatch:
     accepted: list[tuple[Record, UsageEvent]] = field(default_factory=list)
     rejected: list[tuple[Record, str]] = field(default_factory=list)
     columns: UsageColumns = field(default_factory=UsageColumns)
+    # The producers' W3C trace contexts (each distinct once), for the batch's
+    # span to link to: a batch continues many traces at once.
+    traceparents: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -165,6 +169,7 @@ class BatchIngestor:
         batch = PreparedBatch()
         columns = batch.columns
         book = self._book
+        traces: dict[str, None] = {}
         started = time.perf_counter()
         for index, record in enumerate(records):
             if index % _YIELD_EVERY == _YIELD_EVERY - 1:
@@ -172,17 +177,21 @@ class BatchIngestor:
                 await asyncio.sleep(0)
                 started = time.perf_counter()
             try:
-                parsed = parse_usage_event(record.value)
+                headers = record.headers
+                parsed = parse_usage_event(record.value, headers)
                 if isinstance(parsed, Rejection):
                     batch.rejected.append((record, parsed.reason))
                 elif columns.add(parsed, book):
                     batch.accepted.append((record, parsed))
+                    if (trace := traceparent_of(headers, parsed)) is not None:
+                        traces.setdefault(trace)
                 else:
                     stats.duplicates += 1
             except Exception as error:  # a message must never stop the consumer
                 log.exception("unexpected failure on a message")
                 batch.rejected.append((record, f"{UNPROCESSABLE}: {error!r}"))
         stats.seconds_parsing += time.perf_counter() - started
+        batch.traceparents = list(traces)
         return batch
 
     async def store(self, batch: PreparedBatch) -> None:

@@ -2,7 +2,8 @@
 seeds it from its price file; usage-ingestor holds a read-only grant)."""
 
 from usage_ingestor.db import Connection
-from usage_ingestor.pricing import PriceBook, PriceVersion
+from usage_ingestor.price_book import PriceBook
+from usage_ingestor.pricing import PriceVersion
 
 
 async def prices_fingerprint(conn: Connection) -> tuple[int, object]:
@@ -18,19 +19,9 @@ async def load_price_book(conn: Connection) -> PriceBook:
     rows = await conn.fetch(
         """
         SELECT id, model, effective_from, input_per_mtok, cached_input_per_mtok,
-               output_per_mtok, reasoning_per_mtok
+               output_per_mtok, reasoning_per_mtok, service_tier, cache_write_per_mtok,
+               audio_input_per_mtok, audio_output_per_mtok
         FROM core.model_prices
         """
     )
-    return PriceBook.of(
-        PriceVersion(
-            id=r["id"],
-            model=r["model"],
-            effective_from=r["effective_from"],
-            input_per_mtok=r["input_per_mtok"],
-            cached_input_per_mtok=r["cached_input_per_mtok"],
-            output_per_mtok=r["output_per_mtok"],
-            reasoning_per_mtok=r["reasoning_per_mtok"],
-        )
-        for r in rows
-    )
+    return PriceBook.of(PriceVersion(**dict(r)) for r in rows)

@@ -1,37 +1,74 @@
-"""Which price applies to a call, and what the call cost.
+"""What a call cost: every token kind at its own rate, in exact arithmetic.
 
-Prices are USD per 1M tokens, versioned by the date they take effect; the
-version in force at ``occurred_at`` applies. A date-suffixed snapshot name
-(``gpt-4o-mini-2024-07-18``) uses its family's price (``gpt-4o-mini``) unless
-the table has an entry for the exact name. Arithmetic is in ``Decimal``:
-a cost is never a float, and a call without a price has no cost (never 0).
+Prices are USD per 1M tokens (``PriceVersion``). A call's tokens split into
+seven disjoint kinds (``token_kinds``): uncached text input, cached input,
+cache writes, audio input, text output, reasoning and audio output; each is
+priced once, at its kind's rate. A kind the call used whose rate the version
+does not give makes the call unpriced (no cost, never another rate's).
+Arithmetic is in ``Decimal`` (``cost_usd``), or in integers on the hot path
+(``cost_units``), which gives exactly the same result: a cost is never a
+float, and a call without a price has no cost (never 0). Which version
+applies is ``price_book.PriceBook``'s business.
 """
 
-import bisect
-import re
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Final
+from typing import Final, Protocol
 
-from sendfx_shared.events.openai_usage import OpenAICallCompleted
+from sendfx_shared.events.openai_usage import DEFAULT_TIER
 
 PER_MTOK: Final = Decimal(1_000_000)
 # core.openai_usage.cost_usd is numeric(20, 10).
 COST_QUANTUM: Final = Decimal("1e-10")
 
 # A cost in whole units of COST_QUANTUM (1e-10 USD): what the ingestor hands
-# PostgreSQL, computed in integers (see PriceBook.cost_units).
+# PostgreSQL, computed in integers (see cost_units).
 COST_UNITS_PER_USD: Final = 10**10
-# Rates in table are numeric(12, 6): whole micro-dollars per 1M tokens.
+# Rates in the table are numeric(12, 6): whole micro-dollars per 1M tokens.
 _RATE_SCALE: Final = Decimal(1_000_000)
 # sum(tokens x micro-dollar rate) is in 1e-12 USD; a cost unit is 1e-10 USD.
 _SUM_PER_UNIT: Final = 100
 
-_MAX_REMEMBERED = 100_000
-_SNAPSHOT_SUFFIX = re.compile(r"-\d{4}-\d{2}-\d{2}$")
+TOKEN_KINDS: Final = (
+    "input",
+    "cached_input",
+    "cache_write",
+    "audio_input",
+    "output",
+    "reasoning",
+    "audio_output",
+)
+Rates = tuple[Decimal | None, ...]
+IntegerRates = tuple[int | None, ...]
+
+
+class Call(Protocol):
+    """What pricing reads of a call: an ``OpenAICallCompleted`` or a stored row."""
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def usage_missing(self) -> bool: ...
+    @property
+    def priced_tier(self) -> str: ...
+    @property
+    def prompt_tokens(self) -> int: ...
+    @property
+    def cached_tokens(self) -> int: ...
+    @property
+    def cache_write_tokens(self) -> int: ...
+    @property
+    def audio_prompt_tokens(self) -> int: ...
+    @property
+    def completion_tokens(self) -> int: ...
+    @property
+    def reasoning_tokens(self) -> int: ...
+    @property
+    def audio_completion_tokens(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,76 +80,101 @@ class PriceVersion:
     cached_input_per_mtok: Decimal
     output_per_mtok: Decimal
     reasoning_per_mtok: Decimal | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Priced:
-    """What the ingestor stores about a call's price: unpriced calls carry no
-    cost and no price version."""
-
-    cost_usd: Decimal | None
-    price_id: uuid.UUID | None
+    service_tier: str = DEFAULT_TIER
+    cache_write_per_mtok: Decimal | None = None
+    audio_input_per_mtok: Decimal | None = None
+    audio_output_per_mtok: Decimal | None = None
 
     @property
-    def unpriced(self) -> bool:
-        return self.cost_usd is None
+    def rates(self) -> Rates:
+        """The rate of each of ``TOKEN_KINDS``; reasoning without a rate of its
+        own is output (OpenAI bills it as output)."""
+        reasoning = (
+            self.output_per_mtok if self.reasoning_per_mtok is None else self.reasoning_per_mtok
+        )
+        return (
+            self.input_per_mtok,
+            self.cached_input_per_mtok,
+            self.cache_write_per_mtok,
+            self.audio_input_per_mtok,
+            self.output_per_mtok,
+            reasoning,
+            self.audio_output_per_mtok,
+        )
 
 
-UNPRICED: Final = Priced(None, None)
-
-
-def family_of(model: str) -> str | None:
-    """``gpt-4o-mini-2024-07-18`` → ``gpt-4o-mini``; None for a name without a date suffix."""
-    family = _SNAPSHOT_SUFFIX.sub("", model)
-    return family if family != model and family else None
-
-
-def cost_usd(
-    price: PriceVersion,
+def token_kinds(
     *,
     prompt_tokens: int,
     cached_tokens: int,
     completion_tokens: int,
     reasoning_tokens: int,
-) -> Decimal:
-    """Uncached prompt at the input rate + cached at the cached rate + completion at
-    the output rate, with
-    the reasoning part of the completion at its own rate where one is given."""
-    reasoning_rate = (
-        price.output_per_mtok if price.reasoning_per_mtok is None else price.reasoning_per_mtok
+    cache_write_tokens: int = 0,
+    audio_prompt_tokens: int = 0,
+    audio_completion_tokens: int = 0,
+) -> tuple[int, ...]:
+    """The call's tokens by ``TOKEN_KINDS``: the parts OpenAI counts inside
+    ``prompt_tokens`` and ``completion_tokens`` are taken out of the text rest,
+    so each token is counted once."""
+    return (
+        prompt_tokens - cached_tokens - cache_write_tokens - audio_prompt_tokens,
+        cached_tokens,
+        cache_write_tokens,
+        audio_prompt_tokens,
+        completion_tokens - reasoning_tokens - audio_completion_tokens,
+        reasoning_tokens,
+        audio_completion_tokens,
     )
-    per_mtok = (
-        (prompt_tokens - cached_tokens) * price.input_per_mtok
-        + cached_tokens * price.cached_input_per_mtok
-        + (completion_tokens - reasoning_tokens) * price.output_per_mtok
-        + reasoning_tokens * reasoning_rate
+
+
+def kinds_of(call: Call) -> tuple[int, ...]:
+    return token_kinds(
+        prompt_tokens=call.prompt_tokens,
+        cached_tokens=call.cached_tokens,
+        completion_tokens=call.completion_tokens,
+        reasoning_tokens=call.reasoning_tokens,
+        cache_write_tokens=call.cache_write_tokens,
+        audio_prompt_tokens=call.audio_prompt_tokens,
+        audio_completion_tokens=call.audio_completion_tokens,
     )
+
+
+def cost_of_kinds(rates: Rates, kinds: tuple[int, ...]) -> Decimal | None:
+    """Each kind at its rate, quantized half-even to 1e-10 USD; None when a kind
+    with tokens has no rate."""
+    per_mtok = Decimal(0)
+    for count, rate in zip(kinds, rates, strict=True):
+        if not count:
+            continue
+        if rate is None:
+            return None
+        per_mtok += count * rate
     return (per_mtok / PER_MTOK).quantize(COST_QUANTUM, rounding=ROUND_HALF_EVEN)
 
 
-def integer_rates(price: PriceVersion) -> tuple[int, int, int, int] | None:
-    """The four rates in whole micro-dollars per 1M tokens (input, cached,
-    output, reasoning), or None when a rate is finer than that (then the
-    ``Decimal`` arithmetic of ``cost_usd`` prices the call)."""
-    reasoning = (
-        price.output_per_mtok if price.reasoning_per_mtok is None else price.reasoning_per_mtok
-    )
-    scaled = [
-        rate * _RATE_SCALE
-        for rate in (
-            price.input_per_mtok,
-            price.cached_input_per_mtok,
-            price.output_per_mtok,
-            reasoning,
-        )
-    ]
-    if any(rate != rate.to_integral_value() for rate in scaled):
-        return None
-    a, b, c, d = (int(rate) for rate in scaled)
-    return a, b, c, d
+def cost_usd(price: PriceVersion, **tokens: int) -> Decimal | None:
+    """Every token kind at its own rate; ``tokens`` are ``token_kinds``'s
+    keywords. None when the call used a kind that ``price`` has no rate for."""
+    return cost_of_kinds(price.rates, token_kinds(**tokens))
 
 
-def _half_even_units(total: int) -> int:
+def integer_rates(price: PriceVersion) -> IntegerRates | None:
+    """The rates in whole micro-dollars per 1M tokens (None for a kind without
+    one), or None when a rate is finer than that (then the ``Decimal``
+    arithmetic of ``cost_usd`` prices the call)."""
+    scaled: list[int | None] = []
+    for rate in price.rates:
+        if rate is None:
+            scaled.append(None)
+            continue
+        micro = rate * _RATE_SCALE
+        if micro != micro.to_integral_value():
+            return None
+        scaled.append(int(micro))
+    return tuple(scaled)
+
+
+def half_even_units(total: int) -> int:
     """``total`` (1e-12 USD, never negative) rounded half-even to 1e-10 USD:
     ``cost_usd``'s quantization, in integers."""
     units, rest = divmod(total, _SUM_PER_UNIT)
@@ -121,101 +183,13 @@ def _half_even_units(total: int) -> int:
     return units
 
 
-@dataclass(slots=True)
-class PriceBook:
-    """Every price version, by model, ordered by the date each takes effect."""
-
-    _versions: dict[str, list[PriceVersion]] = field(default_factory=dict)
-    _dates: dict[str, list[date]] = field(default_factory=dict)
-    # A book never changes once built (a new one replaces it), so lookups can
-    # be remembered: a batch asks about a handful of (model, day) pairs.
-    _resolved: dict[tuple[str, date], PriceVersion | None] = field(default_factory=dict)
-    _rates: dict[uuid.UUID, tuple[int, int, int, int] | None] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, versions: Iterable[PriceVersion]) -> "PriceBook":
-        book = cls()
-        by_model: dict[str, list[PriceVersion]] = {}
-        for version in versions:
-            by_model.setdefault(version.model, []).append(version)
-        for model, items in by_model.items():
-            items.sort(key=lambda v: v.effective_from)
-            book._versions[model] = items
-            book._dates[model] = [v.effective_from for v in items]
-            for v in items:
-                book._rates[v.id] = integer_rates(v)
-        return book
-
-    def __len__(self) -> int:
-        return sum(len(v) for v in self._versions.values())
-
-    def _in_force(self, model: str, day: date) -> PriceVersion | None:
-        dates = self._dates.get(model)
-        if not dates:
+def integer_cost_units(rates: IntegerRates, kinds: tuple[int, ...]) -> int | None:
+    """``cost_of_kinds`` x 10^10, in integers; None when a used kind has no rate."""
+    total = 0
+    for count, rate in zip(kinds, rates, strict=True):
+        if not count:
+            continue
+        if rate is None:
             return None
-        index = bisect.bisect_right(dates, day) - 1
-        return self._versions[model][index] if index >= 0 else None
-
-    def price_for(self, model: str, occurred_at: datetime) -> PriceVersion | None:
-        """The exact model's version in force at ``occurred_at`` (a UTC day), else
-        its family's; None when neither had a price then."""
-        day = occurred_at.date() if occurred_at.tzinfo is None else _utc_day(occurred_at)
-        try:
-            return self._resolved[model, day]
-        except KeyError:
-            pass
-        found = self._in_force(model, day)
-        if found is None and (family := family_of(model)) is not None:
-            found = self._in_force(family, day)
-        if len(self._resolved) < _MAX_REMEMBERED:
-            self._resolved[model, day] = found
-        return found
-
-    def price_call(self, call: OpenAICallCompleted) -> Priced:
-        if call.usage_missing:
-            return UNPRICED
-        price = self.price_for(call.model, call.occurred_at)
-        if price is None:
-            return UNPRICED
-        return Priced(
-            cost_usd(
-                price,
-                prompt_tokens=call.prompt_tokens,
-                cached_tokens=call.cached_tokens,
-                completion_tokens=call.completion_tokens,
-                reasoning_tokens=call.reasoning_tokens,
-            ),
-            price.id,
-        )
-
-    def cost_units(self, call: OpenAICallCompleted) -> tuple[int | None, uuid.UUID | None]:
-        """``price_call`` for the hot path: the cost in units of 1e-10 USD (exactly
-        ``cost_usd`` x 10^10), in integer arithmetic instead of ``Decimal``;
-        (None, None) for an unpriced call."""
-        if call.usage_missing:
-            return None, None
-        price = self.price_for(call.model, call.occurred_at)
-        if price is None:
-            return None, None
-        rates = self._rates.get(price.id)
-        if rates is None:
-            cost = self.price_call(call).cost_usd
-            assert cost is not None
-            return int(cost.scaleb(10)), price.id
-        input_rate, cached_rate, output_rate, reasoning_rate = rates
-        cached = call.cached_tokens
-        reasoning = call.reasoning_tokens
-        total = (
-            (call.prompt_tokens - cached) * input_rate
-            + cached * cached_rate
-            + (call.completion_tokens - reasoning) * output_rate
-            + reasoning * reasoning_rate
-        )
-        return _half_even_units(total), price.id
-
-
-def _utc_day(moment: datetime) -> date:
-    offset = moment.utcoffset()
-    if not offset:
-        return moment.date()
-    return (moment.replace(tzinfo=None) - offset).date()
+        total += count * rate
+    return half_even_units(total)

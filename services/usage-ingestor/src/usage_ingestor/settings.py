@@ -1,4 +1,5 @@
-"""Settings of the usage-ingestor process (PostgreSQL side only)."""
+"""Settings of the usage-ingestor process (PostgreSQL side only; it verifies the
+access tokens of its usage routes as every HTTP service does)."""
 
 from typing import ClassVar
 
@@ -37,6 +38,11 @@ class IngestorSettings(KafkaSettings, AuthSettings, PostgresSettings, ProcessSet
     retry_initial_seconds: float = Field(default=0.2, gt=0)
     retry_max_seconds: float = Field(default=10.0, gt=0)
     topic_partitions: int = Field(default=3, ge=1)
+    # How long a usage route waits for core.events to be consumed to now before
+    # answering 404 for a workspace never heard of (one just created).
+    consistency_wait_seconds: float = Field(default=2.0, ge=0)
+    # Calls repriced per transaction (reprice: bounded chunks).
+    reprice_chunk: int = Field(default=5_000, ge=1, le=100_000)
 
 
 def load_settings() -> IngestorSettings:

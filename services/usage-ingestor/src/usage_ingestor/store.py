@@ -1,4 +1,4 @@
-"""One transaction per batch: usage rows, counters, daily rollup, quota thresholds.
+"""One transaction per batch: usage rows, counters, hourly rollup, quota thresholds.
 
 Everything is derived from the rows the ``INSERT … ON CONFLICT DO NOTHING``
 actually inserted, so a redelivered event (same CloudEvent ``source`` and
@@ -26,7 +26,7 @@ from sendfx_shared.events.envelope import new_event
 from sendfx_shared.outbox.postgres import PostgresOutbox, enqueue_many
 from sendfx_shared.topics import CORE_EVENTS
 from usage_ingestor.db import Connection
-from usage_ingestor.pricing import PriceBook
+from usage_ingestor.price_book import PriceBook
 from usage_ingestor.validation import UsageEvent
 
 # usage-ingestor's own outbox (migrations/0003), relayed by usage-ingestor only.
@@ -64,6 +64,11 @@ _STAGE_COLUMNS: Final = (
     ("usage_missing", "bool"),
     ("latency_ms", "int4"),
     ("occurred_at", "timestamptz"),
+    ("service_tier", "text"),
+    ("batch", "bool"),
+    ("cache_write_tokens", "int8"),
+    ("audio_prompt_tokens", "int8"),
+    ("audio_completion_tokens", "int8"),
     ("cost_units", "int8"),
     ("price_id", "uuid"),
     ("unpriced", "bool"),
@@ -82,40 +87,53 @@ WITH batch AS (
 ), inserted AS (
     INSERT INTO core.openai_usage (event_source, event_id, workspace_id, user_id, service,
         model, request_id, prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens,
-        total_tokens, usage_missing, latency_ms, occurred_at, cost_usd, price_id, unpriced, id)
+        total_tokens, usage_missing, latency_ms, occurred_at, service_tier, batch,
+        cache_write_tokens, audio_prompt_tokens, audio_completion_tokens, cost_usd, price_id,
+        unpriced, id)
     -- The cost travels as an integer count of 1e-10 USD (numeric(20, 10)'s
     -- quantum): exact, and far cheaper to make and send than a Decimal. The
     -- rare cost beyond int8 (about $922M) comes as a Decimal in big_cost.
     SELECT event_source, event_id, workspace_id, user_id, service, model, request_id,
         prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens, total_tokens,
-        usage_missing, latency_ms, occurred_at, coalesce(cost_units * 0.0000000001, big_cost),
+        usage_missing, latency_ms, occurred_at, service_tier, batch, cache_write_tokens,
+        audio_prompt_tokens, audio_completion_tokens,
+        coalesce(cost_units * 0.0000000001, big_cost),
         price_id, unpriced, id
     FROM batch
     ON CONFLICT (event_source, event_id) DO NOTHING
-    RETURNING workspace_id, model, service, occurred_at, prompt_tokens, cached_tokens,
-        completion_tokens, reasoning_tokens, total_tokens, cost_usd, unpriced, usage_missing
-), daily AS (
-    INSERT INTO core.usage_daily AS d (workspace_id, day, model, service, calls,
-        prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens, total_tokens,
-        cost_usd, unpriced_calls, usage_missing_calls)
-    SELECT workspace_id, (occurred_at AT TIME ZONE 'UTC')::date, model, service, count(*),
+    RETURNING workspace_id, model, service, service_tier, batch, occurred_at, prompt_tokens,
+        cached_tokens, completion_tokens, reasoning_tokens, total_tokens, cache_write_tokens,
+        audio_prompt_tokens, audio_completion_tokens, cost_usd, unpriced, usage_missing
+), hourly AS (
+    INSERT INTO core.usage_hourly AS h (workspace_id, hour, model, service, service_tier,
+        calls, prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens, total_tokens,
+        cache_write_tokens, audio_prompt_tokens, audio_completion_tokens, cost_usd,
+        unpriced_calls, usage_missing_calls)
+    -- The hour in UTC whatever the session's TimeZone; the tier the call was
+    -- priced at (pricing: a Batch API call at the batch rates).
+    SELECT workspace_id, date_trunc('hour', occurred_at, 'UTC'), model, service,
+        CASE WHEN batch THEN 'batch' ELSE service_tier END, count(*),
         sum(prompt_tokens), sum(cached_tokens), sum(completion_tokens), sum(reasoning_tokens),
-        sum(total_tokens), coalesce(sum(cost_usd), 0),
+        sum(total_tokens), sum(cache_write_tokens), sum(audio_prompt_tokens),
+        sum(audio_completion_tokens), coalesce(sum(cost_usd), 0),
         count(*) FILTER (WHERE unpriced), count(*) FILTER (WHERE usage_missing)
     FROM inserted
-    GROUP BY 1, 2, 3, 4
+    GROUP BY 1, 2, 3, 4, 5
     -- A stable lock order keeps concurrent ingestors from deadlocking.
-    ORDER BY 1, 2, 3, 4
-    ON CONFLICT (workspace_id, day, model, service) DO UPDATE SET
-        calls = d.calls + EXCLUDED.calls,
-        prompt_tokens = d.prompt_tokens + EXCLUDED.prompt_tokens,
-        cached_tokens = d.cached_tokens + EXCLUDED.cached_tokens,
-        completion_tokens = d.completion_tokens + EXCLUDED.completion_tokens,
-        reasoning_tokens = d.reasoning_tokens + EXCLUDED.reasoning_tokens,
-        total_tokens = d.total_tokens + EXCLUDED.total_tokens,
-        cost_usd = d.cost_usd + EXCLUDED.cost_usd,
-        unpriced_calls = d.unpriced_calls + EXCLUDED.unpriced_calls,
-        usage_missing_calls = d.usage_missing_calls + EXCLUDED.usage_missing_calls
+    ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (workspace_id, hour, model, service, service_tier) DO UPDATE SET
+        calls = h.calls + EXCLUDED.calls,
+        prompt_tokens = h.prompt_tokens + EXCLUDED.prompt_tokens,
+        cached_tokens = h.cached_tokens + EXCLUDED.cached_tokens,
+        completion_tokens = h.completion_tokens + EXCLUDED.completion_tokens,
+        reasoning_tokens = h.reasoning_tokens + EXCLUDED.reasoning_tokens,
+        total_tokens = h.total_tokens + EXCLUDED.total_tokens,
+        cache_write_tokens = h.cache_write_tokens + EXCLUDED.cache_write_tokens,
+        audio_prompt_tokens = h.audio_prompt_tokens + EXCLUDED.audio_prompt_tokens,
+        audio_completion_tokens = h.audio_completion_tokens + EXCLUDED.audio_completion_tokens,
+        cost_usd = h.cost_usd + EXCLUDED.cost_usd,
+        unpriced_calls = h.unpriced_calls + EXCLUDED.unpriced_calls,
+        usage_missing_calls = h.usage_missing_calls + EXCLUDED.usage_missing_calls
 ), monthly AS (
     SELECT i.workspace_id, to_char(i.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM') AS period,
         count(*) AS calls, sum(i.total_tokens) AS tokens
@@ -213,6 +231,11 @@ class UsageColumns:
                 call.usage_missing,
                 call.latency_ms,
                 call.occurred_at,
+                call.service_tier,
+                call.batch,
+                call.cache_write_tokens,
+                call.audio_prompt_tokens,
+                call.audio_completion_tokens,
                 cost,
                 price_id,
                 unpriced,

@@ -1,14 +1,18 @@
 """Kafka value bytes → a valid ``openai.call.completed`` event, or the reason it is not one.
 
-One ``model_validate_json`` per message on the happy path; the error is only
-classified (bad JSON / not a CloudEvent / invalid data) when validation fails.
+Structured or binary CloudEvents mode (``sendfx_shared.consume.decode_as``,
+the one decoder); one ``model_validate_json`` per structured message on the
+happy path; the error is only classified (bad JSON, not a CloudEvent, invalid
+data) when validation fails.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from pydantic import ValidationError
 
+from sendfx_shared.consume import Undecodable, decode_as
 from sendfx_shared.events.envelope import CloudEvent
 from sendfx_shared.events.openai_usage import OPENAI_CALL_COMPLETED_TYPE, OpenAICallCompleted
 
@@ -61,13 +65,19 @@ def _classify(error: ValidationError) -> Rejection:
     return Rejection(NOT_A_CLOUDEVENT, _describe(error, strip_data=False))
 
 
-def parse_usage_event(value: bytes | None) -> UsageEvent | Rejection:
+def parse_usage_event(
+    value: bytes | None, headers: Sequence[tuple[str, bytes]] = ()
+) -> UsageEvent | Rejection:
+    """Structured or binary mode, by the ``content-type`` header (``decode_as``)."""
     if not value:
         return Rejection(NOT_JSON, "empty message")
     try:
-        event = UsageEvent.model_validate_json(value)
+        event = decode_as(value, headers, UsageEvent)
     except ValidationError as error:
         return _classify(error)
+    except Undecodable as error:
+        kind = NOT_JSON if isinstance(error.__cause__, ValueError) else NOT_A_CLOUDEVENT
+        return Rejection(kind, str(error)[:_MAX_DETAIL])
     if event.type != OPENAI_CALL_COMPLETED_TYPE:
         return Rejection(WRONG_TYPE, f"expected {OPENAI_CALL_COMPLETED_TYPE!r}, got {event.type!r}")
     if (problem := _storable_problem(event)) is not None:

@@ -7,7 +7,9 @@ A process binds its handlers in one typed table, ``{event type: Handler(payload
 model, handle)}``; ``EventConsumer`` consumes one topic in a consumer group
 and, for each record in partition order:
 
-- decodes the CloudEvent in structured or binary mode (``decode_event``);
+- decodes the CloudEvent in structured or binary mode (``decode_event``), with
+  the producer's W3C ``traceparent`` (a Kafka header, or the event's
+  extension attribute) on the event for the handler to continue;
 - looks its type up in the table (a type the process does not keep is
   skipped), validates ``data`` into the handler's payload model and awaits
   the handler;
@@ -27,9 +29,10 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from pydantic import BaseModel, ValidationError
@@ -42,7 +45,15 @@ log = logging.getLogger(__name__)
 
 PayloadT = TypeVar("PayloadT", bound=BaseModel)
 RawEvent = CloudEvent[dict[str, Any]]
+EventT = TypeVar("EventT", bound=CloudEvent[Any])
+TRACEPARENT: Final = "traceparent"
 _BINARY_PREFIX = "ce_"
+_STRUCTURED_PREFIX = CLOUDEVENTS_CONTENT_TYPE.split("+")[0]
+# version-traceid-parentid-flags, lower-case hex (W3C Trace Context, level 1);
+# the all-zero trace and parent ids are invalid.
+_TRACEPARENT_FORMAT = re.compile(
+    r"(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}"
+)
 
 
 @dataclass(frozen=True)
@@ -61,24 +72,62 @@ class Undecodable(ValueError):
     """Not a CloudEvent of this platform's shape (structured or binary mode)."""
 
 
+def is_structured(headers: Sequence[tuple[str, bytes]]) -> bool:
+    """Structured mode when ``content-type`` is ``application/cloudevents…`` or absent."""
+    for key, raw in headers:
+        if key.lower() == CONTENT_TYPE_HEADER:
+            return raw.decode("latin-1").startswith(_STRUCTURED_PREFIX)
+    return True
+
+
 def decode_event(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> RawEvent:
-    """The CloudEvent in a Kafka record: structured mode when ``content-type`` is
+    """The CloudEvent in a Kafka record, its data as a dict (``decode_as``)."""
+    return decode_as(value, headers, RawEvent)
+
+
+def decode_as(
+    value: bytes | None, headers: Sequence[tuple[str, bytes]], model: type[EventT]
+) -> EventT:
+    """The CloudEvent in a Kafka record, validated into ``model`` (any
+    ``CloudEvent[...]``): structured mode when ``content-type`` is
     ``application/cloudevents…`` (or absent), binary mode (``ce_*`` headers,
-    ``data`` as the value) otherwise."""
+    ``data`` as the value) otherwise. Raises ``ValidationError`` or
+    ``Undecodable``."""
+    if is_structured(headers):
+        return model.model_validate_json(value or b"")
     found = {key.lower(): raw for key, raw in headers}
-    content_type = found.get(CONTENT_TYPE_HEADER, b"").decode("latin-1")
-    if not content_type or content_type.startswith(CLOUDEVENTS_CONTENT_TYPE.split("+")[0]):
-        return RawEvent.model_validate_json(value or b"")
+    content_type = found[CONTENT_TYPE_HEADER].decode("latin-1")
     attributes: dict[str, Any] = {
-        key.removeprefix(_BINARY_PREFIX): raw.decode()
+        key.removeprefix(_BINARY_PREFIX): raw.decode(errors="replace")
         for key, raw in found.items()
         if key.startswith(_BINARY_PREFIX)
     }
     if not content_type.startswith("application/json"):
         raise Undecodable(f"binary-mode data must be application/json, not {content_type!r}")
-    return RawEvent.model_validate(
+    return model.model_validate(
         {**attributes, "datacontenttype": "application/json", "data": _json(value)}
     )
+
+
+def traceparent_of(
+    headers: Sequence[tuple[str, bytes]], event: BaseModel | None = None
+) -> str | None:
+    """The W3C trace context the producer sent: the Kafka ``traceparent``
+    header, else the event's ``traceparent`` extension attribute (CloudEvents'
+    distributed-tracing extension: ``ce_traceparent`` in binary mode, a member
+    of the JSON in structured mode); None when absent or malformed."""
+    found: str | None = None
+    for key, raw in headers:
+        if key.lower() == TRACEPARENT:
+            found = raw.decode("latin-1")
+            break
+    if found is None and event is not None:
+        extra = event.model_extra or {}
+        value = extra.get(TRACEPARENT)
+        found = value if isinstance(value, str) else None
+    if found is None or not _TRACEPARENT_FORMAT.fullmatch(found):
+        return None
+    return found
 
 
 def _json(value: bytes | None) -> Any:
@@ -86,6 +135,16 @@ def _json(value: bytes | None) -> Any:
         return json.loads(value or b"")
     except json.JSONDecodeError as exc:
         raise Undecodable(f"data is not JSON: {exc}") from exc
+
+
+def with_trace_context(event: EventT, headers: Sequence[tuple[str, bytes]]) -> EventT:
+    """``event`` carrying the producer's trace context as its ``traceparent``
+    extension attribute (from the Kafka header when it has none), so that a
+    handler can continue the trace; unchanged when there is none."""
+    trace = traceparent_of(headers, event)
+    if trace is None or (event.model_extra or {}).get(TRACEPARENT) == trace:
+        return event
+    return event.model_copy(update={TRACEPARENT: trace})
 
 
 async def dispatch(handlers: HandlerTable, event: RawEvent) -> bool:
@@ -256,7 +315,8 @@ class EventConsumer:
     async def _handle(self, record: ConsumerRecord[bytes, bytes]) -> None:
         self.stats.consumed += 1
         try:
-            event = decode_event(record.value, list(record.headers))
+            headers = list(record.headers)
+            event = with_trace_context(decode_event(record.value, headers), headers)
             if await dispatch(self._handlers, event):
                 self.stats.applied += 1
         except (ValidationError, Undecodable) as exc:

@@ -12,17 +12,26 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from core_api.db import Db
+from core_api.repositories.model_prices import insert_prices, price_row
+from sendfx_shared.events.openai_usage import DEFAULT_TIER, ServiceTier
 
 
 class PriceEntry(BaseModel):
+    """One version: USD per 1M tokens of each token kind for a model (or family)
+    and served tier, from a date; a kind left out has no rate."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     model: str = Field(min_length=1)
+    service_tier: ServiceTier = DEFAULT_TIER
     effective_from: date
     input: Decimal = Field(ge=0)
     cached_input: Decimal = Field(ge=0)
     output: Decimal = Field(ge=0)
     reasoning: Decimal | None = Field(default=None, ge=0)
+    cache_write: Decimal | None = Field(default=None, ge=0)
+    audio_input: Decimal | None = Field(default=None, ge=0)
+    audio_output: Decimal | None = Field(default=None, ge=0)
 
 
 class PriceFile(BaseModel):
@@ -37,21 +46,5 @@ def read_price_file(path: Path) -> PriceFile:
 
 async def insert_missing_prices(conn: Db, prices: PriceFile) -> int:
     """Returns how many versions were new to the table."""
-    entries = prices.prices
-    inserted = await conn.fetch(
-        """
-        INSERT INTO core.model_prices (model, effective_from, input_per_mtok,
-            cached_input_per_mtok, output_per_mtok, reasoning_per_mtok, source)
-        SELECT *, 'file' FROM unnest($1::text[], $2::date[], $3::numeric[], $4::numeric[],
-                                     $5::numeric[], $6::numeric[])
-        ON CONFLICT (model, effective_from) DO NOTHING
-        RETURNING id
-        """,
-        [e.model for e in entries],
-        [e.effective_from for e in entries],
-        [e.input for e in entries],
-        [e.cached_input for e in entries],
-        [e.output for e in entries],
-        [e.reasoning for e in entries],
-    )
-    return len(inserted)
+    rows = [price_row(entry) for entry in prices.prices]
+    return len(await insert_prices(conn, rows, "file", skip_existing=True))

@@ -24,5 +24,5 @@ async def list_prices(
 
 @router.post("", status_code=201)
 async def add_price(body: ModelPriceIn, _: CurrentAdmin, pool: DbPool) -> ModelPriceOut:
-    """Adds a price version (409 if the model already has one on that date)."""
+    """Adds a price version (409 if the model and tier already have one on that date)."""
     return await model_prices.add_price(pool, body)

@@ -1,43 +1,20 @@
+"""The usage counters (``core.usage_counters``, read through the declared grant).
+The usage summary, the calls and reprice are usage-ingestor's routes."""
+
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from core_api.routes.deps import DbPool
-from core_api.schemas import UsageCounterOut, UsageSummary
+from core_api.schemas import UsageCounterOut
 from core_api.services import usage
 from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal
 from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
 
 router = APIRouter(tags=["usage"])
 
-From = Annotated[date | None, Query(alias="from", description="first day, inclusive (UTC)")]
-To = Annotated[date | None, Query(alias="to", description="last day, inclusive (UTC)")]
 Period = Annotated[str | None, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
-
-
-@router.get("/api/admin/workspaces/{workspace_id}/usage", tags=["admin: workspaces"])
-async def admin_usage_summary(
-    workspace_id: uuid.UUID,
-    admin: CurrentAdmin,
-    pool: DbPool,
-    from_: From = None,
-    to: To = None,
-) -> UsageSummary:
-    """AI usage of a workspace: totals, by model, by service, by day (default: this month)."""
-    return await usage.usage_summary(pool, admin, workspace_id, from_, to)
-
-
-@router.get("/api/workspaces/{workspace_id}/usage")
-async def usage_summary(
-    workspace_id: uuid.UUID,
-    principal: CurrentPrincipal,
-    pool: DbPool,
-    from_: From = None,
-    to: To = None,
-) -> UsageSummary:
-    return await usage.usage_summary(pool, principal, workspace_id, from_, to)
 
 
 @router.get("/api/workspaces/{workspace_id}/usage-counters")

@@ -1,3 +1,5 @@
+"""Admin price versions: list (cursor pages) and add (never an edit)."""
+
 from datetime import date
 
 import asyncpg
@@ -9,12 +11,12 @@ from sendfx_shared.pagination import Page, decode_cursor, encode_cursor
 from sendfx_shared.problems import ProblemError
 
 
-def _after(cursor: str | None) -> tuple[str, date] | None:
+def _after(cursor: str | None) -> tuple[str, str, date] | None:
     position = decode_cursor(cursor)
     if position is None:
         return None
     try:
-        return str(position["m"]), date.fromisoformat(str(position["d"]))
+        return str(position["m"]), str(position["t"]), date.fromisoformat(str(position["d"]))
     except (KeyError, ValueError) as exc:
         raise ProblemError(400, "the cursor is not valid", kind="invalid-cursor") from exc
 
@@ -28,13 +30,18 @@ async def list_prices(
     next_cursor = None
     if len(records) > limit and items:
         last = items[-1]
-        next_cursor = encode_cursor({"m": last.model, "d": last.effective_from.isoformat()})
+        next_cursor = encode_cursor(
+            {"m": last.model, "t": last.service_tier, "d": last.effective_from.isoformat()}
+        )
     return Page[ModelPriceOut](items=items, next_cursor=next_cursor)
 
 
 async def add_price(pool: asyncpg.Pool, body: ModelPriceIn) -> ModelPriceOut:
-    """A new price version; the usage-ingestor prices calls on or after
-    ``effective_from`` with it."""
+    """A new price version (409 if the model and tier already have one on that
+    date); the usage-ingestor prices calls of that tier on or after
+    ``effective_from`` with it, and a reprice applies it to stored calls."""
     async with transaction(pool) as db:
-        row = await prices_repo.insert_price(db, **body.model_dump())
-    return ModelPriceOut.model_validate(dict(row))
+        (inserted,) = await prices_repo.insert_prices(
+            db, [prices_repo.price_row(body)], "admin", skip_existing=False
+        )
+    return ModelPriceOut.model_validate(dict(inserted))

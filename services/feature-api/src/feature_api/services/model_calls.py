@@ -7,24 +7,38 @@ unit of work. Every call that spent tokens yields exactly one
 ``openai.call.completed``: a call that failed after spending some (a cut
 stream, flagged ``usage_missing``) is recorded here."""
 
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Literal
 
 from feature_api.context import AppContext
 from feature_api.models.ai import UsageOut
-from feature_api.openai_client import Messages, ModelCallFailed, ModelReply, OnDelta, Tools
+from feature_api.openai_client import (
+    CallUsage,
+    Messages,
+    ModelCallFailed,
+    ModelReply,
+    OnDelta,
+    Tools,
+)
 from feature_api.repositories.request_rates import MongoRateStore
 from feature_api.services import spend
 from feature_api.services.quota import ensure_ai_allowed
 from feature_api.unit_of_work import UnitOfWork
 from sendfx_shared import topics
 from sendfx_shared.events.envelope import utc_now
-from sendfx_shared.events.openai_usage import OPENAI_CALL_COMPLETED_TYPE, OpenAICallCompleted
+from sendfx_shared.events.openai_usage import (
+    DEFAULT_TIER,
+    OPENAI_CALL_COMPLETED_TYPE,
+    SERVICE_TIER_PATTERN,
+    OpenAICallCompleted,
+)
 from sendfx_shared.problems import ProblemError
 from sendfx_shared.throttle import count_or_refuse
 
 Service = Literal["ai_reply", "ai_agent", "assistant"]
+_TIER = re.compile(SERVICE_TIER_PATTERN)
 
 
 def usage_out(reply: ModelReply) -> UsageOut:
@@ -40,6 +54,30 @@ def usage_out(reply: ModelReply) -> UsageOut:
         usage_missing=u.usage_missing,
         latency_ms=reply.latency_ms,
     )
+
+
+def _token_parts(u: CallUsage) -> dict[str, int]:
+    """The parts of the prompt and completion, each capped by what is left of its
+    whole, so that a provider's inconsistent details can never make the event
+    invalid (a part is counted inside its whole, as OpenAI counts them)."""
+    parts: dict[str, int] = {}
+    left = u.prompt_tokens
+    for name in ("cached_tokens", "cache_write_tokens", "audio_prompt_tokens"):
+        parts[name] = min(getattr(u, name), left)
+        left -= parts[name]
+    left = u.completion_tokens
+    for name in ("reasoning_tokens", "audio_completion_tokens"):
+        parts[name] = min(getattr(u, name), left)
+        left -= parts[name]
+    return {"completion_tokens": u.completion_tokens, **parts}
+
+
+def _tier_of(served: str | None) -> str:
+    """The served tier as the event carries it: ``default`` when the response
+    named none (or one the event could not carry)."""
+    if served and _TIER.fullmatch(served):
+        return served
+    return DEFAULT_TIER
 
 
 @dataclass(frozen=True)
@@ -69,13 +107,12 @@ class ModelCall:
                 model=self.reply.model,
                 request_id=self.reply.request_id,
                 prompt_tokens=u.prompt_tokens,
-                cached_tokens=min(u.cached_tokens, u.prompt_tokens),
-                completion_tokens=u.completion_tokens,
-                reasoning_tokens=min(u.reasoning_tokens, u.completion_tokens),
+                **_token_parts(u),
                 total_tokens=u.total_tokens,
                 usage_missing=u.usage_missing,
                 latency_ms=self.reply.latency_ms,
                 occurred_at=utc_now(),
+                service_tier=_tier_of(self.reply.service_tier),
             ),
         )
 

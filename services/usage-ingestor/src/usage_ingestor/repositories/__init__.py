@@ -1,0 +1,1 @@
+"""Plain parameterised SQL over usage-ingestor's tables, for the HTTP routes."""

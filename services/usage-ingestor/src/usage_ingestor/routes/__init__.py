@@ -1,0 +1,1 @@
+"""usage-ingestor's HTTP routes: parse, authorise, call one service function."""

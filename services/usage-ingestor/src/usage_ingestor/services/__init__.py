@@ -1,0 +1,1 @@
+"""Domain operations behind usage-ingestor's HTTP routes."""
