@@ -5,6 +5,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
+from sendfx_shared.observability.logs import REQUEST_ID
 from sendfx_shared.problems import install_problem_handlers
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -19,6 +20,7 @@ def install_common(app: FastAPI) -> None:
     ) -> Response:
         request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
         request.state.request_id = request_id
+        REQUEST_ID.set(request_id)  # for the log lines of this request
         response = await call_next(request)
         response.headers[REQUEST_ID_HEADER] = request_id
         return response

@@ -37,6 +37,7 @@ from core_api.settings import (
 )
 from sendfx_shared.http import install_common
 from sendfx_shared.migrations import apply_migrations
+from sendfx_shared.observability import instrument_app, setup_process
 from sendfx_shared.outbox.postgres import OutboxRelay, RelayConfig
 from sendfx_shared.postgres import connect, create_pool
 
@@ -104,6 +105,7 @@ def create_app(settings: CoreApiSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.auth_settings = settings
     install_common(app)
+    instrument_app(app, PROCESS_NAME)
     app.add_middleware(AnswerWhenPublished, within_seconds=settings.publish_wait_seconds)
     for module in (
         health,
@@ -124,12 +126,13 @@ def create_app(settings: CoreApiSettings | None = None) -> FastAPI:
 
 def run() -> None:
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    setup_process(PROCESS_NAME, settings.log_level)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        log_config=None,  # uvicorn's loggers go through setup_process's JSON handler
     )
 
 

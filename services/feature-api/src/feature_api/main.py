@@ -14,7 +14,6 @@ from fastapi import FastAPI
 from feature_api.context import AppContext
 from feature_api.database import ensure_indexes, open_database
 from feature_api.fresh import ServeWhenCurrent
-from feature_api.openai_client import OpenAIClient
 from feature_api.projection import CoreEventsProjection
 from feature_api.routes import (
     admin_settings,
@@ -27,8 +26,10 @@ from feature_api.routes import (
     sse,
 )
 from feature_api.settings import PROCESS_NAME, FeatureSettings, load_settings
+from feature_api.telemetry import TracedOpenAIClient
 from sendfx_shared.http import install_common
 from sendfx_shared.mongo import client_options
+from sendfx_shared.observability import instrument_app, setup_process
 from sendfx_shared.outbox.mongo import MongoOutboxRelay, MongoRelayConfig
 from sendfx_shared.ownership import refuse_foreign_store
 
@@ -46,7 +47,7 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
             settings.mongo_database,
             **client_options(settings, PROCESS_NAME),
         )
-        openai = OpenAIClient(settings)
+        openai = TracedOpenAIClient(settings)
         relay: MongoOutboxRelay | None = None
         projection: CoreEventsProjection | None = None
         try:
@@ -83,6 +84,7 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
     )
     app.state.auth_settings = settings
     install_common(app)
+    instrument_app(app, PROCESS_NAME)
     app.add_middleware(ServeWhenCurrent, within_seconds=settings.consistency_wait_seconds)
     for module in (health, flows, flow_builder, conversations, knowledge, admin_settings, ai):
         app.include_router(module.router)
@@ -91,7 +93,11 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
 
 def run() -> None:
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level.upper())
+    setup_process(PROCESS_NAME, settings.log_level)
     uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        log_config=None,  # uvicorn's loggers go through setup_process's JSON handler
     )

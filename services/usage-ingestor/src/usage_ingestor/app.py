@@ -23,6 +23,7 @@ from sendfx_shared.consume import EventConsumer
 from sendfx_shared.consume.batches import BatchConsumer
 from sendfx_shared.kafka import make_producer
 from sendfx_shared.migrations import apply_migrations
+from sendfx_shared.observability import instrument_app
 from sendfx_shared.outbox.postgres import OutboxRelay, RelayConfig
 from sendfx_shared.postgres import connect, create_pool
 from sendfx_shared.topics import CORE_EVENTS, OPENAI_CALL_COMPLETED, dlq_of
@@ -115,6 +116,7 @@ class Ingestor:
             store=batches.store,
             # Admin price edits apply to the batches prepared from now on.
             after_store=batches.refresh_prices,
+            paused=lambda: batches.stats.paused,
             name="usage-ingestor openai.call.completed",
             max_records=settings.batch_max_records,
             timeout_ms=settings.batch_timeout_ms,
@@ -206,6 +208,7 @@ def build_app(settings: IngestorSettings) -> FastAPI:
         description="Consumes openai.call.completed into the usage tables, exactly once.",
         lifespan=lifespan,
     )
+    instrument_app(app, PROCESS_NAME)
 
     @app.get(
         "/healthz",

@@ -5,6 +5,7 @@ spent tokens yields exactly one ``openai.call.completed``: a call that
 failed after spending some (a cut stream, flagged ``usage_missing``) is
 recorded here."""
 
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Literal
@@ -13,6 +14,7 @@ from feature_api.context import AppContext
 from feature_api.models.ai import UsageOut
 from feature_api.openai_client import Messages, ModelCallFailed, ModelReply, OnDelta, Tools
 from feature_api.services.quota import ensure_ai_allowed
+from feature_api.telemetry import counting_quota_refusals, record_failure, record_reply
 from feature_api.unit_of_work import UnitOfWork
 from sendfx_shared import topics
 from sendfx_shared.events.envelope import utc_now
@@ -89,13 +91,16 @@ async def call_model(
 ) -> ModelCall:
     """The model's reply, once the workspace may spend tokens. With
     ``on_delta`` the model streams, and the text is passed on as it comes."""
-    await ensure_ai_allowed(ctx.database.db, workspace_id)
+    with counting_quota_refusals():
+        await ensure_ai_allowed(ctx.database.db, workspace_id)
+    started = time.perf_counter()
     try:
         if stream or on_delta is not None:
             reply = await ctx.openai.stream(messages, tools=tools, model=model, on_delta=on_delta)
         else:
             reply = await ctx.openai.complete(messages, tools=tools, model=model)
     except ModelCallFailed as failure:
+        record_failure(service, failure, started)
         spent = failure.spent
         if spent is not None:
             async for uow in ctx.database.units():
@@ -106,4 +111,5 @@ async def call_model(
             failure.detail,
             kind="model-timeout" if failure.status == 504 else "model-unavailable",
         ) from failure
+    record_reply(service, reply, started)
     return ModelCall(reply, workspace_id, user_id, service)

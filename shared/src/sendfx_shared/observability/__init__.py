@@ -1,0 +1,31 @@
+"""Observability every process shares: Prometheus metrics (``catalog``,
+``metrics``), OpenTelemetry traces (``tracing``) and JSON logs (``logs``).
+
+A service calls ``setup_process`` first thing in its console script (logs,
+then tracing) and ``instrument_app`` in its app factory (``/metrics``, the
+HTTP metrics middleware and, when tracing is on, the FastAPI
+instrumentation).
+"""
+
+from fastapi import FastAPI
+
+from sendfx_shared.observability.logs import setup_logging
+from sendfx_shared.observability.metrics import install_metrics
+from sendfx_shared.observability.tracing import setup_tracing
+
+__all__ = ["instrument_app", "setup_process"]
+
+_UNTRACED = "/metrics,/healthz"
+
+
+def setup_process(service: str, log_level: str = "info") -> None:
+    setup_logging(service, log_level)
+    setup_tracing(service)
+
+
+def instrument_app(app: FastAPI, service: str) -> None:
+    install_metrics(app)
+    if setup_tracing(service):
+        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+        FastAPIInstrumentor.instrument_app(app, excluded_urls=_UNTRACED)
