@@ -139,6 +139,7 @@ def platform(
         feature_api_port=free_port(),
         usage_ingestor_port=free_port(),
         gateway_port=free_port(),
+        prometheus_port=free_port(),
         admin_password="e2e-admin-password",
         jwt_secret=f"e2e-secret-{sendfx_infra.run_id}-0123456789abcdef",
         bin_dir=ROOT / ".venv" / "bin",

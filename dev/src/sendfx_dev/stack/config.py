@@ -83,6 +83,7 @@ class StackConfig:
     feature_api_port: int = 8002
     usage_ingestor_port: int = 8003
     gateway_port: int = 8080
+    prometheus_port: int = 9090
     jwt_secret: str = DEV_JWT_SECRET
     admin_password: str = DEFAULT_ADMIN_PASSWORD
     kafka_topic_prefix: str = ""
@@ -104,6 +105,7 @@ class StackConfig:
             "feature_api_port": free_port(),
             "usage_ingestor_port": free_port(),
             "gateway_port": free_port(),
+            "prometheus_port": free_port(),
             "bin_dir": root / ".venv" / "bin",
         }
         return cls(root=root, state_dir=state_dir, **{**values, **overrides})
@@ -136,6 +138,7 @@ class StackConfig:
             feature_api_port=_port(env, "FEATURE_API_PORT", 8002),
             usage_ingestor_port=_port(env, "USAGE_INGESTOR_PORT", 8003),
             gateway_port=_port(env, "GATEWAY_PORT", 8080),
+            prometheus_port=_port(env, "PROMETHEUS_PORT", 9090),
             jwt_secret=env.get("JWT_SECRET") or DEV_JWT_SECRET,
             admin_password=env.get("ADMIN_PASSWORD") or DEFAULT_ADMIN_PASSWORD,
             kafka_topic_prefix=env.get("KAFKA_TOPIC_PREFIX", ""),

@@ -6,6 +6,7 @@ secret, plus its own (``own_env``).
 """
 
 import importlib.util
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,7 +122,17 @@ class Service(ProcessComponent):
             "KAFKA_TOPIC_PREFIX": config.kafka_topic_prefix,
             **self.secrets(config),
             f"{self.name.upper().replace('-', '_')}_PORT": str(self.port(config)),
+            **otel_env(),
         }
+
+
+def otel_env() -> dict[str, str]:
+    """The standard OpenTelemetry variables of the caller, passed to every
+    service (OTEL_EXPORTER_OTLP_ENDPOINT turns tracing on); the service name
+    is each service's own."""
+    return {
+        k: v for k, v in os.environ.items() if k.startswith("OTEL_") and k != "OTEL_SERVICE_NAME"
+    }
 
 
 CORE_API = Service(

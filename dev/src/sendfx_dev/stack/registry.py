@@ -7,6 +7,7 @@ a line in ``REGISTRY`` and one in ``STOP_TIERS``.
 from sendfx_dev.stack.component import Component
 from sendfx_dev.stack.gateway_component import Gateway
 from sendfx_dev.stack.process_components import CORE_API, FEATURE_API, USAGE_INGESTOR, FakeOpenAI
+from sendfx_dev.stack.prometheus_component import Prometheus
 from sendfx_dev.stack.server_components import Kafka, MongoDB, Postgres
 
 REGISTRY: tuple[Component, ...] = (
@@ -18,6 +19,7 @@ REGISTRY: tuple[Component, ...] = (
     USAGE_INGESTOR,
     FEATURE_API,
     Gateway(),
+    Prometheus(),
 )
 COMPONENTS = tuple(component.name for component in REGISTRY)
 _BY_NAME = {component.name: component for component in REGISTRY}
@@ -27,7 +29,7 @@ _BY_NAME = {component.name: component for component in REGISTRY}
 STOP_TIERS = (
     ("postgres", "kafka", "mongodb"),
     ("fake-openai", "core-api", "usage-ingestor", "feature-api"),
-    ("gateway",),
+    ("gateway", "prometheus"),
 )
 assert [c for tier in STOP_TIERS for c in tier] == list(COMPONENTS)
 
