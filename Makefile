@@ -15,7 +15,7 @@ MYPY_TARGETS := shared/src dev/src $(wildcard services/*/src)
 .PHONY: install up down restart status logs test e2e lint format \
         bench-core bench-ingest bench-feature bench-migrate bench-up bench-consistency clean
 
-## install: uv (if missing), the locked workspace into .venv, nginx (if missing)
+## install: uv (if missing), the locked workspace into .venv, nginx and prometheus (if missing)
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
 		|| python3 -m pip install --quiet uv
@@ -23,6 +23,8 @@ install:
 		else python3 -m uv sync --frozen --quiet; fi
 	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] \
 		|| { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
+	@command -v prometheus >/dev/null 2>&1 || [ -x /usr/bin/prometheus ] \
+		|| { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; }
 
 ## up: start everything in the background; returns once all health checks pass
 up: install

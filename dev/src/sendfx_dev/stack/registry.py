@@ -18,8 +18,8 @@ REGISTRY: tuple[Component, ...] = (
     CORE_API,
     USAGE_INGESTOR,
     FEATURE_API,
-    Gateway(),
     Prometheus(),
+    Gateway(),
 )
 COMPONENTS = tuple(component.name for component in REGISTRY)
 _BY_NAME = {component.name: component for component in REGISTRY}
@@ -28,8 +28,8 @@ _BY_NAME = {component.name: component for component in REGISTRY}
 # side by side. Together they are COMPONENTS, in start order.
 STOP_TIERS = (
     ("postgres", "kafka", "mongodb"),
-    ("fake-openai", "core-api", "usage-ingestor", "feature-api"),
-    ("gateway", "prometheus"),
+    ("fake-openai", "core-api", "usage-ingestor", "feature-api", "prometheus"),
+    ("gateway",),
 )
 assert [c for tier in STOP_TIERS for c in tier] == list(COMPONENTS)
 

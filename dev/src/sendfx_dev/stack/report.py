@@ -22,6 +22,7 @@ def summary(config: StackConfig) -> str:
         f"  feature-api      http://127.0.0.1:{config.feature_api_port}/openapi.json",
         f"  usage-ingestor   http://127.0.0.1:{config.usage_ingestor_port}/openapi.json",
         f"  openai           {config.openai_base_url}" + (" (fake)" if config.fake_openai else ""),
+        f"  prometheus       http://127.0.0.1:{config.prometheus_port} (metrics, alerts)",
         f"  kafka            {config.kafka_bootstrap_servers}",
         f"  mongodb          {redacted(config.mongo_url)} (each service as its own user)",
         f"  postgres         {redacted(config.postgres_url)} (each service as its own role)",

@@ -19,7 +19,7 @@ _FIELDS: Final = "{asctime}{levelname}{name}{message}"
 _RENAMED: Final = {"asctime": "time", "levelname": "level", "name": "logger"}
 
 
-class _Context(logging.Filter):
+class LogContext(logging.Filter):
     """Adds the service, request id and trace context to every record."""
 
     def __init__(self, service: str) -> None:
@@ -47,7 +47,7 @@ def setup_logging(service: str, level: str = "info") -> None:
     ``LOG_FORMAT=text``). Uvicorn's loggers propagate here when it runs with
     ``log_config=None``."""
     handler = logging.StreamHandler()
-    handler.addFilter(_Context(service))
+    handler.addFilter(LogContext(service))
     if os.environ.get("LOG_FORMAT", "json").lower() == "text":
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     else:
