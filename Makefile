@@ -13,7 +13,7 @@ ARGS ?=
 MYPY_TARGETS := shared/src dev/src $(wildcard services/*/src)
 
 .PHONY: install up down restart status logs test e2e lint format \
-        bench-core bench-ingest bench-feature bench-migrate bench-up bench-consistency clean
+        bench-core bench-ingest bench-feature bench-migrate bench-up bench-consistency bench-observability clean
 
 ## install: uv (if missing), the locked workspace into .venv, nginx and prometheus (if missing)
 install:
@@ -73,6 +73,10 @@ bench-feature: install
 
 bench-migrate: install
 	$(BIN)/python bench/migrate.py $(ARGS)
+
+## bench-observability: ingest events/s and HTTP p50 with metrics and tracing off vs on
+bench-observability: install
+	$(BIN)/python bench/observability.py $(ARGS)
 
 ## bench-consistency: create a workspace → first feature-api call, p50/p99
 bench-consistency: install

@@ -74,7 +74,7 @@ def decode(body: bytes) -> list[ReceivedSpan]:
 class OtlpReceiver:
     """``with OtlpReceiver() as receiver:`` listens on a free port until the block ends."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.spans: list[ReceivedSpan] = []
         self._lock = threading.Lock()
         receiver = self
@@ -97,7 +97,7 @@ class OtlpReceiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def wait_for(

@@ -1,0 +1,319 @@
+"""bench-observability: what metrics and tracing cost, measured in one run.
+
+Two figures, each with observability off and on, alternating (off, on, on,
+off, ...) so that the machine's drift hits both alike; the medians compared:
+
+1. ingest events/s: the usage-ingestor's production code in this process
+   (as bench/ingest.py runs it) on a fresh topic and database per run. *On*:
+   the OpenTelemetry SDK exporting over OTLP/HTTP to a receiver, asyncpg
+   instrumented, every metric recorded and ``/metrics`` rendered once a
+   second. *Off*: no tracing, every shared metric replaced by a no-op.
+2. HTTP p50 of ``GET /api/workspaces/{id}`` on core-api as a real process,
+   load from a second process. *On*: the app as shipped, exporting traces,
+   scraped once a second. *Off*: the same app without ``instrument_app``
+   (no HTTP metrics middleware, no tracing).
+
+The issue's bars: ingest within 5%, HTTP p50 within 10%.
+
+    .venv/bin/python bench/observability.py            # 60k events per run, 3 rounds
+    .venv/bin/python bench/observability.py --rounds 5
+"""
+
+import argparse
+import asyncio
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import core as core_bench
+import httpx
+import ingest as ingest_bench
+from prometheus_client import REGISTRY, generate_latest
+from prometheus_client.metrics import MetricWrapperBase
+
+from sendfx_dev import servers
+from sendfx_dev.databases import role_url
+from sendfx_dev.loadgen import LoadSpec, run_load_in_subprocess
+from sendfx_dev.ownership import CORE_API
+from sendfx_dev.ports import free_port, wait_until
+from sendfx_dev.testing.otlp import OtlpReceiver
+from sendfx_shared.observability import tracing
+from sendfx_shared.topics import OPENAI_CALL_COMPLETED
+from usage_ingestor.app import running
+from usage_ingestor.main import tune_gc
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=60_000, help="events per ingest run")
+    parser.add_argument("--rounds", type=int, default=3, help="off/on pairs per figure")
+    parser.add_argument("--workspaces", type=int, default=500)
+    parser.add_argument("--seconds", type=float, default=8.0, help="HTTP load per run")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--serve-core-api", choices=("bare",), help=argparse.SUPPRESS)
+    parser.add_argument("--serve-otlp", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    # what bench/ingest.py's stream builder reads
+    args.duplicates, args.poison, args.partitions, args.batch_max_records = 0.05, 0.001, 3, 20_000
+    return args
+
+
+class _Silent:
+    """A metric that records nothing (the *off* side)."""
+
+    def labels(self, *args: Any, **kwargs: Any) -> "_Silent":
+        return self
+
+    def inc(self, *args: Any) -> None: ...
+    def observe(self, *args: Any) -> None: ...
+    def set(self, *args: Any) -> None: ...
+
+
+@contextmanager
+def metrics_silenced() -> Iterator[None]:
+    """Every metric object the platform's modules hold, replaced by a no-op."""
+    swapped: list[tuple[Any, str, Any]] = []
+    for name, module in list(sys.modules.items()):
+        if not name.startswith(("sendfx_shared", "usage_ingestor", "core_api")):
+            continue
+        for attribute, value in list(vars(module).items()):
+            if isinstance(value, MetricWrapperBase):
+                swapped.append((module, attribute, value))
+                setattr(module, attribute, _Silent())
+    try:
+        yield
+    finally:
+        for module, attribute, value in swapped:
+            setattr(module, attribute, value)
+
+
+_sdk_installed = False
+
+
+@contextmanager
+def tracing_on(otlp: str) -> Iterator[None]:
+    """The SDK is installed once per process; between *on* runs it is switched
+    off here (the flag the shared code reads, asyncpg un-instrumented)."""
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+
+    global _sdk_installed
+    if not _sdk_installed:
+        os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp
+        _sdk_installed = tracing.setup_tracing("usage-ingestor")
+    else:
+        AsyncPGInstrumentor().instrument()  # type: ignore[no-untyped-call]
+        tracing._enabled = True  # the bench toggles what setup_tracing set
+    try:
+        yield
+    finally:
+        tracing._enabled = False
+        AsyncPGInstrumentor().uninstrument()  # type: ignore[no-untyped-call]
+
+
+async def _scraping(stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        generate_latest(REGISTRY)
+        await asyncio.sleep(1.0)
+
+
+async def ingest_once(args: argparse.Namespace, bootstrap: str, admin_url: str, on: bool) -> float:
+    url, workspaces = await ingest_bench.prepare_database(admin_url, args.workspaces)
+    settings = await ingest_bench.fresh_topic(args, bootstrap, url, "obs")
+    topic = settings.topic(OPENAI_CALL_COMPLETED)
+    messages, _, _ = ingest_bench.build_stream(args, workspaces)
+    await ingest_bench.publish(bootstrap, topic, messages)
+    stop = asyncio.Event()
+    scraper = asyncio.create_task(_scraping(stop)) if on else None
+    try:
+        async with running(settings) as ingestor:
+            await ingest_bench.assigned(ingestor)
+            started = time.perf_counter()
+            await ingest_bench.until(lambda: ingest_bench.done(ingestor) >= len(messages))
+            elapsed = time.perf_counter() - started
+    finally:
+        stop.set()
+        if scraper is not None:
+            await scraper
+    return len(messages) / elapsed
+
+
+async def ingest_figures(
+    args: argparse.Namespace, bootstrap: str, admin_url: str, otlp: str
+) -> dict[str, list[float]]:
+    rates: dict[str, list[float]] = {"off": [], "on": []}
+    await ingest_once(args, bootstrap, admin_url, on=False)  # warm-up, not counted
+    for round_ in range(args.rounds):
+        for side in ("off", "on") if round_ % 2 == 0 else ("on", "off"):
+            if side == "on":
+                with tracing_on(otlp):
+                    rate = await ingest_once(args, bootstrap, admin_url, on=True)
+            else:
+                with metrics_silenced():
+                    rate = await ingest_once(args, bootstrap, admin_url, on=False)
+            rates[side].append(rate)
+            print(f"  ingest {side:<3} {rate:>9,.0f} events/s", flush=True)
+    return rates
+
+
+def serve_bare_core_api() -> None:
+    """core-api without ``instrument_app`` (the HTTP *off* side)."""
+    import core_api.main as main
+
+    def not_instrumented(app: Any, service: str) -> None:
+        return None
+
+    main.instrument_app = not_instrumented  # type: ignore[attr-defined]
+    main.run()
+
+
+def start_core_api(url: str, kafka: str, state: Path, on: bool, otlp: str) -> tuple[Any, str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env.update(
+        POSTGRES_URL=role_url(url, CORE_API),
+        KAFKA_BOOTSTRAP_SERVERS=kafka,
+        KAFKA_TOPIC_PREFIX="bench.",
+        CORE_API_PORT=str(port),
+        ADMIN_PASSWORD=core_bench.ADMIN_PASSWORD,
+        LOG_LEVEL="warning",
+    )
+    if on:
+        env.update(OTEL_EXPORTER_OTLP_ENDPOINT=otlp)
+        argv = [sys.executable, "-m", "core_api.main"]
+    else:
+        argv = [sys.executable, __file__, "--serve-core-api", "bare"]
+    log = (state / "core-api.log").open("ab")
+    process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        try:
+            return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    if not wait_until(healthy, 60, 0.2):
+        process.kill()
+        raise SystemExit(f"core-api did not start; see {state / 'core-api.log'}")
+    return process, base
+
+
+def _scrape_every_second(base: str, stop: threading.Event) -> None:
+    while not stop.wait(1.0):
+        httpx.get(f"{base}/metrics", timeout=5)
+
+
+async def http_figures(
+    args: argparse.Namespace, bootstrap: str, admin_url: str, state: Path, otlp: str
+) -> dict[str, list[float]]:
+    url = await core_bench.create_database(admin_url)
+    p50s: dict[str, list[float]] = {"off": [], "on": []}
+    seeded: dict[str, Any] = {}
+    for round_ in range(args.rounds):
+        for side in ("off", "on") if round_ % 2 == 0 else ("on", "off"):
+            process, base = start_core_api(url, bootstrap, state, side == "on", otlp)
+            stop = threading.Event()
+            try:
+                seeded = seeded or await asyncio.to_thread(core_bench.seed, base, 3)
+                wid = seeded["workspace_id"]
+                spec = LoadSpec(
+                    "GET",
+                    [f"{base}/api/workspaces/{wid}"],
+                    {"Authorization": f"Bearer {seeded['token']}"},
+                    None,
+                    args.concurrency,
+                    args.seconds,
+                )
+                await asyncio.to_thread(run_load_in_subprocess, spec)  # warm-up
+                if side == "on":
+                    threading.Thread(
+                        target=_scrape_every_second, args=(base, stop), daemon=True
+                    ).start()
+                result = await asyncio.to_thread(run_load_in_subprocess, spec)
+            finally:
+                stop.set()
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
+            p50s[side].append(result.p50_ms)
+            print(
+                f"  http   {side:<3} p50 {result.p50_ms:6.2f} ms  "
+                f"({result.requests / result.seconds:,.0f} req/s, {result.errors} errors)",
+                flush=True,
+            )
+    return p50s
+
+
+def report(ingest: dict[str, list[float]], http: dict[str, list[float]]) -> None:
+    rate_off, rate_on = statistics.median(ingest["off"]), statistics.median(ingest["on"])
+    p50_off, p50_on = statistics.median(http["off"]), statistics.median(http["on"])
+    ingest_change = rate_on / rate_off - 1
+    http_change = p50_on / p50_off - 1
+    rows = [
+        ("ingest events/s (median)", f"{rate_off:,.0f}", f"{rate_on:,.0f}", ingest_change, 0.05),
+        ("HTTP p50 ms (median)", f"{p50_off:.2f}", f"{p50_on:.2f}", http_change, 0.10),
+    ]
+    print()
+    print(f"{'figure':<26} {'off':>10} {'on':>10} {'change':>8}  bar")
+    print("-" * 66)
+    for name, off, on, change, bar in rows:
+        # ingest: slower is worse; HTTP: a longer p50 is worse
+        worse = -change if name.startswith("ingest") else change
+        verdict = "ok" if worse <= bar else "OVER"
+        print(f"{name:<26} {off:>10} {on:>10} {change:>+8.1%}  {bar:.0%} {verdict}")
+
+
+def serve_otlp(port: int) -> None:
+    """The OTLP receiver, in a process of its own (in the measured process it
+    would compete for the GIL); prints how many spans it got when stopped."""
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    with OtlpReceiver(port) as receiver:
+        stopped.wait()
+        print(f"spans received on the *on* side: {len(receiver.spans):,}", flush=True)
+
+
+async def bench(
+    args: argparse.Namespace, bootstrap: str, admin_url: str, state: Path, otlp: str
+) -> None:
+    print("ingest (in process) ...", flush=True)
+    ingest = await ingest_figures(args, bootstrap, admin_url, otlp)
+    print("HTTP (core-api process, GET /api/workspaces/{id}) ...", flush=True)
+    http = await http_figures(args, bootstrap, admin_url, state, otlp)
+    tracing.shutdown_tracing()  # flush before the receiver counts
+    report(ingest, http)
+
+
+def main() -> None:
+    args = parse_args()
+    if args.serve_core_api:
+        serve_bare_core_api()
+        return
+    if args.serve_otlp:
+        serve_otlp(args.serve_otlp)
+        return
+    tune_gc()
+    state = Path(tempfile.mkdtemp(prefix="sendfx-bench-obs-"))
+    port = free_port()
+    receiver = subprocess.Popen([sys.executable, __file__, "--serve-otlp", str(port)])
+    try:
+        with servers.LocalServers(state) as local:
+            kafka, postgres = local.kafka().url, local.postgres().url
+            asyncio.run(bench(args, kafka, postgres, state, f"http://127.0.0.1:{port}"))
+    finally:
+        receiver.send_signal(signal.SIGTERM)
+        receiver.wait(timeout=30)
+        shutil.rmtree(state, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
