@@ -28,4 +28,7 @@ def instrument_app(app: FastAPI, service: str) -> None:
     if setup_tracing(service):
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-        FastAPIInstrumentor.instrument_app(app, excluded_urls=_UNTRACED)
+        # One server span per request; no span per ASGI send/receive message.
+        FastAPIInstrumentor.instrument_app(
+            app, excluded_urls=_UNTRACED, exclude_spans=["receive", "send"]
+        )
