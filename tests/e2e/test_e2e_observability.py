@@ -146,3 +146,17 @@ def test_every_dashboard_query_answers_on_metrics_the_services_expose(
     eventually(scraped, "the requests counted in Prometheus", timeout=60)
     metered = query(url, "sum(sendfx_ingest_events_metered_total)")["result"]
     assert metered and float(metered[0]["value"][1]) >= 1  # type: ignore[index]
+
+    def relayed() -> set[str] | None:
+        found = query(url, "sum by (outbox) (sendfx_outbox_sent_total) > 0")
+        result: list[Any] = found["result"]  # type: ignore[assignment]
+        outboxes = {r["metric"]["outbox"] for r in result}
+        return outboxes if {"core.outbox", "mongo.outbox"} <= outboxes else None
+
+    eventually(relayed, "both outboxes' sent rows counted", timeout=60)
+    backlog = query(url, "max by (outbox) (sendfx_outbox_oldest_unsent_age_seconds)")
+    assert {r["metric"]["outbox"] for r in backlog["result"]} >= {  # type: ignore[attr-defined]
+        "core.outbox",
+        "core.usage_outbox",
+        "mongo.outbox",
+    }
