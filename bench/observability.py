@@ -68,9 +68,27 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--only", choices=("ingest", "http"), help="measure one of the two figures only"
     )
+    parser.add_argument(
+        "--sampler",
+        default="",
+        help="OTEL_TRACES_SAMPLER[:ARG] of the *on* side, e.g. parentbased_traceidratio:0.1"
+        " (default: the SDK's, every trace recorded)",
+    )
+    parser.add_argument(
+        "--on",
+        choices=("all", "metrics"),
+        default="all",
+        help="what the *on* side of the HTTP figure turns on: metrics and tracing (all), "
+        "or metrics only",
+    )
     parser.add_argument("--serve-core-api", choices=("bare",), help=argparse.SUPPRESS)
     parser.add_argument("--serve-otlp", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    name, _, argument = args.sampler.partition(":")
+    args.sampler_env = {
+        **({"OTEL_TRACES_SAMPLER": name} if name else {}),
+        **({"OTEL_TRACES_SAMPLER_ARG": argument} if argument else {}),
+    }
     # what bench/ingest.py's stream builder reads
     args.duplicates, args.poison, args.partitions, args.batch_max_records = 0.05, 0.001, 3, 20_000
     return args
@@ -118,7 +136,7 @@ _sdk_installed = False
 
 
 @contextmanager
-def tracing_on(otlp: str) -> Iterator[None]:
+def tracing_on(otlp: str, sampler_env: dict[str, str]) -> Iterator[None]:
     """The SDK is installed once per process; between *on* runs it is switched
     off here (the flag the shared code reads, asyncpg un-instrumented)."""
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
@@ -126,6 +144,7 @@ def tracing_on(otlp: str) -> Iterator[None]:
     global _sdk_installed
     if not _sdk_installed:
         os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp
+        os.environ.update(sampler_env)
         _sdk_installed = tracing.setup_tracing("usage-ingestor")
     else:
         AsyncPGInstrumentor().instrument()  # type: ignore[no-untyped-call]
@@ -172,7 +191,7 @@ async def ingest_figures(
     for round_ in range(args.rounds):
         for side in ("off", "on") if round_ % 2 == 0 else ("on", "off"):
             if side == "on":
-                with tracing_on(otlp):
+                with tracing_on(otlp, args.sampler_env):
                     sample = await ingest_once(args, bootstrap, admin_url, on=True)
             else:
                 with metrics_silenced():
@@ -197,9 +216,12 @@ def serve_bare_core_api() -> None:
     main.run()
 
 
-def start_core_api(url: str, kafka: str, state: Path, on: bool, otlp: str) -> tuple[Any, str]:
+def start_core_api(
+    url: str, kafka: str, state: Path, on: bool, otlp: str, sampler_env: dict[str, str]
+) -> tuple[Any, str]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    kept = ("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS",)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_") or k in kept}
     env.update(
         POSTGRES_URL=role_url(url, CORE_API),
         KAFKA_BOOTSTRAP_SERVERS=kafka,
@@ -209,7 +231,8 @@ def start_core_api(url: str, kafka: str, state: Path, on: bool, otlp: str) -> tu
         LOG_LEVEL="warning",
     )
     if on:
-        env.update(OTEL_EXPORTER_OTLP_ENDPOINT=otlp)
+        if otlp:  # empty: metrics only
+            env.update(OTEL_EXPORTER_OTLP_ENDPOINT=otlp, **sampler_env)
         argv = [sys.executable, "-m", "core_api.main"]
     else:
         argv = [sys.executable, __file__, "--serve-core-api", "bare"]
@@ -242,7 +265,14 @@ async def http_figures(
     seeded: dict[str, Any] = {}
     for round_ in range(args.rounds):
         for side in ("off", "on") if round_ % 2 == 0 else ("on", "off"):
-            process, base = start_core_api(url, bootstrap, state, side == "on", otlp)
+            process, base = start_core_api(
+                url,
+                bootstrap,
+                state,
+                side == "on",
+                otlp if args.on == "all" else "",
+                args.sampler_env,
+            )
             stop = threading.Event()
             try:
                 seeded = seeded or await asyncio.to_thread(core_bench.seed, base, 3)

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from sendfx_shared.observability.logs import setup_logging
 from sendfx_shared.observability.metrics import install_metrics
-from sendfx_shared.observability.tracing import setup_tracing
+from sendfx_shared.observability.tracing import disabled_instrumentations, setup_tracing
 
 __all__ = ["instrument_app", "setup_process"]
 
@@ -25,7 +25,7 @@ def setup_process(service: str, log_level: str = "info") -> None:
 
 def instrument_app(app: FastAPI, service: str) -> None:
     install_metrics(app)
-    if setup_tracing(service):
+    if setup_tracing(service) and "fastapi" not in disabled_instrumentations():
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
         # One server span per request; no span per ASGI send/receive message.

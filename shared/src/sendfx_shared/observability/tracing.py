@@ -60,10 +60,19 @@ def setup_tracing(service: str) -> bool:
     provider = TracerProvider(resource=Resource.create(attributes))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
-    AsyncPGInstrumentor().instrument()  # type: ignore[no-untyped-call]
-    PymongoInstrumentor().instrument()
+    if "asyncpg" not in disabled_instrumentations():
+        AsyncPGInstrumentor().instrument()  # type: ignore[no-untyped-call]
+    if "pymongo" not in disabled_instrumentations():
+        PymongoInstrumentor().instrument()
     _enabled = True
     return True
+
+
+def disabled_instrumentations() -> set[str]:
+    """``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` (the standard variable): of
+    ``asyncpg``, ``pymongo``, ``fastapi``, the ones not to instrument."""
+    listed = os.environ.get("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "")
+    return {name.strip() for name in listed.split(",") if name.strip()}
 
 
 def shutdown_tracing() -> None:
