@@ -105,8 +105,8 @@ def create_app(settings: CoreApiSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.auth_settings = settings
     install_common(app)
-    instrument_app(app, PROCESS_NAME)
     app.add_middleware(AnswerWhenPublished, within_seconds=settings.publish_wait_seconds)
+    instrument_app(app, PROCESS_NAME)  # last: outermost, timing what the client waits
     for module in (
         health,
         auth,

@@ -84,8 +84,8 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
     )
     app.state.auth_settings = settings
     install_common(app)
-    instrument_app(app, PROCESS_NAME)
     app.add_middleware(ServeWhenCurrent, within_seconds=settings.consistency_wait_seconds)
+    instrument_app(app, PROCESS_NAME)  # last: outermost, timing what the client waits
     for module in (health, flows, flow_builder, conversations, knowledge, admin_settings, ai):
         app.include_router(module.router)
     return app

@@ -24,6 +24,8 @@ def setup_process(service: str, log_level: str = "info") -> None:
 
 
 def instrument_app(app: FastAPI, service: str) -> None:
+    """Call it after the app's own middlewares: added last, the HTTP metrics
+    are outermost and time what the client waits (a read-your-writes wait too)."""
     install_metrics(app)
     if setup_tracing(service) and "fastapi" not in disabled_instrumentations():
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
