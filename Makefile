@@ -26,8 +26,8 @@ CONSOLE_SOURCES := $(shell find $(CONSOLE)/src -type f 2>/dev/null) \
 .PHONY: install install-python up down restart status logs test e2e lint format \
         $(BENCHES) clean console console-types console-test
 
-## install: uv (if missing), the locked workspace into .venv, nginx and
-## chromium (if missing), the admin console's packages and build (if stale)
+## install: uv (if missing), the locked workspace into .venv, nginx, prometheus
+## and chromium (if missing), the admin console's packages and build (if stale)
 install: install-python $(CONSOLE_BUILT)
 
 install-python:
@@ -37,6 +37,8 @@ install-python:
 		else python3 -m uv sync --frozen --quiet; fi
 	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] \
 		|| { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
+	@command -v prometheus >/dev/null 2>&1 || [ -x /usr/bin/prometheus ] \
+		|| { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; }
 	@[ -x /usr/bin/chromium ] \
 		|| { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 

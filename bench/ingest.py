@@ -344,22 +344,30 @@ def table(rows: list[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
-async def bench(
-    args: argparse.Namespace, bootstrap: str, admin_url: str, server_pids: dict[str, int]
-) -> None:
-    url, workspaces = await prepare_database(admin_url, args.workspaces)
-    prefix = f"bench{uuid.uuid4().hex[:6]}."
+async def fresh_topic(
+    args: argparse.Namespace, bootstrap: str, url: str, name: str
+) -> IngestorSettings:
+    """Ingestor settings on a topic (and consumer group) of their own, created."""
     settings = IngestorSettings(
         postgres_url=url,
         kafka_bootstrap_servers=bootstrap,
-        kafka_topic_prefix=prefix,
-        group_id=f"bench-ingest-{uuid.uuid4().hex[:6]}",
+        kafka_topic_prefix=f"{name}{uuid.uuid4().hex[:6]}.",
+        group_id=f"{name}-ingest-{uuid.uuid4().hex[:6]}",
         batch_max_records=args.batch_max_records,
         topic_partitions=args.partitions,
         log_level="warning",
     )
     topic = settings.topic(OPENAI_CALL_COMPLETED)
     await ensure_topics(settings, {topic: args.partitions, f"{topic}.dlq": 1})
+    return settings
+
+
+async def bench(
+    args: argparse.Namespace, bootstrap: str, admin_url: str, server_pids: dict[str, int]
+) -> None:
+    url, workspaces = await prepare_database(admin_url, args.workspaces)
+    settings = await fresh_topic(args, bootstrap, url, "bench")
+    topic = settings.topic(OPENAI_CALL_COMPLETED)
     messages, unique, poison = build_stream(args, workspaces)
     if args.replicas:
         await bench_replicas(args, settings, url, messages, unique, poison)

@@ -179,3 +179,4 @@ def test_defaults_are_the_documented_local_ones() -> None:
     assert config.fake_openai and config.openai_base_url == "http://127.0.0.1:8090/v1"
     assert config.admin_password == "sendfx-admin"
     assert COMPONENTS[0] == "postgres" and COMPONENTS[-1] == "gateway"
+    assert "prometheus" in COMPONENTS and config.prometheus_port == 9090

@@ -24,6 +24,7 @@ from sendfx_dev.ports import free_port
 from sendfx_dev.servers import ComponentFailed
 from sendfx_dev.stack import Stack, StackConfig, find_root
 from sendfx_dev.testing.infra import TestInfra
+from sendfx_dev.testing.otlp import OtlpReceiver
 
 ROOT = find_root(Path(__file__).parent)
 
@@ -116,6 +117,7 @@ class Platform:
     stack: Stack
     admin_email: str
     admin_password: str
+    otlp: OtlpReceiver
 
 
 @pytest.fixture(scope="session")
@@ -147,22 +149,38 @@ def platform(
         feature_api_port=free_port(),
         usage_ingestor_port=free_port(),
         gateway_port=free_port(),
+        prometheus_port=free_port(),
         admin_password="e2e-admin-password",
         bin_dir=ROOT / ".venv" / "bin",
     )
     stack = Stack(config, say=_quiet, health_timeout=120, tied_to_caller=True)
+    # Tracing on, as an operator would run it: every service exports to a
+    # receiver of the session's (the runner passes OTEL_* through).
+    otlp = OtlpReceiver().__enter__()
+    tracing = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.url, "OTEL_BSP_SCHEDULE_DELAY": "200"}
+    saved = {name: os.environ.get(name) for name in tracing}
+    os.environ.update(tracing)
     try:
         try:
             results = stack.up()
         except ComponentFailed as failure:
             log = failure.log.read_text()[-3000:] if failure.log and failure.log.exists() else ""
             pytest.fail(f"{failure}\n--- end of its log ---\n{log}")
-        missing = [r for r in results if r.outcome == "skipped"]
+        # Prometheus is optional locally (its tests skip without it).
+        missing = [r for r in results if r.outcome == "skipped" and r.component != "prometheus"]
         if missing:
             pytest.fail("not built: " + "; ".join(f"{r.component}: {r.note}" for r in missing))
-        yield Platform(config.gateway_url, config, stack, "admin@sendfx.ai", config.admin_password)
+        yield Platform(
+            config.gateway_url, config, stack, "admin@sendfx.ai", config.admin_password, otlp
+        )
     finally:
         stack.down()
+        otlp.__exit__()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         with contextlib.suppress(Exception):
             asyncio.run(drop_database(sendfx_infra.postgres_admin_url, name))
         from pymongo import MongoClient

@@ -20,6 +20,7 @@ import time
 import warnings
 from pathlib import Path
 
+from sendfx_dev.logview import readable
 from sendfx_dev.servers import ComponentFailed
 from sendfx_dev.stack import (
     COMPONENTS,
@@ -102,9 +103,10 @@ def cmd_logs(args: argparse.Namespace) -> int:
         print(f"no log yet for {args.component}: {paths[args.component]}", file=sys.stderr)
         return 1
     prefix = len(components) > 1
+    show = (lambda line: line) if args.raw else readable
     for component, path in paths.items():
         for line in _tail(path, args.lines):
-            print(f"{component:>14} | {line}" if prefix else line)
+            print(f"{component:>14} | {show(line)}" if prefix else show(line))
     if not args.follow:
         return 0
     offsets = {c: (p.stat().st_size if p.exists() else 0) for c, p in paths.items()}
@@ -118,7 +120,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
                     chunk = handle.read()
                     offsets[component] = handle.tell()
                 for line in chunk.decode("utf-8", "replace").splitlines():
-                    print(f"{component:>14} | {line}" if prefix else line, flush=True)
+                    print(f"{component:>14} | {show(line)}" if prefix else show(line), flush=True)
             time.sleep(0.5)
     except KeyboardInterrupt:
         return 0
@@ -246,6 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
     logs.add_argument("-n", "--lines", type=int, default=50, help="lines of history (50)")
+    logs.add_argument(
+        "--raw", action="store_true", help="the JSON lines as written, not made readable"
+    )
     logs.set_defaults(func=cmd_logs)
 
     check = sub.add_parser(

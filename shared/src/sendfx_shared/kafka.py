@@ -7,17 +7,21 @@ idempotent writes keyed by (source, id) on the consuming side.
 """
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any, Final
 
 from aiokafka import AIOKafkaProducer
 
 from sendfx_shared.events.envelope import CONTENT_TYPE_HEADER
+from sendfx_shared.observability.catalog import DEAD_LETTERED
 from sendfx_shared.settings import KafkaSettings
 from sendfx_shared.topics import dlq_of
 
 DLQ_REASON_HEADER: Final = "x-dlq-reason"
 DLQ_ORIGINAL_TOPIC_HEADER: Final = "x-dlq-original-topic"
+# A reason is "<kind>: <detail>", the kind a constant of the rejecting code.
+_REASON_KIND: Final = re.compile(r"([A-Za-z][A-Za-z .]{0,48}):")
 
 
 def make_producer(settings: KafkaSettings, **overrides: Any) -> AIOKafkaProducer:
@@ -31,6 +35,15 @@ def make_producer(settings: KafkaSettings, **overrides: Any) -> AIOKafkaProducer
     }
     options.update(overrides)
     return AIOKafkaProducer(**options)
+
+
+def reason_kind(reason: str) -> str:
+    """The bounded part of a rejection reason, as a metric label
+    (``invalid event: …`` → ``invalid_event``); ``other`` when it has none."""
+    found = _REASON_KIND.match(reason)
+    if found is None:
+        return "other"
+    return re.sub(r"[^a-z0-9]+", "_", found.group(1).lower()).strip("_")
 
 
 def dlq_body(original_value: bytes | None, reason: str) -> bytes:
@@ -68,3 +81,4 @@ async def publish_to_dlq(
             (DLQ_ORIGINAL_TOPIC_HEADER, topic.encode()),
         ],
     )
+    DEAD_LETTERED.labels(topic, reason_kind(reason)).inc()

@@ -13,15 +13,11 @@ import logging
 import re
 from typing import Any, Final
 
-from prometheus_client import Counter
+from sendfx_shared.observability.catalog import STORE_REFUSALS
+
+__all__ = ["STORE_REFUSALS", "postgres_query_logger", "report_refusal"]
 
 log = logging.getLogger("sendfx.refusals")
-
-STORE_REFUSALS: Final = Counter(
-    "sendfx_store_refusals",
-    "Operations a store refused this process for lack of privilege",
-    ["process", "store", "operation"],
-)
 
 _PG_INSUFFICIENT_PRIVILEGE: Final = "42501"
 _PG_OBJECT: Final = re.compile(r"permission denied for (\w+ [\w.\"]+)")

@@ -104,6 +104,7 @@ class StackConfig:
     # core-api's token signing key (PEM or path); None: the development key.
     jwt_private_key: str | None = None
     replicas: int = 1  # instances of each service (SENDFX_REPLICAS)
+    prometheus_port: int = 9090
     admin_password: str = DEFAULT_ADMIN_PASSWORD
     kafka_topic_prefix: str = ""
     cors_origins: str = gateway.DEFAULT_CORS_ORIGINS
@@ -124,6 +125,7 @@ class StackConfig:
             "feature_api_port": free_port(),
             "usage_ingestor_port": free_port(),
             "gateway_port": free_port(),
+            "prometheus_port": free_port(),
             "bin_dir": root / ".venv" / "bin",
         }
         return cls(root=root, state_dir=state_dir, **{**values, **overrides})
@@ -158,6 +160,7 @@ class StackConfig:
             gateway_port=_port(env, "GATEWAY_PORT", 8080),
             jwt_private_key=env.get("JWT_PRIVATE_KEY") or None,
             replicas=_replicas(env.get("SENDFX_REPLICAS")),
+            prometheus_port=_port(env, "PROMETHEUS_PORT", 9090),
             admin_password=env.get("ADMIN_PASSWORD") or DEFAULT_ADMIN_PASSWORD,
             kafka_topic_prefix=env.get("KAFKA_TOPIC_PREFIX", ""),
             cors_origins=env.get("CORS_ORIGINS") or gateway.DEFAULT_CORS_ORIGINS,

@@ -7,6 +7,7 @@ secret, plus its own (``own_env``).
 
 import importlib
 import importlib.util
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -144,15 +145,27 @@ class Service(ProcessComponent):
         return self.settings_class().environment(**values)
 
     def own_env(self, config: "StackConfig") -> dict[str, str]:
-        return self.environment(
-            kafka_bootstrap_servers=config.kafka_bootstrap_servers,
-            kafka_topic_prefix=config.kafka_topic_prefix,
-            # The local stack runs on development secrets, and says so.
-            sendfx_env="development",
-            **self.store(config),
-            **self.replica(self.index),
-            port=self.port(config),
+        return (
+            self.environment(
+                kafka_bootstrap_servers=config.kafka_bootstrap_servers,
+                kafka_topic_prefix=config.kafka_topic_prefix,
+                # The local stack runs on development secrets, and says so.
+                sendfx_env="development",
+                **self.store(config),
+                **self.replica(self.index),
+                port=self.port(config),
+            )
+            | otel_env()
         )
+
+
+def otel_env() -> dict[str, str]:
+    """The standard OpenTelemetry variables of the caller, passed to every
+    service (OTEL_EXPORTER_OTLP_ENDPOINT turns tracing on); the service name
+    is each service's own."""
+    return {
+        k: v for k, v in os.environ.items() if k.startswith("OTEL_") and k != "OTEL_SERVICE_NAME"
+    }
 
 
 CORE_API = Service(

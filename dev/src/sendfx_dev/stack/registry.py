@@ -18,6 +18,7 @@ from sendfx_dev.stack.process_components import (
     FakeOpenAI,
     Service,
 )
+from sendfx_dev.stack.prometheus_component import Prometheus
 from sendfx_dev.stack.server_components import Kafka, MongoDB, Postgres
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ REGISTRY: tuple[Component, ...] = (
     CORE_API,
     USAGE_INGESTOR,
     FEATURE_API,
+    Prometheus(),
     Gateway(),
 )
 COMPONENTS = tuple(component.name for component in REGISTRY)
@@ -40,7 +42,7 @@ _BY_NAME = {component.name: component for component in REGISTRY}
 # side by side. Together they are COMPONENTS, in start order.
 STOP_TIERS = (
     ("postgres", "kafka", "mongodb"),
-    ("fake-openai", "core-api", "usage-ingestor", "feature-api"),
+    ("fake-openai", "core-api", "usage-ingestor", "feature-api", "prometheus"),
     ("gateway",),
 )
 assert [c for tier in STOP_TIERS for c in tier] == list(COMPONENTS)

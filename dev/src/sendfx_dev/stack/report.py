@@ -30,6 +30,7 @@ def summary(config: StackConfig) -> str:
         *_service_lines(config, "feature-api", config.feature_api_port),
         *_service_lines(config, "usage-ingestor", config.usage_ingestor_port),
         f"  openai           {config.openai_base_url}" + (" (fake)" if config.fake_openai else ""),
+        f"  prometheus       http://127.0.0.1:{config.prometheus_port} (metrics, alerts)",
         f"  kafka            {config.kafka_bootstrap_servers}",
         f"  mongodb          {redacted(config.mongo_url)} (each service as its own user)",
         f"  postgres         {redacted(config.postgres_url)} (each service as its own role)",

@@ -43,6 +43,7 @@ from sendfx_shared.auth import Authenticator, Principal, StaticKeys
 from sendfx_shared.body_limit import BodySizeLimit
 from sendfx_shared.http import install_common
 from sendfx_shared.migrations import apply_migrations
+from sendfx_shared.observability import instrument_app, setup_process
 from sendfx_shared.outbox.postgres import OutboxRelay, RelayConfig
 from sendfx_shared.postgres import connect, create_pool
 from sendfx_shared.throttle import RequestRates
@@ -130,6 +131,7 @@ def create_app(settings: CoreApiSettings | None = None) -> FastAPI:
     install_common(app)
     app.add_middleware(AnswerWhenPublished, within_seconds=settings.publish_wait_seconds)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    instrument_app(app, PROCESS_NAME)  # last: outermost, timing what the client waits
     for module in (
         health,
         auth,
@@ -150,12 +152,13 @@ def create_app(settings: CoreApiSettings | None = None) -> FastAPI:
 
 def run() -> None:
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    setup_process(PROCESS_NAME, settings.log_level)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        log_config=None,  # uvicorn's loggers go through setup_process's JSON handler
     )
 
 

@@ -15,7 +15,6 @@ from pymongo.errors import DocumentTooLarge
 from feature_api.context import AppContext
 from feature_api.database import ensure_indexes, open_database
 from feature_api.fresh import ServeWhenCurrent
-from feature_api.openai_client import OpenAIClient
 from feature_api.projection import CoreEventsProjection
 from feature_api.repositories.request_rates import MongoRateStore
 from feature_api.routes import (
@@ -30,10 +29,12 @@ from feature_api.routes import (
 )
 from feature_api.services.access import token_not_revoked
 from feature_api.settings import PROCESS_NAME, FeatureSettings, load_settings
+from feature_api.telemetry import TracedOpenAIClient
 from sendfx_shared.auth import Principal, authenticator_for
 from sendfx_shared.body_limit import BodySizeLimit
 from sendfx_shared.http import install_common
 from sendfx_shared.mongo import client_options
+from sendfx_shared.observability import instrument_app, setup_process
 from sendfx_shared.outbox.mongo import MongoOutboxRelay, MongoRelayConfig
 from sendfx_shared.ownership import refuse_foreign_store
 from sendfx_shared.problems import problem_response
@@ -55,7 +56,7 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
             settings.mongo_database,
             **client_options(settings, PROCESS_NAME),
         )
-        openai = OpenAIClient(settings)
+        openai = TracedOpenAIClient(settings)
         relay: MongoOutboxRelay | None = None
         projection: CoreEventsProjection | None = None
         try:
@@ -109,6 +110,7 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
     app.add_middleware(ServeWhenCurrent, within_seconds=settings.consistency_wait_seconds)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_exception_handler(DocumentTooLarge, _document_too_large)
+    instrument_app(app, PROCESS_NAME)  # last: outermost, timing what the client waits
     for module in (health, flows, flow_builder, conversations, knowledge, admin_settings, ai):
         app.include_router(module.router)
     return app
@@ -126,7 +128,11 @@ async def _document_too_large(_: Request, exc: Exception) -> Response:
 
 def run() -> None:
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level.upper())
+    setup_process(PROCESS_NAME, settings.log_level)
     uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        log_config=None,  # uvicorn's loggers go through setup_process's JSON handler
     )

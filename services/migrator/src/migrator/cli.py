@@ -8,6 +8,7 @@ import asyncio
 import signal
 from collections.abc import Callable, Coroutine
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any, TypeVar, cast
 
 import typer
@@ -18,6 +19,7 @@ from rich.progress import Progress as RichProgress
 from rich.table import Table
 
 from migrator.mapping.ejson import Unmappable, timestamp
+from migrator.metrics import RunFigures
 from migrator.settings import extract_settings, load_settings, operator_settings
 from sendfx_shared.events.migrator import LEGACY_COLLECTIONS_IN_ORDER, LegacyCollection
 from sendfx_shared.ownership import ForeignStoreConfigured
@@ -41,6 +43,22 @@ CollectionsOption = Annotated[
         + ", ".join(LEGACY_COLLECTIONS_IN_ORDER),
     ),
 ]
+
+
+MetricsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--metrics-textfile",
+        help="Also write the run's metrics to this file (node-exporter textfile format).",
+    ),
+]
+
+
+def _print_metrics(figures: RunFigures, textfile: Path | None) -> None:
+    console.print("[dim]metrics:[/dim]")
+    for line in figures.publish(textfile).splitlines():
+        if not line.startswith("#"):
+            console.print(f"[dim]{escape(line)}[/dim]")
 
 
 class _Bars:
@@ -121,6 +139,7 @@ def extract(
     restart: Annotated[
         bool, typer.Option(help="Ignore the checkpoints of an unfinished run and start over.")
     ] = False,
+    metrics_textfile: MetricsOption = None,
 ) -> None:
     """Publish every legacy core document to migrator.core-records, parents first.
 
@@ -132,6 +151,7 @@ def extract(
     settings = _settings(extract_settings)
     chosen = _collections(collections)
     since_moment = _moment(since, "--since")
+    figures = RunFigures("extract")
     with _bars() as bars:
         summary = _run(
             lambda: run_extract(
@@ -155,6 +175,9 @@ def extract(
     for c in summary.collections:
         for problem in c.invalid:
             console.print(f"[yellow]{c.collection}[/yellow] sent to the DLQ: {problem}")
+    figures.records = summary.published
+    figures.rejects = sum(len(c.invalid) for c in summary.collections)
+    _print_metrics(figures, metrics_textfile)
 
 
 ShowOption = Annotated[int, typer.Option(help="List at most this many merges and rejects.")]
@@ -174,6 +197,7 @@ def load(
         ),
     ] = False,
     show: ShowOption = 20,
+    metrics_textfile: MetricsOption = None,
 ) -> None:
     """Upsert the records of migrator.core-records into the core tables.
 
@@ -201,12 +225,14 @@ def load(
                 reset_offsets=reset_offsets,
             )
 
+    figures = RunFigures("load")
     try:
         summary = _run(main)
     except NotThisTopic as exc:
         console.print(f"[red]refusing to load:[/red] {escape(str(exc))}")
         raise typer.Exit(3) from exc
     load_report(console, summary, f"load ← {summary.topic}", show)
+    _print_metrics(_load_figures(figures, summary), metrics_textfile)
 
 
 @app.command()
@@ -224,6 +250,7 @@ def replay(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Count what it would change; write nothing.")
     ] = False,
+    metrics_textfile: MetricsOption = None,
 ) -> None:
     """Re-consume migrator.core-records and re-apply it; the rows come out the same.
 
@@ -249,6 +276,7 @@ def replay(
             "are kept). Continue?",
             abort=True,
         )
+    figures = RunFigures("replay")
     with _bars() as bars:
         summary = _run(
             lambda: run_replay(
@@ -261,6 +289,17 @@ def replay(
         )
     title = f"replay ← {summary.topic}" + (" (dry run: nothing was written)" if dry_run else "")
     load_report(console, summary, title, show)
+    _print_metrics(_load_figures(figures, summary), metrics_textfile)
+
+
+def _load_figures(figures: RunFigures, summary: Any) -> RunFigures:
+    """A load's or replay's figures from its summary (``LoadSummary``)."""
+    fates = summary.tally.fates
+    figures.records = summary.tally.read
+    figures.rejects = len(summary.rejects)
+    figures.merges = fates["merged"]
+    figures.fates = dict(fates)
+    return figures
 
 
 @app.command()

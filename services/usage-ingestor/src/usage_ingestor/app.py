@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from sendfx_shared.auth import authenticator_for
 from sendfx_shared.http import install_common
+from sendfx_shared.observability import instrument_app
 from sendfx_shared.secrets import refuse_development_secrets
 from usage_ingestor.routes import reprice, usage
 from usage_ingestor.runtime import Ingestor, running
@@ -52,6 +53,7 @@ def build_app(settings: IngestorSettings) -> FastAPI:
     install_common(app)
     app.include_router(usage.router)
     app.include_router(reprice.router)
+    instrument_app(app, PROCESS_NAME)
 
     @app.get(
         "/healthz",

@@ -21,6 +21,7 @@ from aiokafka.errors import MessageSizeTooLargeError
 
 from sendfx_shared.consume import traceparent_of
 from sendfx_shared.kafka import publish_to_dlq
+from usage_ingestor.metrics import DUPLICATES_SKIPPED, EVENTS_METERED, UNPRICED
 from usage_ingestor.price_book import PriceBook
 from usage_ingestor.price_table import load_price_book, prices_fingerprint
 from usage_ingestor.store import UsageColumns, write_batch
@@ -170,6 +171,7 @@ class BatchIngestor:
         columns = batch.columns
         book = self._book
         traces: dict[str, None] = {}
+        duplicates_before = stats.duplicates
         started = time.perf_counter()
         for index, record in enumerate(records):
             if index % _YIELD_EVERY == _YIELD_EVERY - 1:
@@ -192,6 +194,7 @@ class BatchIngestor:
                 batch.rejected.append((record, f"{UNPROCESSABLE}: {error!r}"))
         stats.seconds_parsing += time.perf_counter() - started
         batch.traceparents = list(traces)
+        DUPLICATES_SKIPPED.inc(stats.duplicates - duplicates_before)
         return batch
 
     async def store(self, batch: PreparedBatch) -> None:
@@ -255,6 +258,9 @@ class BatchIngestor:
         self.stats.inserted += result.inserted
         self.stats.duplicates += len(columns) - result.inserted
         self.stats.thresholds += len(result.thresholds)
+        EVENTS_METERED.inc(result.inserted)
+        DUPLICATES_SKIPPED.inc(len(columns) - result.inserted)
+        UNPRICED.inc(result.unpriced)
 
     async def _isolate(self, accepted: list[tuple[Record, UsageEvent]], error: Exception) -> None:
         """Halve a batch the database refused until the refused messages stand

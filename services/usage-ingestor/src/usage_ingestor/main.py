@@ -1,12 +1,12 @@
 """``usage-ingestor``: the console script."""
 
 import gc
-import logging
 
 import uvicorn
 
+from sendfx_shared.observability import setup_process
 from usage_ingestor.app import build_app
-from usage_ingestor.settings import load_settings
+from usage_ingestor.settings import PROCESS_NAME, load_settings
 
 
 def tune_gc() -> None:
@@ -22,15 +22,14 @@ def tune_gc() -> None:
 def run() -> None:
     settings = load_settings()
     tune_gc()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    setup_process(PROCESS_NAME, settings.log_level)
     uvicorn.run(
         build_app(settings),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
         lifespan="on",
+        log_config=None,  # uvicorn's loggers go through setup_process's JSON handler
     )
 
 

@@ -124,6 +124,7 @@ class Ingestor:
             store=batches.store,
             # Admin price edits apply to the batches prepared from now on.
             after_store=batches.refresh_prices,
+            paused=lambda: batches.stats.paused,
             name="usage-ingestor openai.call.completed",
             max_records=settings.batch_max_records,
             timeout_ms=settings.batch_timeout_ms,

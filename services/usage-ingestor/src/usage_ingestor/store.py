@@ -165,6 +165,7 @@ WITH batch AS (
     RETURNING workspace_id, period, threshold_percent, tokens_used, token_limit
 )
 SELECT (SELECT count(*) FROM inserted) AS inserted,
+    (SELECT count(*) FROM inserted WHERE unpriced) AS unpriced,
     (SELECT coalesce(json_agg(json_build_object(
         'workspace_id', x.workspace_id, 'period', x.period,
         'threshold_percent', x.threshold_percent, 'tokens_used', x.tokens_used,
@@ -179,6 +180,7 @@ SELECT (SELECT count(*) FROM inserted) AS inserted,
 class BatchResult:
     inserted: int
     thresholds: list[UsageThresholdCrossed]
+    unpriced: int = 0
 
 
 class UsageColumns:
@@ -316,4 +318,4 @@ async def write_batch(conn: Connection, columns: UsageColumns) -> BatchResult:
         ]
         if crossed:
             await _announce(conn, crossed)
-    return BatchResult(int(row["inserted"]), crossed)
+    return BatchResult(int(row["inserted"]), crossed, int(row["unpriced"]))

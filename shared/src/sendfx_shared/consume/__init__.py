@@ -30,6 +30,7 @@ import contextlib
 import json
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeVar
@@ -39,6 +40,9 @@ from pydantic import BaseModel, ValidationError
 
 from sendfx_shared.events.envelope import CLOUDEVENTS_CONTENT_TYPE, CONTENT_TYPE_HEADER, CloudEvent
 from sendfx_shared.kafka import make_producer, publish_to_dlq
+from sendfx_shared.observability.catalog import BATCH_SIZE, CONSUMED, PROCESSING
+from sendfx_shared.observability.metrics import ConsumerProgress
+from sendfx_shared.observability.tracing import consumer_span, within
 from sendfx_shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -177,16 +181,20 @@ async def run_reconnecting(
     retry_seconds: float,
     consume: Callable[[], Awaitable[None]],
     after_failure: Callable[[], Awaitable[None]],
+    progress: ConsumerProgress | None = None,
 ) -> None:
     """``consume`` until cancelled; a failure (the store or the broker away) is
     logged, cleaned up after, and followed by a new attempt after a pause. What
-    was not committed comes again, which the handlers absorb."""
+    was not committed comes again, which the handlers absorb. ``progress``
+    shows the consumer paused until ``consume`` has started again."""
     while True:
         try:
             await consume()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            if progress is not None:
+                progress.reconnecting = True
             log.warning("%s: %s; reconnecting in %ss", name, exc, retry_seconds)
             await after_failure()
             await asyncio.sleep(retry_seconds)
@@ -228,6 +236,8 @@ class EventConsumer:
         # partition -> next offset not yet handled, and who waits for it to move
         self._handled: dict[TopicPartition, int] = {}
         self._progress = asyncio.Condition()
+        self.progress = ConsumerProgress(group_id, self.topic)
+        self.progress.handled = self._handled
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=self._name)
@@ -239,9 +249,12 @@ class EventConsumer:
                 await self._task
             self._task = None
         await self._close()
+        self.progress.close()
 
     async def _run(self) -> None:
-        await run_reconnecting(self._name, self._retry_seconds, self._consume, self._after_failure)
+        await run_reconnecting(
+            self._name, self._retry_seconds, self._consume, self._after_failure, self.progress
+        )
 
     async def _after_failure(self) -> None:
         self.stats.reconnects += 1
@@ -258,15 +271,22 @@ class EventConsumer:
         )
         self._consumer = consumer
         await consumer.start()
+        self.progress.consumer, self.progress.reconnecting = consumer, False
+        group, topic = self._group_id, self.topic
         while True:
             # Everything fetched so far is handled: the positions are the frontier.
             await self._advance({tp: await consumer.position(tp) for tp in consumer.assignment()})
             batches = await consumer.getmany(timeout_ms=200, max_records=500)
             for partition, records in batches.items():
+                started = time.perf_counter()
                 for record in records:
-                    await self._handle(record)
+                    with within(consumer_span(topic, group, [record.headers]), end=True):
+                        await self._handle(record)
                     await self._advance({partition: record.offset + 1})
                 await consumer.commit({partition: records[-1].offset + 1})
+                CONSUMED.labels(group, topic).inc(len(records))
+                BATCH_SIZE.labels(group, topic).observe(len(records))
+                PROCESSING.labels(group, topic).observe(time.perf_counter() - started)
             await self._check_caught_up(consumer)
 
     async def _advance(self, handled: dict[TopicPartition, int]) -> None:

@@ -12,19 +12,37 @@ Python's CPU time runs while the database works, instead of after it.
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
+from opentelemetry.trace import Span
 
 from sendfx_shared.consume import group_consumer, run_reconnecting
+from sendfx_shared.observability.catalog import BATCH_SIZE, CONSUMED, PROCESSING
+from sendfx_shared.observability.metrics import ConsumerProgress
+from sendfx_shared.observability.tracing import consumer_span, within
 from sendfx_shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
 Prepared = TypeVar("Prepared")
 Records = Sequence[ConsumerRecord[bytes, bytes]]
+
+
+class _Part:
+    """One partition's slice of a poll on its way: prepared, then stored."""
+
+    __slots__ = ("count", "offset", "prepare_seconds", "prepared", "span")
+
+    def __init__(self, prepared: Any, offset: dict[TopicPartition, int], count: int) -> None:
+        self.prepared = prepared
+        self.offset = offset
+        self.count = count
+        self.prepare_seconds = 0.0
+        self.span: Span | None = None
 
 
 class BatchConsumer(Generic[Prepared]):
@@ -39,6 +57,7 @@ class BatchConsumer(Generic[Prepared]):
         prepare: Callable[[Records], Awaitable[Prepared]],
         store: Callable[[Prepared], Awaitable[None]],
         after_store: Callable[[], Awaitable[None]] | None = None,
+        paused: Callable[[], bool] | None = None,
         name: str,
         max_records: int = 500,
         timeout_ms: int = 100,
@@ -60,6 +79,8 @@ class BatchConsumer(Generic[Prepared]):
         self._task: asyncio.Task[None] | None = None
         self._writing: asyncio.Task[None] | None = None
         self.assigned = asyncio.Event()
+        # ``paused``: the owner's word that it is held up (a store away).
+        self.progress = ConsumerProgress(group_id, self.topic, paused_by_owner=paused)
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=self._name)
@@ -74,6 +95,7 @@ class BatchConsumer(Generic[Prepared]):
             self._task = None
         await self._finish_writing(grace_seconds)
         await self._close()
+        self.progress.close()
 
     def partitions(self) -> list[int]:
         """The partitions of the topic this group member holds now (its share)."""
@@ -87,7 +109,9 @@ class BatchConsumer(Generic[Prepared]):
             await writing
 
     async def _run(self) -> None:
-        await run_reconnecting(self._name, self._retry_seconds, self._consume, self._after_failure)
+        await run_reconnecting(
+            self._name, self._retry_seconds, self._consume, self._after_failure, self.progress
+        )
 
     async def _after_failure(self) -> None:
         await self._finish_writing(0)
@@ -97,6 +121,7 @@ class BatchConsumer(Generic[Prepared]):
         consumer = group_consumer(self._settings, self.topic, self._group_id, **self._options)
         self._consumer = consumer
         await consumer.start()
+        self.progress.consumer, self.progress.reconnecting = consumer, False
         while True:
             polled = await consumer.getmany(
                 timeout_ms=self._timeout_ms, max_records=self._max_records
@@ -104,35 +129,51 @@ class BatchConsumer(Generic[Prepared]):
             if consumer.assignment():
                 self.assigned.set()
             if not polled:
+                await self._note_idle(consumer)
                 continue
-            prepared = [
-                (await self._prepare(records), {part: records[-1].offset + 1})
-                for part, records in polled.items()
-            ]
+            prepared = [await self._prepare_part(records) for records in polled.values()]
             await self.drain()
             self._writing = asyncio.create_task(self._store_and_commit(consumer, prepared))
 
-    async def _store_and_commit(
-        self,
-        consumer: AIOKafkaConsumer,
-        prepared: list[tuple[Prepared, dict[TopicPartition, int]]],
-    ) -> None:
-        await asyncio.gather(*(self._store_one(consumer, p, at) for p, at in prepared))
+    async def _prepare_part(self, records: Records) -> _Part:
+        last = records[-1]
+        span = consumer_span(self.topic, self._group_id, [r.headers for r in records])
+        started = time.perf_counter()
+        with within(span):
+            prepared = await self._prepare(records)
+        part = _Part(prepared, {TopicPartition(last.topic, last.partition): last.offset + 1}, 0)
+        part.count, part.span = len(records), span
+        part.prepare_seconds = time.perf_counter() - started
+        return part
+
+    async def _note_idle(self, consumer: AIOKafkaConsumer) -> None:
+        """Nothing polled and nothing being written: everything fetched is handled."""
+        if self._writing is None or self._writing.done():
+            for partition in consumer.assignment():
+                self.progress.handled[partition] = await consumer.position(partition)
+
+    async def _store_and_commit(self, consumer: AIOKafkaConsumer, parts: list[_Part]) -> None:
+        await asyncio.gather(*(self._store_one(consumer, part) for part in parts))
         if self._after_store is not None:
             await self._after_store()
 
-    async def _store_one(
-        self, consumer: AIOKafkaConsumer, prepared: Prepared, offset: dict[TopicPartition, int]
-    ) -> None:
-        await self._store(prepared)
+    async def _store_one(self, consumer: AIOKafkaConsumer, part: _Part) -> None:
+        started = time.perf_counter()
+        with within(part.span, end=True):
+            await self._store(part.prepared)
         try:
             # This part's offset only: the position may already be past the next
             # poll, which is not written yet.
-            await consumer.commit(offset)
+            await consumer.commit(part.offset)
         except KafkaError as error:
             # The group moved on (a rebalance during a long outage): the part
             # comes again, and redelivery changes nothing.
             log.warning("%s: commit failed (%r); the part will be redelivered", self._name, error)
+        self.progress.handled.update(part.offset)
+        labels = (self._group_id, self.topic)
+        CONSUMED.labels(*labels).inc(part.count)
+        BATCH_SIZE.labels(*labels).observe(part.count)
+        PROCESSING.labels(*labels).observe(part.prepare_seconds + time.perf_counter() - started)
 
     async def _finish_writing(self, grace_seconds: float) -> None:
         writing, self._writing = self._writing, None

@@ -16,6 +16,8 @@ vanish together. Document shape:
 ``type``            the CloudEvent type, for humans and queries
 ``event``           the CloudEvent as JSON: the Kafka value, byte for byte
 ``sent_at``         ``None`` until the broker acknowledged it
+``trace_context``   the writer's W3C trace context (absent when none): the
+                    relay sends it as the record's ``traceparent``
 ==================  ==========================================================
 
 The loop, the outage handling and in-order publishing are
@@ -47,6 +49,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from sendfx_shared.events.envelope import CloudEvent, utc_now
+from sendfx_shared.observability.tracing import current_carrier
 from sendfx_shared.outbox.relay import (
     BatchResult,
     OutgoingMessage,
@@ -68,7 +71,10 @@ Document = dict[str, Any]
 
 
 def outbox_document(*, topic: str, key: str, event: CloudEvent[Any]) -> Document:
+    carrier = current_carrier()
+    traced = {"trace_context": carrier} if carrier else {}
     return {
+        **traced,
         "_id": ObjectId(),
         "event_id": event.id,
         "topic": topic,
@@ -130,6 +136,7 @@ class MongoOutboxRelay(RelayLoop):
         self._database = database
         self._outbox: AsyncCollection[Document] = database[OUTBOX]
         self._holder = holder or uuid.uuid4().hex
+        self.name = "mongo.outbox"
 
     # -- leadership ------------------------------------------------------
 
@@ -180,7 +187,12 @@ class MongoOutboxRelay(RelayLoop):
         errors = await publish_in_order(
             producer,
             self._kafka,
-            [OutgoingMessage(row["topic"], row["key"], row["event"].encode()) for row in ready],
+            [
+                OutgoingMessage(
+                    row["topic"], row["key"], row["event"].encode(), row.get("trace_context")
+                )
+                for row in ready
+            ],
         )
         await self._record(ready, errors, result)
         return result
@@ -227,6 +239,11 @@ class MongoOutboxRelay(RelayLoop):
             },
         )
         result.failed += 1
+
+    async def backlog(self) -> tuple[int, datetime | None]:
+        waiting = await self._outbox.count_documents({"sent_at": None})
+        oldest = await self._outbox.find_one({"sent_at": None}, sort=[("_id", ASCENDING)])
+        return waiting, _aware(oldest["created_at"]) if oldest else None
 
     async def purge_sent(self) -> None:
         await self._outbox.delete_many(

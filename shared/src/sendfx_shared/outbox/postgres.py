@@ -13,6 +13,8 @@ as the change the event announces, and relayed by that process. Row format:
 ``event_type``  the CloudEvent ``type``, for humans and queries
 ``event``       the full CloudEvent as JSON (structured mode): it is the
                 Kafka value, byte for byte what consumers receive
+``trace_context`` the W3C trace context of the writer (nullable): the relay
+                sends it as the record's ``traceparent``
 ==============  ==============================================================
 
 Every other column has a default. ``enqueue`` writes one row, ``enqueue_many``
@@ -34,9 +36,11 @@ its key can proceed.
 """
 
 import contextlib
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -44,6 +48,7 @@ from aiokafka import AIOKafkaProducer
 from asyncpg.pool import PoolConnectionProxy
 
 from sendfx_shared.events.envelope import CloudEvent
+from sendfx_shared.observability.tracing import current_carrier
 from sendfx_shared.outbox.relay import (
     BatchResult,
     OutgoingMessage,
@@ -82,14 +87,15 @@ async def enqueue(
     # Passed as text and cast, so it works whatever json codec the connection has.
     row_id: int = await connection.fetchval(
         f"""
-        INSERT INTO {outbox.table} (topic, message_key, event_type, event)
-        VALUES ($1, $2, $3, $4::text::jsonb)
+        INSERT INTO {outbox.table} (topic, message_key, event_type, event, trace_context)
+        VALUES ($1, $2, $3, $4::text::jsonb, $5::text::jsonb)
         RETURNING id
         """,
         topic,
         key,
         event.type,
         event.model_dump_json(exclude_none=True),
+        _trace_context(),
     )
     return row_id
 
@@ -102,8 +108,8 @@ async def enqueue_many(
         return
     await connection.execute(
         f"""
-        INSERT INTO {outbox.table} (topic, message_key, event_type, event)
-        SELECT $1, k, e, v::jsonb
+        INSERT INTO {outbox.table} (topic, message_key, event_type, event, trace_context)
+        SELECT $1, k, e, v::jsonb, $5::text::jsonb
         FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS x(k, e, v, n)
         ORDER BY n
         """,
@@ -111,7 +117,13 @@ async def enqueue_many(
         [key for key, _ in events],
         [event.type for _, event in events],
         [event.model_dump_json(exclude_none=True) for _, event in events],
+        _trace_context(),
     )
+
+
+def _trace_context() -> str | None:
+    carrier = current_carrier()
+    return json.dumps(carrier) if carrier else None
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,7 @@ class OutboxRow:
     message_key: str
     event: str
     attempts: int
+    trace_context: dict[str, str] | None = None
 
 
 def _select_ready(table: str) -> str:
@@ -131,7 +144,8 @@ WITH held AS (
     FROM {table}
     WHERE sent_at IS NULL AND attempts > 0 AND next_attempt_at > now()
     GROUP BY message_key)
-SELECT o.id, o.topic, o.message_key, o.event::text AS event, o.attempts
+SELECT o.id, o.topic, o.message_key, o.event::text AS event, o.attempts,
+    o.trace_context::text AS trace_context
 FROM {table} o LEFT JOIN held h ON h.message_key = o.message_key
 WHERE o.sent_at IS NULL AND (h.from_id IS NULL OR o.id < h.from_id)
 ORDER BY o.id
@@ -155,6 +169,7 @@ class OutboxRelay(RelayLoop):
     ) -> None:
         super().__init__(kafka, config, producer_factory)
         self._outbox = outbox
+        self.name = outbox.table
         self._select_ready = _select_ready(outbox.table)
         self._pool = pool
         self._postgres_url = postgres_url
@@ -172,7 +187,14 @@ class OutboxRelay(RelayLoop):
             if not records:
                 return result
             rows = [
-                OutboxRow(r["id"], r["topic"], r["message_key"], r["event"], r["attempts"])
+                OutboxRow(
+                    r["id"],
+                    r["topic"],
+                    r["message_key"],
+                    r["event"],
+                    r["attempts"],
+                    json.loads(r["trace_context"]) if r["trace_context"] else None,
+                )
                 for r in records
             ]
             try:
@@ -183,7 +205,10 @@ class OutboxRelay(RelayLoop):
             errors = await publish_in_order(
                 producer,
                 self._kafka,
-                [OutgoingMessage(r.topic, r.message_key, r.event.encode()) for r in rows],
+                [
+                    OutgoingMessage(r.topic, r.message_key, r.event.encode(), r.trace_context)
+                    for r in rows
+                ],
             )
             await self._record(connection, rows, errors, result)
         return result
@@ -257,6 +282,13 @@ class OutboxRelay(RelayLoop):
             delay,
         )
         result.failed += 1
+
+    async def backlog(self) -> tuple[int, datetime | None]:
+        row = await self._pool.fetchrow(
+            f"SELECT count(*) AS n, min(created_at) AS oldest FROM {self._outbox.table} "
+            "WHERE sent_at IS NULL"
+        )
+        return (int(row["n"]), row["oldest"]) if row is not None else (0, None)
 
     async def purge_sent(self) -> None:
         await self._pool.execute(

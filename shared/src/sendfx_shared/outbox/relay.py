@@ -6,23 +6,30 @@ no attempt against any row, so an outage of any length loses nothing), purge
 sent rows now and then. ``publish_in_order`` sends one batch in order and
 reports each row's outcome; a row refused at send time holds back the later
 rows of its key. A store's relay implements ``relay_batch`` (and may hook
-``before_batch``, ``purge_sent`` and ``on_stop``).
+``before_batch``, ``purge_sent``, ``on_stop`` and ``backlog``). The loop
+counts sent and dead rows and samples the backlog (rows waiting, age of the
+oldest) for ``/metrics``; a row's stored trace context travels as its
+record's ``traceparent`` header, under a PRODUCER span.
 """
 
 import asyncio
 import contextlib
 import logging
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 
-from sendfx_shared.events.envelope import CLOUDEVENTS_CONTENT_TYPE, CONTENT_TYPE_HEADER
+from sendfx_shared.events.envelope import CLOUDEVENTS_CONTENT_TYPE, CONTENT_TYPE_HEADER, utc_now
 from sendfx_shared.kafka import make_producer
+from sendfx_shared.observability.catalog import OUTBOX_DEAD, OUTBOX_SENT
+from sendfx_shared.observability.metrics import record_backlog
+from sendfx_shared.observability.tracing import kafka_headers, producing
 from sendfx_shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -40,6 +47,7 @@ class RelayConfig:
     outage_backoff_max: float = 5.0
     retention: timedelta = timedelta(hours=24)
     purge_every: float = 300.0
+    backlog_every: float = 2.0
     producer_overrides: dict[str, Any] = field(default_factory=dict)
 
 
@@ -48,6 +56,7 @@ class OutgoingMessage:
     topic: str  # unprefixed
     key: str
     value: bytes
+    trace_context: dict[str, str] | None = None
 
 
 @dataclass
@@ -88,14 +97,15 @@ async def publish_in_order(
             pending.append(Held())
             continue
         try:
-            pending.append(
-                await producer.send(
-                    kafka.topic(message.topic),
+            topic = kafka.topic(message.topic)
+            with producing(topic, message.trace_context) as carrier:
+                sent = await producer.send(
+                    topic,
                     value=message.value,
                     key=message.key.encode(),
-                    headers=HEADERS,
+                    headers=[*HEADERS, *kafka_headers(carrier)] if carrier else HEADERS,
                 )
-            )
+            pending.append(sent)
         except Exception as exc:
             pending.append(exc)
             held.add(message.key)
@@ -116,6 +126,8 @@ async def publish_in_order(
 
 
 class RelayLoop(ABC):
+    name: str = "outbox"  # the ``outbox`` label of its metrics
+
     def __init__(
         self,
         kafka: KafkaSettings,
@@ -150,6 +162,19 @@ class RelayLoop(ABC):
         """Release what the store's relay holds."""
         return None
 
+    async def backlog(self) -> tuple[int, datetime | None]:
+        """Rows not sent yet, and when the oldest of them was written."""
+        return 0, None
+
+    async def _sample_backlog(self) -> None:
+        try:
+            count, oldest = await self.backlog()
+        except Exception as exc:  # the store away: the last sample stands
+            log.debug("outbox relay: backlog unknown (%s)", exc)
+            return
+        age = (utc_now() - oldest).total_seconds() if oldest is not None else None
+        record_backlog(self.name, count, age)
+
     async def start(self) -> None:
         self._stopping.clear()
         self._task = asyncio.create_task(self._run(), name=f"{type(self).__name__}")
@@ -174,10 +199,13 @@ class RelayLoop(ABC):
 
     async def _run(self) -> None:
         outage_attempts = 0
-        last_purge = 0.0
+        last_purge = last_sample = 0.0
         loop = asyncio.get_running_loop()
         while not self._stopping.is_set():
             await self.before_batch()
+            if time.monotonic() - last_sample > self._config.backlog_every:
+                last_sample = time.monotonic()
+                await self._sample_backlog()
             self._wakeup.clear()
             try:
                 result = await self.relay_batch()
@@ -187,6 +215,8 @@ class RelayLoop(ABC):
                 log.warning("outbox relay: batch failed: %s", exc)
                 result = BatchResult(outage=exc)
             self.published_total += result.sent
+            OUTBOX_SENT.labels(self.name).inc(result.sent)
+            OUTBOX_DEAD.labels(self.name).inc(result.dead)
             if result.outage is not None:
                 outage_attempts += 1
                 self.outages_total += 1

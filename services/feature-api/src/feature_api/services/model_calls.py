@@ -8,6 +8,7 @@ unit of work. Every call that spent tokens yields exactly one
 stream, flagged ``usage_missing``) is recorded here."""
 
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Literal
@@ -25,6 +26,7 @@ from feature_api.openai_client import (
 from feature_api.repositories.request_rates import MongoRateStore
 from feature_api.services import spend
 from feature_api.services.quota import ensure_ai_allowed
+from feature_api.telemetry import counting_quota_refusals, record_failure, record_reply
 from feature_api.unit_of_work import UnitOfWork
 from sendfx_shared import topics
 from sendfx_shared.events.envelope import utc_now
@@ -132,7 +134,8 @@ async def call_model(
     """The model's reply, once the workspace may spend tokens. With
     ``on_delta`` the model streams, and the text is passed on as it comes."""
     db = ctx.database.db
-    await ensure_ai_allowed(db, workspace_id)
+    with counting_quota_refusals():
+        await ensure_ai_allowed(db, workspace_id)
     settings = ctx.settings
     await count_or_refuse(
         MongoRateStore(db),
@@ -141,8 +144,10 @@ async def call_model(
         settings.rate_limit_window_seconds,
         "AI calls for this workspace",
     )
-    admission = await spend.admit(db, ctx.settings, workspace_id, messages, tools, model)
+    with counting_quota_refusals():
+        admission = await spend.admit(db, ctx.settings, workspace_id, messages, tools, model)
     chosen, cap = admission.model, admission.max_tokens
+    started = time.perf_counter()
     try:
         if stream or on_delta is not None:
             reply = await ctx.openai.stream(
@@ -151,6 +156,7 @@ async def call_model(
         else:
             reply = await ctx.openai.complete(messages, tools=tools, model=chosen, max_tokens=cap)
     except ModelCallFailed as failure:
+        record_failure(service, failure, started)
         spent = failure.spent
         await spend.settle(db, admission, admission.used_by(spent))
         if spent is not None:
@@ -168,4 +174,5 @@ async def call_model(
         await spend.settle(db, admission, admission.reserved)
         raise
     await spend.settle(db, admission, admission.used_by(reply))
+    record_reply(service, reply, started)
     return ModelCall(reply, workspace_id, user_id, service)
