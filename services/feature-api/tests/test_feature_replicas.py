@@ -4,6 +4,7 @@ workspace or membership announced a moment before is already in force there,
 and the shared read model ends consistent."""
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -28,6 +29,7 @@ from sendfx_shared.events.core import (
     WorkspaceMemberChanged,
 )
 from sendfx_shared.events.envelope import CloudEvent, new_event
+from sendfx_shared.keys import SigningKeys
 from sendfx_shared.topics import CORE_EVENTS
 
 SCRIPT = Path(sys.executable).parent / "feature-api"
@@ -74,6 +76,7 @@ async def test_every_instance_serves_what_core_announced_a_moment_before(
     fake_openai: Any,
     kafka_bootstrap_servers: str,
     authorize: Any,
+    token_keys: SigningKeys,
     db: AsyncDatabase[dict[str, Any]],
     tmp_path: Path,
 ) -> None:
@@ -95,6 +98,8 @@ async def test_every_instance_serves_what_core_announced_a_moment_before(
                 "FEATURE_API_PROJECTION_GROUP": f"{prefix}feature-api",
                 "OPENAI_BASE_URL": fake_openai.base_url,
                 "OPENAI_API_KEY": "sk-test",
+                # The tests' signing key stands in for core-api's (no core-api here).
+                "JWT_JWKS": json.dumps(token_keys.jwks()),
             },
             tmp_path / f"feature-api-{number}.log",
         )
