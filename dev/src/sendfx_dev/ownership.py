@@ -85,6 +85,7 @@ DECLARED: Final[Mapping[str, TableGrants]] = {
             "core.usage_outbox",
             "core.usage_outbox_dead",
             "core.usage_workspace_quotas",
+            "core.usage_token_holders",
         ),
         operator=EMPTY,
     ),

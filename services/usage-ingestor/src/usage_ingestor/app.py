@@ -11,13 +11,14 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from sendfx_shared.auth import authenticator_for
+from sendfx_shared.auth import Principal, authenticator_for
 from sendfx_shared.http import install_common
 from sendfx_shared.observability import instrument_app
 from sendfx_shared.secrets import refuse_development_secrets
 from usage_ingestor.routes import reprice, usage
 from usage_ingestor.runtime import Ingestor, running
 from usage_ingestor.settings import PROCESS_NAME, IngestorSettings
+from usage_ingestor.token_holders import token_not_revoked
 
 __all__ = ["Health", "Ingestor", "build_app", "running"]
 
@@ -48,8 +49,14 @@ def build_app(settings: IngestorSettings) -> FastAPI:
         " and serves the usage summary, the calls and reprice.",
         lifespan=lifespan,
     )
-    # The admin usage routes verify core-api's tokens with its public keys.
-    app.state.authenticator = authenticator_for(settings, PROCESS_NAME)
+
+    async def not_revoked(principal: Principal) -> None:
+        ingestor: Ingestor = app.state.ingestor
+        await token_not_revoked(ingestor.pool, principal)
+
+    # The admin usage routes verify core-api's tokens with its public keys,
+    # and refuse those core.events has since revoked.
+    app.state.authenticator = authenticator_for(settings, PROCESS_NAME, check=not_revoked)
     install_common(app)
     app.include_router(usage.router)
     app.include_router(reprice.router)

@@ -28,6 +28,7 @@ from usage_ingestor.migrations import USAGE_INGESTOR_MIGRATIONS
 from usage_ingestor.quotas import quota_handlers
 from usage_ingestor.settings import PROCESS_NAME, IngestorSettings
 from usage_ingestor.store import USAGE_OUTBOX
+from usage_ingestor.token_holders import token_holder_handlers
 from usage_ingestor.topics import ensure_topics
 
 log = logging.getLogger("usage_ingestor")
@@ -138,7 +139,8 @@ class Ingestor:
             settings,
             CORE_EVENTS,
             settings.quota_group_id,
-            quota_handlers(self._pool),
+            # Quotas for the thresholds, token holders for the admin routes.
+            {**quota_handlers(self._pool), **token_holder_handlers(self._pool)},
             name="usage-ingestor core.events quotas",
         )
         await self._consumer.start()

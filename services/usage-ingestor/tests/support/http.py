@@ -19,8 +19,15 @@ TOKEN_KEYS = SigningKeys.generate()
 TOKEN_JWKS = json.dumps(TOKEN_KEYS.jwks())
 
 
-def bearer(ingestor: Ingestor, role: PlatformRole = "admin") -> dict[str, str]:
-    principal = Principal(user_id=uuid.uuid4(), email=f"{role}@example.com", role=role)
+def bearer(
+    ingestor: Ingestor,
+    role: PlatformRole = "admin",
+    user_id: uuid.UUID | None = None,
+    version: int = 0,
+) -> dict[str, str]:
+    principal = Principal(
+        user_id=user_id or uuid.uuid4(), email=f"{role}@example.com", role=role, version=version
+    )
     issuer = TokenIssuer(TOKEN_KEYS, ingestor.settings.jwt_issuer, (PROCESS_NAME,))
     token, _ = issuer.issue(principal)
     return {"Authorization": f"Bearer {token}"}
