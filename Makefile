@@ -20,7 +20,10 @@ MYPY_TARGETS := shared/src dev/src $(wildcard services/*/src)
 CONSOLE := admin-console
 CONSOLE_STAMP := $(CONSOLE)/node_modules/.sendfx-npm-ci
 CONSOLE_BUILT := $(CONSOLE)/dist/admin/index.html
-CONSOLE_SOURCES := $(shell find $(CONSOLE)/src -type f 2>/dev/null) \
+# src/api/generated/ is not a source: the build writes it from openapi/*.json.
+CONSOLE_SOURCES := $(shell find $(CONSOLE)/src -path $(CONSOLE)/src/api/generated -prune \
+		-o -type f -print 2>/dev/null) \
+	$(wildcard $(CONSOLE)/openapi/*.json $(CONSOLE)/scripts/*.mjs) \
 	$(wildcard $(CONSOLE)/index.html $(CONSOLE)/vite.config.ts $(CONSOLE)/tsconfig.json)
 
 .PHONY: install install-python up down restart status logs test e2e lint format \
@@ -52,10 +55,12 @@ $(CONSOLE_BUILT): $(CONSOLE_STAMP) $(CONSOLE_SOURCES)
 ## console: build the admin console (gateway: /admin/); `npm run dev` in admin-console/ to develop
 console: $(CONSOLE_BUILT)
 
-## console-types: regenerate admin-console/src/api/generated/ from the running services
-## (`make console-types ARGS="--core-api http://127.0.0.1:9001"`; default ports 8001-8003)
+## console-types: rewrite admin-console/openapi/*.json from the running services, then
+## the console's API types from them (`make console-types ARGS="--core-api
+## http://127.0.0.1:9001"`; default: the stack's ports, 8001-8003)
 console-types: $(CONSOLE_STAMP)
-	cd $(CONSOLE) && node scripts/gen-types.mjs $(ARGS)
+	$(BIN)/sendfx-dev openapi-snapshots $(ARGS)
+	cd $(CONSOLE) && npm run --silent types
 
 console-test: $(CONSOLE_STAMP)
 	cd $(CONSOLE) && npx vitest run

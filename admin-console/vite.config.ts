@@ -19,6 +19,8 @@ export default defineConfig({
   test: {
     environment: "jsdom",
     globals: true,
+    // The API types (src/api/generated/, git-ignored) from openapi/*.json.
+    globalSetup: ["scripts/gen-types.mjs"],
     setupFiles: ["src/test-setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     // The machines are small and shared: typing into jsdom can take seconds.

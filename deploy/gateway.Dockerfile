@@ -10,6 +10,8 @@ WORKDIR /console
 # Dependencies first: their layer survives source edits.
 COPY admin-console/package.json admin-console/package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+# The sources and admin-console/openapi/*.json, from which the build generates
+# the API types (src/api/generated/ is not in the context).
 COPY admin-console/ ./
 RUN npm run build
 

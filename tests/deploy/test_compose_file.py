@@ -242,3 +242,19 @@ def test_the_gateway_image_builds_the_admin_console_from_its_lock_file() -> None
     assert "COPY --from=console /console/dist /usr/share/sendfx-admin" in dockerfile
     assert "ENV ADMIN_CONSOLE_ROOT=/usr/share/sendfx-admin" in dockerfile
     assert (ROOT / "admin-console" / "package-lock.json").exists()
+
+
+def test_the_gateway_image_generates_the_api_types_from_the_copied_snapshots() -> None:
+    """The API types are not checked in: the image's build must see the OpenAPI
+    snapshots (the context keeps them) and generate the types itself."""
+    console = ROOT / "admin-console"
+    ignore_file = (ROOT / "deploy" / "gateway.Dockerfile.dockerignore").read_text()
+    ignored = [line for line in ignore_file.splitlines() if line and not line.startswith("#")]
+    assert "COPY admin-console/ ./" in (ROOT / "deploy" / "gateway.Dockerfile").read_text()
+    assert not [line for line in ignored if "openapi" in line or line in ("*.json", "**/*.json")]
+    assert "admin-console/src/api/generated" in ignored
+    snapshots = sorted(path.stem for path in (console / "openapi").glob("*.json"))
+    assert snapshots == ["contract", "core-api", "feature-api", "usage-ingestor"]
+    build = json.loads((console / "package.json").read_text())["scripts"]["build"]
+    assert build.startswith("npm run --silent types && ")
+    assert "src/api/generated" in (console / ".gitignore").read_text().splitlines()

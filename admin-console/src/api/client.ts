@@ -1,9 +1,10 @@
 /**
- * The console's one API client: openapi-fetch typed by the services'
- * generated documents, with the CONTRACT shapes (src/api/contract-openapi.json)
- * winning where a service does not serve them yet. Every call goes through the
- * gateway (same origin), carries the bearer token, refreshes it once on a 401
- * when a refresh token is held, and otherwise signs the user out.
+ * The console's one API client: openapi-fetch typed by the services' OpenAPI
+ * documents (types generated from the snapshots in openapi/), with the
+ * CONTRACT shapes (openapi/contract.json) winning where a service does not
+ * serve them yet. Every call goes through the gateway (same origin), carries
+ * the bearer token, refreshes it once on a 401 when a refresh token is held,
+ * and otherwise signs the user out.
  */
 import createClient, { type Middleware } from "openapi-fetch";
 import type {

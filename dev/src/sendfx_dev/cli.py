@@ -9,6 +9,7 @@
     sendfx-dev roles-sql         print deploy/postgres/roles.sql (for a DBA)
     sendfx-dev generate-legacy   fill a legacy database with defective legacy data
     sendfx-dev k8s [FOLDER]      render deploy/k8s/base (no kustomize binary needed)
+    sendfx-dev openapi-snapshots  the services' /openapi.json into admin-console/openapi/
 
 State lives under var/ in the repository root (git-ignored): var/run/*.json
 (what was started), var/log/*.log, var/postgres/, var/mongo/, var/nginx/.
@@ -169,6 +170,18 @@ def cmd_k8s(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_openapi_snapshots(args: argparse.Namespace) -> int:
+    from sendfx_dev import openapi_snapshots as snapshots
+
+    defaults = snapshots.base_urls(StackConfig.from_env(find_root()))
+    urls = {s: getattr(args, s.replace("-", "_")) or url for s, url in defaults.items()}
+    documents = snapshots.fetch_documents(urls)
+    folder = args.out or snapshots.snapshot_folder(find_root())
+    for path in snapshots.write_snapshots(documents, folder):
+        print(f"{path}: {len(documents[path.stem].get('paths', {}))} paths")
+    return 0
+
+
 def _component(name: str) -> str:
     """A component's name, or a further instance's (``core-api-2``)."""
     from sendfx_dev.stack.registry import component_named
@@ -297,6 +310,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     kube.add_argument("folder", nargs="?", default="deploy/k8s/base", help="(deploy/k8s/base)")
     kube.set_defaults(func=cmd_k8s)
+
+    openapi = sub.add_parser(
+        "openapi-snapshots",
+        help="write the services' /openapi.json into admin-console/openapi/",
+        description=(
+            "Fetches each service's /openapi.json (default: the local stack's ports, "
+            "CORE_API_PORT, FEATURE_API_PORT, USAGE_INGESTOR_PORT) and writes the snapshots "
+            "the admin console generates its API types from (make console-types)."
+        ),
+    )
+    for service in ("core-api", "feature-api", "usage-ingestor"):  # openapi_snapshots.SERVICES
+        openapi.add_argument(f"--{service}", metavar="URL", help=f"{service}'s base URL")
+    openapi.add_argument("--out", type=Path, help="folder (admin-console/openapi)")
+    openapi.set_defaults(func=cmd_openapi_snapshots)
     return parser
 
 
