@@ -9,7 +9,7 @@ from feature_api.routes.deps import Database
 from feature_api.routes.problems_doc import SIGNED_IN
 from feature_api.services import flows
 from sendfx_shared.auth import CurrentPrincipal
-from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
+from sendfx_shared.pagination import Page, Paging
 
 router = APIRouter(tags=["flows"], responses=SIGNED_IN)
 
@@ -19,10 +19,9 @@ async def list_flows(
     workspace_id: uuid.UUID,
     database: Database,
     principal: CurrentPrincipal,
-    cursor: Cursor = None,
-    limit: Limit = DEFAULT_PAGE,
+    page: Paging,
 ) -> Page[Flow]:
-    return await flows.list_flows(database, principal, workspace_id, cursor, limit)
+    return await flows.list_flows(database, principal, workspace_id, page)
 
 
 @router.post("/api/workspaces/{workspace_id}/flows", status_code=201)

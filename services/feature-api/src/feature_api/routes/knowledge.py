@@ -10,7 +10,7 @@ from feature_api.routes.deps import Database, Settings
 from feature_api.routes.problems_doc import SIGNED_IN
 from feature_api.services import knowledge
 from sendfx_shared.auth import CurrentPrincipal
-from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
+from sendfx_shared.pagination import Page, Paging
 
 router = APIRouter(tags=["knowledge"], responses=SIGNED_IN)
 
@@ -20,10 +20,9 @@ async def list_documents(
     workspace_id: uuid.UUID,
     database: Database,
     principal: CurrentPrincipal,
-    cursor: Cursor = None,
-    limit: Limit = DEFAULT_PAGE,
+    page: Paging,
 ) -> Page[KnowledgeDocument]:
-    return await knowledge.list_documents(database, principal, workspace_id, cursor, limit)
+    return await knowledge.list_documents(database, principal, workspace_id, page)
 
 
 @router.post("/api/workspaces/{workspace_id}/knowledge", status_code=201)
