@@ -22,7 +22,7 @@ async def list_conversations(
     principal: CurrentPrincipal,
     page: Paging,
 ) -> Page[Conversation]:
-    return await conversations.list_conversations(database, principal, workspace_id, page)
+    return await conversations.CONVERSATIONS.list(database, principal, workspace_id, page)
 
 
 @router.post("/api/workspaces/{workspace_id}/conversations", status_code=201)
@@ -41,14 +41,14 @@ async def create_conversation(
 async def get_conversation(
     conversation_id: str, database: Database, principal: CurrentPrincipal
 ) -> Conversation:
-    return await conversations.get_conversation(database, principal, conversation_id)
+    return await conversations.CONVERSATIONS.get(database, principal, conversation_id)
 
 
 @router.delete("/api/conversations/{conversation_id}", status_code=204)
 async def delete_conversation(
     conversation_id: str, database: Database, principal: CurrentPrincipal
 ) -> Response:
-    await conversations.delete_conversation(database, principal, conversation_id)
+    await conversations.CONVERSATIONS.delete(database, principal, conversation_id)
     return Response(status_code=204)
 
 

@@ -21,7 +21,7 @@ async def list_flows(
     principal: CurrentPrincipal,
     page: Paging,
 ) -> Page[Flow]:
-    return await flows.list_flows(database, principal, workspace_id, page)
+    return await flows.FLOWS.list(database, principal, workspace_id, page)
 
 
 @router.post("/api/workspaces/{workspace_id}/flows", status_code=201)
@@ -33,7 +33,7 @@ async def create_flow(
 
 @router.get("/api/flows/{flow_id}")
 async def get_flow(flow_id: str, database: Database, principal: CurrentPrincipal) -> Flow:
-    return await flows.get_flow(database, principal, flow_id)
+    return await flows.FLOWS.get(database, principal, flow_id)
 
 
 @router.put("/api/flows/{flow_id}")
@@ -45,5 +45,5 @@ async def update_flow(
 
 @router.delete("/api/flows/{flow_id}", status_code=204)
 async def delete_flow(flow_id: str, database: Database, principal: CurrentPrincipal) -> Response:
-    await flows.delete_flow(database, principal, flow_id)
+    await flows.FLOWS.delete(database, principal, flow_id)
     return Response(status_code=204)

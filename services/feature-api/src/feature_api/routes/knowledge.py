@@ -22,7 +22,7 @@ async def list_documents(
     principal: CurrentPrincipal,
     page: Paging,
 ) -> Page[KnowledgeDocument]:
-    return await knowledge.list_documents(database, principal, workspace_id, page)
+    return await knowledge.DOCUMENTS.list(database, principal, workspace_id, page)
 
 
 @router.post("/api/workspaces/{workspace_id}/knowledge", status_code=201)
@@ -53,7 +53,7 @@ async def search_knowledge(
 async def get_document(
     document_id: str, database: Database, principal: CurrentPrincipal
 ) -> KnowledgeDocument:
-    return await knowledge.get_document(database, principal, document_id)
+    return await knowledge.DOCUMENTS.get(database, principal, document_id)
 
 
 @router.put("/api/knowledge/{document_id}")
@@ -73,5 +73,5 @@ async def replace_document(
 async def delete_document(
     document_id: str, database: Database, principal: CurrentPrincipal
 ) -> Response:
-    await knowledge.delete_document(database, principal, document_id)
+    await knowledge.DOCUMENTS.delete(database, principal, document_id)
     return Response(status_code=204)

@@ -27,10 +27,6 @@ def _changed(conversation: Conversation) -> fe.ConversationChanged:
 CONVERSATIONS = WorkspaceResources(
     "conversation", repo.get, repo.list_page, repo.delete, fe.CONVERSATION_DELETED, _changed
 )
-accessible_conversation = CONVERSATIONS.accessible
-get_conversation = CONVERSATIONS.get
-list_conversations = CONVERSATIONS.list
-delete_conversation = CONVERSATIONS.delete
 
 
 async def create_conversation(
@@ -92,7 +88,7 @@ async def append(
 async def append_message(
     database: FeatureDatabase, principal: Principal, conversation_id: str, body: MessageIn
 ) -> Message:
-    conversation = await accessible_conversation(database, principal, conversation_id)
+    conversation = await CONVERSATIONS.accessible(database, principal, conversation_id)
     async for uow in database.units():
         async with uow:
             message = await append(
@@ -107,5 +103,5 @@ async def list_messages(
     conversation_id: str,
     page: PageRequest,
 ) -> Page[Message]:
-    await accessible_conversation(database, principal, conversation_id)
+    await CONVERSATIONS.accessible(database, principal, conversation_id)
     return await repo.messages_page(database.db, conversation_id, page.cursor, page.limit)

@@ -28,9 +28,6 @@ def _changed(flow: Flow) -> fe.FlowChanged:
 
 
 FLOWS = WorkspaceResources("flow", repo.get, repo.list_page, repo.delete, fe.FLOW_DELETED, _changed)
-get_flow = FLOWS.get
-list_flows = FLOWS.list
-delete_flow = FLOWS.delete
 
 
 async def create_flow(

@@ -35,9 +35,6 @@ DOCUMENTS = WorkspaceResources(
     fe.KNOWLEDGE_DOCUMENT_DELETED,
     _changed,
 )
-get_document = DOCUMENTS.get
-list_documents = DOCUMENTS.list
-delete_document = DOCUMENTS.delete
 
 
 async def add_document(
