@@ -19,7 +19,10 @@ import argparse
 import sys
 import time
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sendfx_dev.logview import readable
 from sendfx_dev.servers import ComponentFailed
@@ -193,13 +196,145 @@ def _component(name: str) -> str:
     return name
 
 
-def _add_only(command: argparse.ArgumentParser, verb: str) -> None:
-    command.add_argument(
+@dataclass(frozen=True)
+class _Option:
+    """One ``add_argument`` call: its names or flags and its keywords."""
+
+    flags: tuple[str, ...]
+    options: dict[str, Any]
+
+
+def _option(*flags: str, **options: Any) -> _Option:
+    return _Option(flags, options)
+
+
+def _only(verb: str) -> _Option:
+    return _option(
         "--only",
         action="append",
         choices=COMPONENTS,
         help=f"{verb} only this component (repeatable); default: all",
     )
+
+
+@dataclass(frozen=True)
+class _Command:
+    name: str
+    run: Callable[[argparse.Namespace], int]
+    help: str
+    description: str
+    arguments: tuple[_Option, ...] = ()
+
+
+# Every subcommand, in the order ``--help`` lists them.
+_COMMANDS = (
+    _Command(
+        "up",
+        cmd_up,
+        "start everything (idempotent) and wait until healthy",
+        "Start, health-check and record, in order: "
+        + ", ".join(COMPONENTS)
+        + ". Running and healthy components are reused. POSTGRES_URL, MONGO_URL and "
+        "KAFKA_BOOTSTRAP_SERVERS, when set, name servers to use instead of starting "
+        "local ones; without OPENAI_API_KEY the fake OpenAI server is started.",
+        (_only("start"),),
+    ),
+    _Command(
+        "down",
+        cmd_down,
+        "stop what `up` started",
+        "Stop every component `up` started (from var/run/*.json), last first.",
+        (_only("stop"),),
+    ),
+    _Command(
+        "restart",
+        cmd_restart,
+        "stop some components, then `up` (e.g. after changing a service's code)",
+        "Stop the named components, then start everything that is not running.",
+        (_option("components", nargs="+", choices=COMPONENTS, metavar="COMPONENT"),),
+    ),
+    _Command(
+        "status",
+        cmd_status,
+        "show each component's state",
+        "One line per component; exit code 3 when something is not running.",
+        (_option("--json", action="store_true", help="print JSON instead of a table"),),
+    ),
+    _Command(
+        "logs",
+        cmd_logs,
+        "print (and follow) the logs under var/log",
+        "Print the last lines of one component's log, or of all of them.",
+        (
+            _option(
+                "component",
+                nargs="?",
+                type=_component,
+                metavar="COMPONENT",
+                help="one of "
+                + ", ".join(COMPONENTS)
+                + ", or an instance of a service (core-api-2)",
+            ),
+            _option("-f", "--follow", action="store_true", help="keep printing new lines"),
+            _option("-n", "--lines", type=int, default=50, help="lines of history (50)"),
+            _option(
+                "--raw", action="store_true", help="the JSON lines as written, not made readable"
+            ),
+        ),
+    ),
+    _Command(
+        "check-ownership",
+        cmd_check_ownership,
+        "compare the live grants, owners and MongoDB users with the declaration",
+        "Connects as the admin (POSTGRES_URL / MONGO_URL, default: the local servers) and "
+        "reports every table owner, grant, role attribute or MongoDB user role that "
+        "differs from the declared ownership table; exit code 1 on drift.",
+    ),
+    _Command(
+        "generate-legacy",
+        cmd_generate_legacy,
+        "fill a legacy database with realistic, defective legacy core data",
+        "Writes the legacy core collections (users, tiers, workspaces, …) with every "
+        "defect the migrator handles, deterministically by seed, as the MongoDB admin "
+        "(MONGO_URL, default: the local server; LEGACY_MONGO_URL if set).",
+        (
+            _option("--count", type=int, default=1000, help="about this many documents"),
+            _option("--seed", type=int, default=7, help="same seed, same documents"),
+            _option("--database", help="the database (default: the URL's, else sendfx)"),
+        ),
+    ),
+    _Command(
+        "roles-sql",
+        cmd_roles_sql,
+        "print the SQL a DBA runs to create the roles (deploy/postgres/roles.sql)",
+        "The login roles, database grants and schemas, for psql with -v passwords.",
+        (_option("--database", default="sendfx", help="database name (sendfx)"),),
+    ),
+    _Command(
+        "k8s",
+        cmd_k8s,
+        "print the Kubernetes manifests a kustomization builds",
+        "Renders a kustomization of deploy/k8s/ (resources, namespace, labels, "
+        "configMapGenerator) as `kubectl kustomize --load-restrictor "
+        "LoadRestrictionsNone` does, for machines without kubectl.",
+        (_option("folder", nargs="?", default="deploy/k8s/base", help="(deploy/k8s/base)"),),
+    ),
+    _Command(
+        "openapi-snapshots",
+        cmd_openapi_snapshots,
+        "write the services' /openapi.json into admin-console/openapi/",
+        "Fetches each service's /openapi.json (default: the local stack's ports, "
+        "CORE_API_PORT, FEATURE_API_PORT, USAGE_INGESTOR_PORT) and writes the snapshots "
+        "the admin console generates its API types from (make console-types).",
+        (
+            *(  # openapi_snapshots.SERVICES
+                _option(f"--{service}", metavar="URL", help=f"{service}'s base URL")
+                for service in ("core-api", "feature-api", "usage-ingestor")
+            ),
+            _option("--out", type=Path, help="folder (admin-console/openapi)"),
+        ),
+    ),
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -208,122 +343,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the sendfx platform locally on real servers (state under var/).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    up = sub.add_parser(
-        "up",
-        help="start everything (idempotent) and wait until healthy",
-        description=(
-            "Start, health-check and record, in order: "
-            + ", ".join(COMPONENTS)
-            + ". Running and healthy components are reused. POSTGRES_URL, MONGO_URL and "
-            "KAFKA_BOOTSTRAP_SERVERS, when set, name servers to use instead of starting "
-            "local ones; without OPENAI_API_KEY the fake OpenAI server is started."
-        ),
-    )
-    _add_only(up, "start")
-    up.set_defaults(func=cmd_up)
-
-    down = sub.add_parser(
-        "down",
-        help="stop what `up` started",
-        description="Stop every component `up` started (from var/run/*.json), last first.",
-    )
-    _add_only(down, "stop")
-    down.set_defaults(func=cmd_down)
-
-    restart = sub.add_parser(
-        "restart",
-        help="stop some components, then `up` (e.g. after changing a service's code)",
-        description="Stop the named components, then start everything that is not running.",
-    )
-    restart.add_argument("components", nargs="+", choices=COMPONENTS, metavar="COMPONENT")
-    restart.set_defaults(func=cmd_restart)
-
-    status = sub.add_parser(
-        "status",
-        help="show each component's state",
-        description="One line per component; exit code 3 when something is not running.",
-    )
-    status.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    status.set_defaults(func=cmd_status)
-
-    logs = sub.add_parser(
-        "logs",
-        help="print (and follow) the logs under var/log",
-        description="Print the last lines of one component's log, or of all of them.",
-    )
-    logs.add_argument(
-        "component",
-        nargs="?",
-        type=_component,
-        metavar="COMPONENT",
-        help="one of " + ", ".join(COMPONENTS) + ", or an instance of a service (core-api-2)",
-    )
-    logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
-    logs.add_argument("-n", "--lines", type=int, default=50, help="lines of history (50)")
-    logs.add_argument(
-        "--raw", action="store_true", help="the JSON lines as written, not made readable"
-    )
-    logs.set_defaults(func=cmd_logs)
-
-    check = sub.add_parser(
-        "check-ownership",
-        help="compare the live grants, owners and MongoDB users with the declaration",
-        description=(
-            "Connects as the admin (POSTGRES_URL / MONGO_URL, default: the local servers) and "
-            "reports every table owner, grant, role attribute or MongoDB user role that "
-            "differs from the declared ownership table; exit code 1 on drift."
-        ),
-    )
-    check.set_defaults(func=cmd_check_ownership)
-
-    legacy = sub.add_parser(
-        "generate-legacy",
-        help="fill a legacy database with realistic, defective legacy core data",
-        description=(
-            "Writes the legacy core collections (users, tiers, workspaces, …) with every "
-            "defect the migrator handles, deterministically by seed, as the MongoDB admin "
-            "(MONGO_URL, default: the local server; LEGACY_MONGO_URL if set)."
-        ),
-    )
-    legacy.add_argument("--count", type=int, default=1000, help="about this many documents")
-    legacy.add_argument("--seed", type=int, default=7, help="same seed, same documents")
-    legacy.add_argument("--database", help="the database (default: the URL's, else sendfx)")
-    legacy.set_defaults(func=cmd_generate_legacy)
-
-    roles = sub.add_parser(
-        "roles-sql",
-        help="print the SQL a DBA runs to create the roles (deploy/postgres/roles.sql)",
-        description="The login roles, database grants and schemas, for psql with -v passwords.",
-    )
-    roles.add_argument("--database", default="sendfx", help="database name (sendfx)")
-    roles.set_defaults(func=cmd_roles_sql)
-
-    kube = sub.add_parser(
-        "k8s",
-        help="print the Kubernetes manifests a kustomization builds",
-        description=(
-            "Renders a kustomization of deploy/k8s/ (resources, namespace, labels, "
-            "configMapGenerator) as `kubectl kustomize --load-restrictor "
-            "LoadRestrictionsNone` does, for machines without kubectl."
-        ),
-    )
-    kube.add_argument("folder", nargs="?", default="deploy/k8s/base", help="(deploy/k8s/base)")
-    kube.set_defaults(func=cmd_k8s)
-
-    openapi = sub.add_parser(
-        "openapi-snapshots",
-        help="write the services' /openapi.json into admin-console/openapi/",
-        description=(
-            "Fetches each service's /openapi.json (default: the local stack's ports, "
-            "CORE_API_PORT, FEATURE_API_PORT, USAGE_INGESTOR_PORT) and writes the snapshots "
-            "the admin console generates its API types from (make console-types)."
-        ),
-    )
-    for service in ("core-api", "feature-api", "usage-ingestor"):  # openapi_snapshots.SERVICES
-        openapi.add_argument(f"--{service}", metavar="URL", help=f"{service}'s base URL")
-    openapi.add_argument("--out", type=Path, help="folder (admin-console/openapi)")
-    openapi.set_defaults(func=cmd_openapi_snapshots)
+    for command in _COMMANDS:
+        each = sub.add_parser(command.name, help=command.help, description=command.description)
+        for option in command.arguments:
+            each.add_argument(*option.flags, **option.options)
+        each.set_defaults(func=command.run)
     return parser
 
 

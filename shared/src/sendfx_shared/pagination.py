@@ -2,18 +2,20 @@
 
 A cursor is an opaque, URL-safe token holding the sort key of the last item
 returned; clients pass it back unchanged. Every list route of every service
-takes the same ``cursor`` and ``limit`` query parameters (``Cursor``,
-``Limit``, ``DEFAULT_PAGE``), and every store fetches ``limit + 1`` items so
-that ``trim_page`` can tell whether another page follows.
+takes the same ``cursor`` and ``limit`` query parameters as one ``Paging``
+dependency (a ``PageRequest``, which the route hands to its service as is),
+and every store fetches ``limit + 1`` items so that ``trim_page`` can tell
+whether another page follows.
 """
 
 import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from sendfx_shared.problems import ProblemError
@@ -29,6 +31,23 @@ Cursor = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 DEFAULT_PAGE = DEFAULT_LIMIT
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """Which page a list request asks for: the previous page's cursor (None for
+    the first page) and how many items at the most."""
+
+    cursor: str | None = None
+    limit: int = DEFAULT_LIMIT
+
+
+def _page_request(cursor: Cursor = None, limit: Limit = DEFAULT_PAGE) -> PageRequest:
+    return PageRequest(cursor, limit)
+
+
+# The one way a list route takes its ``cursor`` and ``limit`` query parameters.
+Paging = Annotated[PageRequest, Depends(_page_request)]
 
 
 class Page(BaseModel, Generic[ItemT]):

@@ -9,7 +9,7 @@ import logging
 import math
 from collections.abc import Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -41,29 +41,45 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
+class ProblemOptions(TypedDict, total=False):
+    """What a problem may say beside its status and detail."""
+
+    kind: str | None
+    title: str | None
+    errors: Sequence[FieldError] | None
+    headers: dict[str, str] | None
+    extra: dict[str, Any] | None
+
+
 class ProblemError(Exception):
     """Raise from a route or service function to answer with a problem."""
 
-    def __init__(
-        self,
-        status: int,
-        detail: str,
-        *,
-        kind: str | None = None,
-        title: str | None = None,
-        errors: Sequence[FieldError] | None = None,
-        headers: dict[str, str] | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
+    def __init__(self, status: int, detail: str, **options: Unpack[ProblemOptions]) -> None:
         super().__init__(detail)
         phrase = HTTPStatus(status).phrase
+        errors = options.get("errors")
         self.status = status
         self.detail = detail
-        self.kind = kind or phrase.lower().replace(" ", "-").replace("'", "")
-        self.title = title or phrase
+        self.kind = options.get("kind") or phrase.lower().replace(" ", "-").replace("'", "")
+        self.title = options.get("title") or phrase
         self.errors = list(errors) if errors is not None else None
-        self.headers = headers
-        self.extra = extra or {}
+        self.headers = options.get("headers")
+        self.extra = options.get("extra") or {}
+
+    def response(self) -> JSONResponse:
+        """The problem+json answer (``extra`` adds members beside the standard ones)."""
+        body: dict[str, Any] = {
+            "type": PROBLEM_TYPE_BASE + self.kind,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.errors is not None:
+            body["errors"] = [e.model_dump() for e in self.errors]
+        body.update(self.extra)
+        return JSONResponse(
+            body, status_code=self.status, media_type=PROBLEM_JSON, headers=self.headers
+        )
 
 
 class NotFound(ProblemError):
@@ -86,28 +102,23 @@ class Unauthorized(ProblemError):
         super().__init__(401, detail, kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
 
 
-def problem_response(
-    status: int,
-    detail: str,
-    *,
-    kind: str | None = None,
-    title: str | None = None,
-    errors: Sequence[FieldError] | None = None,
-    headers: dict[str, str] | None = None,
-    extra: dict[str, Any] | None = None,
-) -> JSONResponse:
-    error = ProblemError(status, detail, kind=kind, title=title, errors=errors, headers=headers)
-    body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_BASE + error.kind,
-        "title": error.title,
-        "status": status,
-        "detail": detail,
-    }
-    if errors is not None:
-        body["errors"] = [e.model_dump() for e in errors]
-    if extra:
-        body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+class TooManyRequests(ProblemError):
+    """429 with ``Retry-After`` (whole seconds, at least 1)."""
+
+    def __init__(self, detail: str, retry_after_seconds: float) -> None:
+        seconds = max(1, math.ceil(retry_after_seconds))
+        super().__init__(
+            429,
+            detail,
+            kind="too-many-requests",
+            headers={"Retry-After": str(seconds)},
+            extra={"retry_after": seconds},
+        )
+
+
+def problem_response(status: int, detail: str, **options: Unpack[ProblemOptions]) -> JSONResponse:
+    """A problem answered outside a route (middleware, exception handlers)."""
+    return ProblemError(status, detail, **options).response()
 
 
 def field_errors(raw: Sequence[Any]) -> list[FieldError]:
@@ -126,15 +137,7 @@ def field_errors(raw: Sequence[Any]) -> list[FieldError]:
 
 async def _on_problem(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
-    return problem_response(
-        exc.status,
-        exc.detail,
-        kind=exc.kind,
-        title=exc.title,
-        errors=exc.errors,
-        headers=exc.headers,
-        extra=exc.extra,
-    )
+    return exc.response()
 
 
 async def _on_validation(_: Request, exc: Exception) -> JSONResponse:
@@ -178,17 +181,3 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(Exception, _on_unexpected)
-
-
-class TooManyRequests(ProblemError):
-    """429 with ``Retry-After`` (whole seconds, at least 1)."""
-
-    def __init__(self, detail: str, retry_after_seconds: float) -> None:
-        seconds = max(1, math.ceil(retry_after_seconds))
-        super().__init__(
-            429,
-            detail,
-            kind="too-many-requests",
-            headers={"Retry-After": str(seconds)},
-            extra={"retry_after": seconds},
-        )

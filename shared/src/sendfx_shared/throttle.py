@@ -19,7 +19,7 @@ from fastapi import Request
 
 from sendfx_shared.auth import Principal, authenticator_of
 from sendfx_shared.http import client_address
-from sendfx_shared.problems import ProblemError
+from sendfx_shared.problems import ProblemError, TooManyRequests
 from sendfx_shared.settings import ServiceSettings
 
 # Probes and scrapes are never throttled.
@@ -49,17 +49,6 @@ def retry_after(window: Window, at: datetime) -> int:
     return max(1, math.ceil((window.ends_at - at).total_seconds()))
 
 
-class RateLimited(ProblemError):
-    def __init__(self, detail: str, retry_after_seconds: int) -> None:
-        super().__init__(
-            429,
-            detail,
-            kind="too-many-requests",
-            headers={"Retry-After": str(retry_after_seconds)},
-            extra={"retry_after": retry_after_seconds},
-        )
-
-
 async def count_or_refuse(
     store: RateStore, subject: str, limit: int, seconds: int, what: str
 ) -> None:
@@ -71,7 +60,7 @@ async def count_or_refuse(
     # Kept a window longer than needed: a late instance still finds it.
     if await store.hit(window.key, window.ends_at + timedelta(seconds=seconds)) > limit:
         wait = retry_after(window, at)
-        raise RateLimited(f"too many {what}: at most {limit} per {seconds} s", wait)
+        raise TooManyRequests(f"too many {what}: at most {limit} per {seconds} s", wait)
 
 
 async def _principal_or_none(request: Request) -> Principal | None:

@@ -9,7 +9,9 @@ does not keep.
 import uuid
 from typing import Final, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
+
+from sendfx_shared.events.envelope import EventData
 
 CORE_API_SOURCE: Final = "/sendfx/core-api"
 USAGE_INGESTOR_SOURCE: Final = "/sendfx/usage-ingestor"
@@ -37,11 +39,7 @@ SUBSCRIPTION_CANCELED: Final = "subscription.canceled"
 USAGE_THRESHOLD_CROSSED: Final = "usage.threshold_crossed"
 
 
-class _CoreData(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-
-class TierLimits(_CoreData):
+class TierLimits(EventData):
     ai_tokens_monthly: int | None = Field(default=None, ge=0)
     flows: int | None = Field(default=None, ge=0)
     members: int | None = Field(default=None, ge=0)
@@ -49,7 +47,7 @@ class TierLimits(_CoreData):
     models: list[str] | None = None
 
 
-class WorkspaceChanged(_CoreData):
+class WorkspaceChanged(EventData):
     """Data of ``workspace.created`` / ``workspace.updated`` / ``workspace.deleted``."""
 
     workspace_id: uuid.UUID
@@ -61,7 +59,7 @@ class WorkspaceChanged(_CoreData):
     version: int = Field(default=0, description="monotonic per workspace; orders replays")
 
 
-class WorkspaceMemberChanged(_CoreData):
+class WorkspaceMemberChanged(EventData):
     """Data of ``workspace_member.added`` / ``.role_changed`` / ``.removed``."""
 
     workspace_id: uuid.UUID
@@ -70,7 +68,7 @@ class WorkspaceMemberChanged(_CoreData):
     version: int = 0
 
 
-class SubscriptionChanged(_CoreData):
+class SubscriptionChanged(EventData):
     """Data of ``subscription.created`` / ``.changed`` / ``.canceled``."""
 
     subscription_id: uuid.UUID
@@ -84,7 +82,7 @@ class SubscriptionChanged(_CoreData):
     version: int = 0
 
 
-class UsageThresholdCrossed(_CoreData):
+class UsageThresholdCrossed(EventData):
     """A workspace's monthly AI tokens crossed ``threshold_percent`` of its tier's
     ``ai_tokens_monthly``; published once per threshold per period."""
 
@@ -96,7 +94,7 @@ class UsageThresholdCrossed(_CoreData):
     tier_code: str | None = None
 
 
-class UserChanged(_CoreData):
+class UserChanged(EventData):
     """Data of ``user.created`` / ``user.updated``."""
 
     user_id: uuid.UUID
@@ -108,7 +106,7 @@ class UserChanged(_CoreData):
     auth_version: int = 0
 
 
-class TierChanged(_CoreData):
+class TierChanged(EventData):
     """Data of ``tier.created`` / ``tier.updated`` / ``tier.deleted``."""
 
     tier_id: uuid.UUID
@@ -119,7 +117,7 @@ class TierChanged(_CoreData):
     is_active: bool
 
 
-class BillingAccountChanged(_CoreData):
+class BillingAccountChanged(EventData):
     """Data of ``billing_account.created`` / ``billing_account.updated``."""
 
     billing_account_id: uuid.UUID

@@ -26,6 +26,13 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+class EventData(BaseModel):
+    """The base of every published payload: frozen, and keeping the fields a
+    newer publisher adds (``extra="allow"``), so a consumer can be older."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
 class CloudEvent(BaseModel, Generic[DataT]):
     model_config = ConfigDict(extra="allow", frozen=True)
 

@@ -9,7 +9,9 @@ flow templates and drafts.
 import uuid
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from sendfx_shared.events.envelope import EventData
 
 # feature-api publishes feature.events and openai.call.completed under it.
 FEATURE_API_SOURCE: Final = "/sendfx/feature-api"
@@ -31,11 +33,7 @@ KNOWLEDGE_DOCUMENT_UPDATED: Final = "knowledge.document_updated"
 KNOWLEDGE_DOCUMENT_DELETED: Final = "knowledge.document_deleted"
 
 
-class _FeatureData(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-
-class FlowChanged(_FeatureData):
+class FlowChanged(EventData):
     flow_id: str
     workspace_id: uuid.UUID
     name: str
@@ -44,7 +42,7 @@ class FlowChanged(_FeatureData):
     version: int = Field(ge=1, description="monotonic per flow; orders replays")
 
 
-class FlowTemplateChanged(_FeatureData):
+class FlowTemplateChanged(EventData):
     template_id: str
     workspace_id: uuid.UUID | None = None
     name: str
@@ -52,7 +50,7 @@ class FlowTemplateChanged(_FeatureData):
     draft_id: str | None = None
 
 
-class FlowDraftChanged(_FeatureData):
+class FlowDraftChanged(EventData):
     draft_id: str
     workspace_id: uuid.UUID | None = None
     name: str
@@ -60,13 +58,13 @@ class FlowDraftChanged(_FeatureData):
     version: int = Field(ge=1)
 
 
-class ConversationChanged(_FeatureData):
+class ConversationChanged(EventData):
     conversation_id: str
     workspace_id: uuid.UUID
     title: str
 
 
-class ConversationMessageAdded(_FeatureData):
+class ConversationMessageAdded(EventData):
     conversation_id: str
     workspace_id: uuid.UUID
     message_id: str
@@ -74,7 +72,7 @@ class ConversationMessageAdded(_FeatureData):
     role: str
 
 
-class KnowledgeDocumentChanged(_FeatureData):
+class KnowledgeDocumentChanged(EventData):
     document_id: str
     workspace_id: uuid.UUID
     title: str

@@ -6,7 +6,7 @@ from core_api.routes.deps import DbPool
 from core_api.schemas import MemberIn, MemberOut, MemberRoleIn
 from core_api.services import members
 from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal
-from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
+from sendfx_shared.pagination import Page, Paging
 
 router = APIRouter(prefix="/api/workspaces/{workspace_id}/members", tags=["members"])
 admin_router = APIRouter(
@@ -19,10 +19,9 @@ async def list_members(
     workspace_id: uuid.UUID,
     principal: CurrentPrincipal,
     pool: DbPool,
-    cursor: Cursor = None,
-    limit: Limit = DEFAULT_PAGE,
+    page: Paging,
 ) -> Page[MemberOut]:
-    return await members.list_members(pool, principal, workspace_id, cursor, limit)
+    return await members.list_members(pool, principal, workspace_id, page)
 
 
 @router.post("", status_code=201)
@@ -66,7 +65,6 @@ async def admin_list_members(
     workspace_id: uuid.UUID,
     admin: CurrentAdmin,
     pool: DbPool,
-    cursor: Cursor = None,
-    limit: Limit = DEFAULT_PAGE,
+    page: Paging,
 ) -> Page[MemberOut]:
-    return await members.list_members(pool, admin, workspace_id, cursor, limit)
+    return await members.list_members(pool, admin, workspace_id, page)

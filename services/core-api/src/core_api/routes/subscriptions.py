@@ -12,7 +12,7 @@ from core_api.schemas import (
 )
 from core_api.services import subscriptions
 from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal
-from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
+from sendfx_shared.pagination import Page, Paging
 
 router = APIRouter(tags=["subscriptions"])
 _WS = "/api/workspaces/{workspace_id}"
@@ -60,10 +60,9 @@ async def list_workspace_subscriptions(
     workspace_id: uuid.UUID,
     principal: CurrentPrincipal,
     pool: DbPool,
-    cursor: Cursor = None,
-    limit: Limit = DEFAULT_PAGE,
+    page: Paging,
 ) -> Page[SubscriptionOut]:
-    return await subscriptions.list_subscriptions(pool, principal, workspace_id, cursor, limit)
+    return await subscriptions.list_subscriptions(pool, principal, workspace_id, page)
 
 
 @router.post(f"{_WS}/subscriptions", status_code=201)
@@ -83,11 +82,10 @@ async def create_subscription(
 async def list_all_subscriptions(
     _: CurrentAdmin,
     pool: DbPool,
+    page: Paging,
     workspace_id: uuid.UUID | None = None,
-    cursor: Cursor = None,
-    limit: Limit = DEFAULT_PAGE,
 ) -> Page[SubscriptionOut]:
-    return await subscriptions.list_subscriptions(pool, None, workspace_id, cursor, limit)
+    return await subscriptions.list_subscriptions(pool, None, workspace_id, page)
 
 
 @router.patch("/api/admin/subscriptions/{subscription_id}", tags=["admin: subscriptions"])

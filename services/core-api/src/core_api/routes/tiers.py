@@ -6,23 +6,19 @@ from core_api.routes.deps import DbPool
 from core_api.schemas import TierIn, TierOut, TierUpdateIn
 from core_api.services import tiers
 from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal
-from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
+from sendfx_shared.pagination import Page, Paging
 
 router = APIRouter(tags=["tiers"])
 
 
 @router.get("/api/tiers")
-async def list_active_tiers(
-    _: CurrentPrincipal, pool: DbPool, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE
-) -> Page[TierOut]:
-    return await tiers.list_tiers(pool, cursor, limit, active_only=True)
+async def list_active_tiers(_: CurrentPrincipal, pool: DbPool, page: Paging) -> Page[TierOut]:
+    return await tiers.list_tiers(pool, page, active_only=True)
 
 
 @router.get("/api/admin/tiers", tags=["admin: tiers"])
-async def list_tiers(
-    _: CurrentAdmin, pool: DbPool, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE
-) -> Page[TierOut]:
-    return await tiers.list_tiers(pool, cursor, limit, active_only=False)
+async def list_tiers(_: CurrentAdmin, pool: DbPool, page: Paging) -> Page[TierOut]:
+    return await tiers.list_tiers(pool, page, active_only=False)
 
 
 @router.post("/api/admin/tiers", status_code=201, tags=["admin: tiers"])

@@ -6,16 +6,14 @@ from core_api.routes.deps import DbPool
 from core_api.schemas import AdminUserCreateIn, AdminUserUpdateIn, UserOut
 from core_api.services import users
 from sendfx_shared.auth import CurrentAdmin
-from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
+from sendfx_shared.pagination import Page, Paging
 
 router = APIRouter(prefix="/api/admin/users", tags=["admin: users"])
 
 
 @router.get("")
-async def list_users(
-    _: CurrentAdmin, pool: DbPool, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE
-) -> Page[UserOut]:
-    return await users.list_users(pool, cursor, limit)
+async def list_users(_: CurrentAdmin, pool: DbPool, page: Paging) -> Page[UserOut]:
+    return await users.list_users(pool, page)
 
 
 @router.post("", status_code=201)

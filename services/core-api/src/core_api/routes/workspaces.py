@@ -7,7 +7,7 @@ from core_api.routes.deps import DbPool, Settings
 from core_api.schemas import WorkspaceIn, WorkspaceOut, WorkspaceUpdateIn
 from core_api.services import workspaces
 from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal
-from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
+from sendfx_shared.pagination import Page, Paging
 
 router = APIRouter(tags=["workspaces"])
 
@@ -22,9 +22,9 @@ async def create_workspace(
 
 @router.get("/api/workspaces")
 async def list_my_workspaces(
-    principal: CurrentPrincipal, pool: DbPool, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE
+    principal: CurrentPrincipal, pool: DbPool, page: Paging
 ) -> Page[WorkspaceOut]:
-    return await workspaces.list_workspaces(pool, principal, cursor, limit, all_=False)
+    return await workspaces.list_workspaces(pool, principal, page, all_=False)
 
 
 @router.get("/api/workspaces/{workspace_id}")
@@ -53,16 +53,15 @@ async def delete_workspace(
 async def list_all_workspaces(
     admin: CurrentAdmin,
     pool: DbPool,
+    page: Paging,
     q: Annotated[
         str | None,
         Query(
             min_length=1, max_length=100, pattern=r"^[^\x00]*$", description="name or slug contains"
         ),
     ] = None,
-    cursor: Cursor = None,
-    limit: Limit = DEFAULT_PAGE,
 ) -> Page[WorkspaceOut]:
-    return await workspaces.list_workspaces(pool, admin, cursor, limit, all_=True, q=q)
+    return await workspaces.list_workspaces(pool, admin, page, all_=True, q=q)
 
 
 @router.get("/api/admin/workspaces/{workspace_id}", tags=["admin: workspaces"])

@@ -26,7 +26,7 @@ from core_api.services.workspaces import emit_workspace_updated
 from sendfx_shared.auth import Principal
 from sendfx_shared.events import core as core_events
 from sendfx_shared.events.core import WorkspaceMemberChanged
-from sendfx_shared.pagination import Page
+from sendfx_shared.pagination import Page, PageRequest
 from sendfx_shared.problems import Conflict, Forbidden, NotFound
 
 
@@ -48,13 +48,14 @@ async def list_members(
     pool: asyncpg.Pool,
     principal: Principal,
     workspace_id: uuid.UUID,
-    cursor: str | None,
-    limit: int,
+    page: PageRequest,
 ) -> Page[MemberOut]:
     async with reading(pool) as db:
         await workspace_access(db, principal, workspace_id)
-        records = await members_repo.list_members(db, workspace_id, parse_cursor(cursor), limit)
-    rows, next_cursor = page_of(records, limit)
+        records = await members_repo.list_members(
+            db, workspace_id, parse_cursor(page.cursor), page.limit
+        )
+    rows, next_cursor = page_of(records, page.limit)
     return Page[MemberOut](
         items=[MemberOut.model_validate(r) for r in rows], next_cursor=next_cursor
     )

@@ -30,7 +30,7 @@ from core_api.settings import CoreApiSettings
 from sendfx_shared.auth import Principal
 from sendfx_shared.events import core as core_events
 from sendfx_shared.events.core import SubscriptionChanged
-from sendfx_shared.pagination import Page
+from sendfx_shared.pagination import Page, PageRequest
 from sendfx_shared.problems import Conflict, NotFound
 
 PERIOD = timedelta(days=30)
@@ -89,8 +89,7 @@ async def list_subscriptions(
     pool: asyncpg.Pool,
     principal: Principal | None,
     workspace_id: uuid.UUID | None,
-    cursor: str | None,
-    limit: int,
+    page: PageRequest,
 ) -> Page[SubscriptionOut]:
     """A workspace's subscription history; every subscription when ``workspace_id``
     is None (admin routes)."""
@@ -98,9 +97,9 @@ async def list_subscriptions(
         if principal is not None and workspace_id is not None:
             await workspace_access(db, principal, workspace_id)
         records = await subscriptions_repo.list_subscriptions(
-            db, workspace_id, parse_cursor(cursor), limit
+            db, workspace_id, parse_cursor(page.cursor), page.limit
         )
-    rows, next_cursor = page_of(records, limit)
+    rows, next_cursor = page_of(records, page.limit)
     return Page[SubscriptionOut](items=[subscription_out(r) for r in rows], next_cursor=next_cursor)
 
 

@@ -13,7 +13,7 @@ from core_api.services.limits import limits_of, tier_changed
 from core_api.services.workspaces import workspace_changed
 from sendfx_shared.events import core as core_events
 from sendfx_shared.events.core import TIER_DELETED
-from sendfx_shared.pagination import Page
+from sendfx_shared.pagination import Page, PageRequest
 from sendfx_shared.problems import NotFound
 
 
@@ -27,14 +27,12 @@ async def _emit(db: Db, event_type: str, row: asyncpg.Record) -> None:
     await emit(db, event_type, row["id"], tier_changed(row))
 
 
-async def list_tiers(
-    pool: asyncpg.Pool, cursor: str | None, limit: int, *, active_only: bool
-) -> Page[TierOut]:
+async def list_tiers(pool: asyncpg.Pool, page: PageRequest, *, active_only: bool) -> Page[TierOut]:
     async with reading(pool) as db:
         records = await tiers_repo.list_tiers(
-            db, parse_cursor(cursor), limit, active_only=active_only
+            db, parse_cursor(page.cursor), page.limit, active_only=active_only
         )
-    rows, next_cursor = page_of(records, limit)
+    rows, next_cursor = page_of(records, page.limit)
     return Page[TierOut](items=[tier_out(r) for r in rows], next_cursor=next_cursor)
 
 

@@ -7,14 +7,14 @@ from core_api.repositories import users as users_repo
 from core_api.repositories.paging import page_of, parse_cursor
 from core_api.schemas import AdminUserCreateIn, AdminUserUpdateIn, UserOut
 from core_api.services import auth
-from sendfx_shared.pagination import Page
+from sendfx_shared.pagination import Page, PageRequest
 from sendfx_shared.problems import NotFound
 
 
-async def list_users(pool: asyncpg.Pool, cursor: str | None, limit: int) -> Page[UserOut]:
+async def list_users(pool: asyncpg.Pool, page: PageRequest) -> Page[UserOut]:
     async with reading(pool) as db:
-        records = await users_repo.list_users(db, parse_cursor(cursor), limit)
-    rows, next_cursor = page_of(records, limit)
+        records = await users_repo.list_users(db, parse_cursor(page.cursor), page.limit)
+    rows, next_cursor = page_of(records, page.limit)
     return Page[UserOut](items=[UserOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 

@@ -16,7 +16,7 @@ from core_api.settings import CoreApiSettings
 from sendfx_shared.auth import Principal
 from sendfx_shared.events import core as core_events
 from sendfx_shared.events.core import WorkspaceChanged, WorkspaceMemberChanged
-from sendfx_shared.pagination import Page
+from sendfx_shared.pagination import Page, PageRequest
 from sendfx_shared.problems import Forbidden, NotFound
 
 
@@ -104,8 +104,7 @@ async def get_workspace(
 async def list_workspaces(
     pool: asyncpg.Pool,
     principal: Principal,
-    cursor: str | None,
-    limit: int,
+    page: PageRequest,
     *,
     all_: bool,
     q: str | None = None,
@@ -114,9 +113,9 @@ async def list_workspaces(
     narrowed to names or slugs containing ``q``."""
     async with reading(pool) as db:
         records = await workspaces_repo.list_workspaces(
-            db, parse_cursor(cursor), limit, None if all_ else principal.user_id, q
+            db, parse_cursor(page.cursor), page.limit, None if all_ else principal.user_id, q
         )
-    rows, next_cursor = page_of(records, limit)
+    rows, next_cursor = page_of(records, page.limit)
     items = [workspace_out(r, r.get("role")) for r in rows]  # type: ignore[arg-type]
     return Page[WorkspaceOut](items=items, next_cursor=next_cursor)
 

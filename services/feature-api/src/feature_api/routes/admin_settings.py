@@ -2,13 +2,13 @@
 changes every tenant's theme; ``/api/admin/ui-settings`` for admins) and the admin-only log settings
 (``/api/admin/log-settings``)."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from feature_api.models.settings_docs import LogSettings, LogSettingsIn, UiSettings, UiSettingsIn
 from feature_api.routes.deps import Database
 from feature_api.routes.problems_doc import ADMIN
 from feature_api.services import settings_docs
-from sendfx_shared.auth import CurrentAdmin
+from sendfx_shared.auth import CurrentAdmin, current_admin
 
 router = APIRouter(tags=["settings"], responses=ADMIN)
 
@@ -25,16 +25,17 @@ async def put_ui_settings(
     return await settings_docs.put_ui_settings(database, body)
 
 
-@router.get("/api/admin/ui-settings")
-async def admin_get_ui_settings(database: Database, admin: CurrentAdmin) -> UiSettings:
-    return await settings_docs.get_ui_settings(database)
-
-
-@router.put("/api/admin/ui-settings")
-async def admin_put_ui_settings(
-    body: UiSettingsIn, database: Database, admin: CurrentAdmin
-) -> UiSettings:
-    return await settings_docs.put_ui_settings(database, body)
+# The admin console's paths: the same handlers, the read behind the admin role.
+router.add_api_route(
+    "/api/admin/ui-settings",
+    get_ui_settings,
+    methods=["GET"],
+    name="admin_get_ui_settings",
+    dependencies=[Depends(current_admin)],
+)
+router.add_api_route(
+    "/api/admin/ui-settings", put_ui_settings, methods=["PUT"], name="admin_put_ui_settings"
+)
 
 
 @router.get("/api/admin/log-settings")

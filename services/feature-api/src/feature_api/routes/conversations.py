@@ -10,7 +10,7 @@ from feature_api.routes.deps import Database
 from feature_api.routes.problems_doc import SIGNED_IN
 from feature_api.services import conversations
 from sendfx_shared.auth import CurrentPrincipal
-from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
+from sendfx_shared.pagination import Page, Paging
 
 router = APIRouter(tags=["conversations"], responses=SIGNED_IN)
 
@@ -20,10 +20,9 @@ async def list_conversations(
     workspace_id: uuid.UUID,
     database: Database,
     principal: CurrentPrincipal,
-    cursor: Cursor = None,
-    limit: Limit = DEFAULT_PAGE,
+    page: Paging,
 ) -> Page[Conversation]:
-    return await conversations.list_conversations(database, principal, workspace_id, cursor, limit)
+    return await conversations.CONVERSATIONS.list(database, principal, workspace_id, page)
 
 
 @router.post("/api/workspaces/{workspace_id}/conversations", status_code=201)
@@ -42,14 +41,14 @@ async def create_conversation(
 async def get_conversation(
     conversation_id: str, database: Database, principal: CurrentPrincipal
 ) -> Conversation:
-    return await conversations.get_conversation(database, principal, conversation_id)
+    return await conversations.CONVERSATIONS.get(database, principal, conversation_id)
 
 
 @router.delete("/api/conversations/{conversation_id}", status_code=204)
 async def delete_conversation(
     conversation_id: str, database: Database, principal: CurrentPrincipal
 ) -> Response:
-    await conversations.delete_conversation(database, principal, conversation_id)
+    await conversations.CONVERSATIONS.delete(database, principal, conversation_id)
     return Response(status_code=204)
 
 
@@ -58,10 +57,9 @@ async def list_messages(
     conversation_id: str,
     database: Database,
     principal: CurrentPrincipal,
-    cursor: Cursor = None,
-    limit: Limit = DEFAULT_PAGE,
+    page: Paging,
 ) -> Page[Message]:
-    return await conversations.list_messages(database, principal, conversation_id, cursor, limit)
+    return await conversations.list_messages(database, principal, conversation_id, page)
 
 
 @router.post("/api/conversations/{conversation_id}/messages", status_code=201)

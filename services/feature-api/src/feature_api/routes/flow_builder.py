@@ -19,7 +19,7 @@ from feature_api.routes.problems_doc import ADMIN
 from feature_api.services import flow_builder as builder
 from feature_api.services.access import workspace_access
 from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal, Principal
-from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
+from sendfx_shared.pagination import Page, Paging
 
 router = APIRouter(tags=["flow builder"], responses=ADMIN)
 GLOBAL = None
@@ -44,10 +44,8 @@ def _mount(prefix: str, resolve: Callable[..., Awaitable[tuple[Scope, Principal]
     drafts, templates = f"{prefix}/flow-drafts", f"{prefix}/flow-templates"
 
     @router.get(drafts)
-    async def list_drafts(
-        scoped: In, database: Database, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE
-    ) -> Page[FlowDraft]:
-        return await builder.list_drafts(database, scoped[0], cursor, limit)
+    async def list_drafts(scoped: In, database: Database, page: Paging) -> Page[FlowDraft]:
+        return await builder.list_drafts(database, scoped[0], page)
 
     @router.post(drafts, status_code=201)
     async def create_draft(scoped: In, body: FlowDraftIn, database: Database) -> FlowDraft:
@@ -74,10 +72,8 @@ def _mount(prefix: str, resolve: Callable[..., Awaitable[tuple[Scope, Principal]
         return await builder.publish_draft(database, scoped[0], draft_id)
 
     @router.get(templates)
-    async def list_templates(
-        scoped: In, database: Database, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE
-    ) -> Page[FlowTemplate]:
-        return await builder.list_templates(database, scoped[0], cursor, limit)
+    async def list_templates(scoped: In, database: Database, page: Paging) -> Page[FlowTemplate]:
+        return await builder.list_templates(database, scoped[0], page)
 
     @router.get(f"{templates}/{{template_id}}")
     async def get_template(scoped: In, template_id: str, database: Database) -> FlowTemplate:
@@ -92,10 +88,9 @@ _mount("/api/workspaces/{workspace_id}", _workspace_scope)
 async def list_global_templates(
     database: Database,
     principal: CurrentPrincipal,
-    cursor: Cursor = None,
-    limit: Limit = DEFAULT_PAGE,
+    page: Paging,
 ) -> Page[FlowTemplate]:
-    return await builder.list_templates(database, GLOBAL, cursor, limit)
+    return await builder.list_templates(database, GLOBAL, page)
 
 
 @router.get("/api/flow-templates/{template_id}")

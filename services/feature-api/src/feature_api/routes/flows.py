@@ -9,7 +9,7 @@ from feature_api.routes.deps import Database
 from feature_api.routes.problems_doc import SIGNED_IN
 from feature_api.services import flows
 from sendfx_shared.auth import CurrentPrincipal
-from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
+from sendfx_shared.pagination import Page, Paging
 
 router = APIRouter(tags=["flows"], responses=SIGNED_IN)
 
@@ -19,10 +19,9 @@ async def list_flows(
     workspace_id: uuid.UUID,
     database: Database,
     principal: CurrentPrincipal,
-    cursor: Cursor = None,
-    limit: Limit = DEFAULT_PAGE,
+    page: Paging,
 ) -> Page[Flow]:
-    return await flows.list_flows(database, principal, workspace_id, cursor, limit)
+    return await flows.FLOWS.list(database, principal, workspace_id, page)
 
 
 @router.post("/api/workspaces/{workspace_id}/flows", status_code=201)
@@ -34,7 +33,7 @@ async def create_flow(
 
 @router.get("/api/flows/{flow_id}")
 async def get_flow(flow_id: str, database: Database, principal: CurrentPrincipal) -> Flow:
-    return await flows.get_flow(database, principal, flow_id)
+    return await flows.FLOWS.get(database, principal, flow_id)
 
 
 @router.put("/api/flows/{flow_id}")
@@ -46,5 +45,5 @@ async def update_flow(
 
 @router.delete("/api/flows/{flow_id}", status_code=204)
 async def delete_flow(flow_id: str, database: Database, principal: CurrentPrincipal) -> Response:
-    await flows.delete_flow(database, principal, flow_id)
+    await flows.FLOWS.delete(database, principal, flow_id)
     return Response(status_code=204)

@@ -10,7 +10,7 @@ from feature_api.routes.deps import Database, Settings
 from feature_api.routes.problems_doc import SIGNED_IN
 from feature_api.services import knowledge
 from sendfx_shared.auth import CurrentPrincipal
-from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
+from sendfx_shared.pagination import Page, Paging
 
 router = APIRouter(tags=["knowledge"], responses=SIGNED_IN)
 
@@ -20,10 +20,9 @@ async def list_documents(
     workspace_id: uuid.UUID,
     database: Database,
     principal: CurrentPrincipal,
-    cursor: Cursor = None,
-    limit: Limit = DEFAULT_PAGE,
+    page: Paging,
 ) -> Page[KnowledgeDocument]:
-    return await knowledge.list_documents(database, principal, workspace_id, cursor, limit)
+    return await knowledge.DOCUMENTS.list(database, principal, workspace_id, page)
 
 
 @router.post("/api/workspaces/{workspace_id}/knowledge", status_code=201)
@@ -54,7 +53,7 @@ async def search_knowledge(
 async def get_document(
     document_id: str, database: Database, principal: CurrentPrincipal
 ) -> KnowledgeDocument:
-    return await knowledge.get_document(database, principal, document_id)
+    return await knowledge.DOCUMENTS.get(database, principal, document_id)
 
 
 @router.put("/api/knowledge/{document_id}")
@@ -74,5 +73,5 @@ async def replace_document(
 async def delete_document(
     document_id: str, database: Database, principal: CurrentPrincipal
 ) -> Response:
-    await knowledge.delete_document(database, principal, document_id)
+    await knowledge.DOCUMENTS.delete(database, principal, document_id)
     return Response(status_code=204)

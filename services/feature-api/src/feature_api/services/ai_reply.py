@@ -6,7 +6,7 @@ from feature_api.models.ai import AiReplyOut
 from feature_api.models.knowledge import RetrievedChunk
 from feature_api.openai_client import Messages, OnDelta
 from feature_api.repositories import conversations as conversations_repo
-from feature_api.services.conversations import accessible_conversation, append
+from feature_api.services.conversations import CONVERSATIONS, append
 from feature_api.services.model_calls import call_model
 from feature_api.services.retrieval import retrieve_knowledge
 from sendfx_shared.auth import Principal
@@ -34,7 +34,7 @@ async def ai_reply(
     on_delta: OnDelta | None = None,
 ) -> AiReplyOut:
     db = ctx.database.db
-    conversation = await accessible_conversation(ctx.database, principal, conversation_id)
+    conversation = await CONVERSATIONS.accessible(ctx.database, principal, conversation_id)
     wid = str(conversation.workspace_id)
     history = await conversations_repo.recent_messages(
         db, conversation_id, ctx.settings.ai_history_messages

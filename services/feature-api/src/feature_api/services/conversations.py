@@ -6,11 +6,12 @@ from typing import Any, Literal
 from feature_api.database import FeatureDatabase, new_id, new_record, now
 from feature_api.models.conversations import Conversation, ConversationIn, Message, MessageIn
 from feature_api.repositories import conversations as repo
-from feature_api.services.access import deleted, found, resource_access, workspace_access
+from feature_api.services.access import found, workspace_access
+from feature_api.services.resources import WorkspaceResources
 from feature_api.unit_of_work import UnitOfWork
 from sendfx_shared.auth import Principal
 from sendfx_shared.events import feature as fe
-from sendfx_shared.pagination import Page
+from sendfx_shared.pagination import Page, PageRequest
 
 Role = Literal["user", "assistant", "system"]
 
@@ -21,6 +22,11 @@ def _changed(conversation: Conversation) -> fe.ConversationChanged:
         workspace_id=conversation.workspace_id,
         title=conversation.title,
     )
+
+
+CONVERSATIONS = WorkspaceResources(
+    "conversation", repo.get, repo.list_page, repo.delete, fe.CONVERSATION_DELETED, _changed
+)
 
 
 async def create_conversation(
@@ -39,40 +45,6 @@ async def create_conversation(
             await repo.insert(uow, conversation)
             uow.emit(fe.CONVERSATION_CREATED, key=conversation.id, data=_changed(conversation))
     return conversation
-
-
-async def accessible_conversation(
-    database: FeatureDatabase, principal: Principal, conversation_id: str, *, manage: bool = False
-) -> Conversation:
-    found = await repo.get(database.db, conversation_id)
-    return await resource_access(database.db, principal, found, "conversation", manage=manage)
-
-
-async def get_conversation(
-    database: FeatureDatabase, principal: Principal, conversation_id: str
-) -> Conversation:
-    return await accessible_conversation(database, principal, conversation_id)
-
-
-async def list_conversations(
-    database: FeatureDatabase,
-    principal: Principal,
-    workspace_id: uuid.UUID,
-    cursor: str | None,
-    limit: int,
-) -> Page[Conversation]:
-    wid = await workspace_access(database.db, principal, workspace_id)
-    return await repo.list_page(database.db, wid, cursor, limit)
-
-
-async def delete_conversation(
-    database: FeatureDatabase, principal: Principal, conversation_id: str
-) -> None:
-    conversation = await accessible_conversation(database, principal, conversation_id, manage=True)
-    async for uow in database.units():
-        async with uow:
-            deleted(await repo.delete(uow, conversation_id), "conversation")
-            uow.emit(fe.CONVERSATION_DELETED, key=conversation_id, data=_changed(conversation))
 
 
 async def append(
@@ -116,7 +88,7 @@ async def append(
 async def append_message(
     database: FeatureDatabase, principal: Principal, conversation_id: str, body: MessageIn
 ) -> Message:
-    conversation = await accessible_conversation(database, principal, conversation_id)
+    conversation = await CONVERSATIONS.accessible(database, principal, conversation_id)
     async for uow in database.units():
         async with uow:
             message = await append(
@@ -129,8 +101,7 @@ async def list_messages(
     database: FeatureDatabase,
     principal: Principal,
     conversation_id: str,
-    cursor: str | None,
-    limit: int,
+    page: PageRequest,
 ) -> Page[Message]:
-    await accessible_conversation(database, principal, conversation_id)
-    return await repo.messages_page(database.db, conversation_id, cursor, limit)
+    await CONVERSATIONS.accessible(database, principal, conversation_id)
+    return await repo.messages_page(database.db, conversation_id, page.cursor, page.limit)

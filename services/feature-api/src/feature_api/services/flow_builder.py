@@ -20,7 +20,7 @@ from feature_api.repositories import flow_builder as repo
 from feature_api.services.access import deleted, found
 from feature_api.unit_of_work import UnitOfWork
 from sendfx_shared.events import feature as fe
-from sendfx_shared.pagination import Page
+from sendfx_shared.pagination import Page, PageRequest
 from sendfx_shared.problems import Conflict, FieldError, ProblemError
 
 Scope = str | None
@@ -65,9 +65,9 @@ async def _check_template_ref(
 
 
 async def list_drafts(
-    database: FeatureDatabase, scope: Scope, cursor: str | None, limit: int
+    database: FeatureDatabase, scope: Scope, page: PageRequest
 ) -> Page[FlowDraft]:
-    return await repo.list_drafts(database.db, scope, cursor, limit)
+    return await repo.list_drafts(database.db, scope, page.cursor, page.limit)
 
 
 async def create_draft(
@@ -170,9 +170,9 @@ async def _publish(uow: UnitOfWork, scope: Scope, draft_id: str) -> PublishResul
 
 
 async def list_templates(
-    database: FeatureDatabase, scope: Scope, cursor: str | None, limit: int
+    database: FeatureDatabase, scope: Scope, page: PageRequest
 ) -> Page[FlowTemplate]:
-    return await repo.list_templates(database.db, scope, cursor, limit)
+    return await repo.list_templates(database.db, scope, page.cursor, page.limit)
 
 
 async def get_template(database: FeatureDatabase, scope: Scope, template_id: str) -> FlowTemplate:

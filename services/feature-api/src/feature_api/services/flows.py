@@ -9,10 +9,10 @@ from feature_api.models.flows import Flow, FlowIn
 from feature_api.models.graph import check_graph
 from feature_api.repositories import flows as repo
 from feature_api.repositories import read_model
-from feature_api.services.access import deleted, found, resource_access, workspace_access
+from feature_api.services.access import found, workspace_access
+from feature_api.services.resources import WorkspaceResources
 from sendfx_shared.auth import Principal
 from sendfx_shared.events import feature as fe
-from sendfx_shared.pagination import Page
 from sendfx_shared.problems import ProblemError
 
 
@@ -25,6 +25,9 @@ def _changed(flow: Flow) -> fe.FlowChanged:
         edge_count=len(flow.edges),
         version=flow.version,
     )
+
+
+FLOWS = WorkspaceResources("flow", repo.get, repo.list_page, repo.delete, fe.FLOW_DELETED, _changed)
 
 
 async def create_flow(
@@ -53,32 +56,10 @@ async def create_flow(
     return flow
 
 
-async def _accessible(
-    database: FeatureDatabase, principal: Principal, flow_id: str, *, manage: bool = False
-) -> Flow:
-    found = await repo.get(database.db, flow_id)
-    return await resource_access(database.db, principal, found, "flow", manage=manage)
-
-
-async def get_flow(database: FeatureDatabase, principal: Principal, flow_id: str) -> Flow:
-    return await _accessible(database, principal, flow_id)
-
-
-async def list_flows(
-    database: FeatureDatabase,
-    principal: Principal,
-    workspace_id: uuid.UUID,
-    cursor: str | None,
-    limit: int,
-) -> Page[Flow]:
-    wid = await workspace_access(database.db, principal, workspace_id)
-    return await repo.list_page(database.db, wid, cursor, limit)
-
-
 async def update_flow(
     database: FeatureDatabase, principal: Principal, flow_id: str, body: FlowIn
 ) -> Flow:
-    await _accessible(database, principal, flow_id, manage=True)
+    await FLOWS.accessible(database, principal, flow_id, manage=True)
     check_graph(body.nodes, body.edges, require_start=True)
     check_document_size(body, "flow")
     async for uow in database.units():
@@ -86,11 +67,3 @@ async def update_flow(
             updated = found(await repo.update(uow, flow_id, body, now()), "flow")
             uow.emit(fe.FLOW_UPDATED, key=flow_id, data=_changed(updated))
     return updated
-
-
-async def delete_flow(database: FeatureDatabase, principal: Principal, flow_id: str) -> None:
-    flow = await _accessible(database, principal, flow_id, manage=True)
-    async for uow in database.units():
-        async with uow:
-            deleted(await repo.delete(uow, flow_id), "flow")
-            uow.emit(fe.FLOW_DELETED, key=flow_id, data=_changed(flow))

@@ -9,11 +9,11 @@ from feature_api.models.knowledge import (
     RetrievedChunks,
 )
 from feature_api.repositories import knowledge as repo
-from feature_api.services.access import deleted, found, resource_access, workspace_access
+from feature_api.services.access import found, workspace_access
+from feature_api.services.resources import WorkspaceResources
 from feature_api.services.retrieval import chunk_documents, retrieve_knowledge
 from sendfx_shared.auth import Principal
 from sendfx_shared.events import feature as fe
-from sendfx_shared.pagination import Page
 
 
 def _changed(document: KnowledgeDocument) -> fe.KnowledgeDocumentChanged:
@@ -25,6 +25,16 @@ def _changed(document: KnowledgeDocument) -> fe.KnowledgeDocumentChanged:
         chunk_count=document.chunk_count,
         version=document.version,
     )
+
+
+DOCUMENTS = WorkspaceResources(
+    "knowledge document",
+    repo.get_document,
+    repo.list_documents,
+    repo.delete_document,
+    fe.KNOWLEDGE_DOCUMENT_DELETED,
+    _changed,
+)
 
 
 async def add_document(
@@ -52,30 +62,6 @@ async def add_document(
     return document
 
 
-async def _accessible(
-    database: FeatureDatabase, principal: Principal, document_id: str, *, manage: bool = False
-) -> KnowledgeDocument:
-    found = await repo.get_document(database.db, document_id)
-    return await resource_access(database.db, principal, found, "knowledge document", manage=manage)
-
-
-async def get_document(
-    database: FeatureDatabase, principal: Principal, document_id: str
-) -> KnowledgeDocument:
-    return await _accessible(database, principal, document_id)
-
-
-async def list_documents(
-    database: FeatureDatabase,
-    principal: Principal,
-    workspace_id: uuid.UUID,
-    cursor: str | None,
-    limit: int,
-) -> Page[KnowledgeDocument]:
-    wid = await workspace_access(database.db, principal, workspace_id)
-    return await repo.list_documents(database.db, wid, cursor, limit)
-
-
 async def replace_document(
     database: FeatureDatabase,
     principal: Principal,
@@ -83,7 +69,7 @@ async def replace_document(
     body: KnowledgeDocumentIn,
     words_per_chunk: int,
 ) -> KnowledgeDocument:
-    current = await _accessible(database, principal, document_id)
+    current = await DOCUMENTS.accessible(database, principal, document_id)
     wid = str(current.workspace_id)
     chunks = chunk_documents(document_id, wid, body.title, body.tags, body.text, words_per_chunk)
     async for uow in database.units():
@@ -92,16 +78,6 @@ async def replace_document(
             updated = found(replaced, "knowledge document")
             uow.emit(fe.KNOWLEDGE_DOCUMENT_UPDATED, key=document_id, data=_changed(updated))
     return updated
-
-
-async def delete_document(
-    database: FeatureDatabase, principal: Principal, document_id: str
-) -> None:
-    current = await _accessible(database, principal, document_id, manage=True)
-    async for uow in database.units():
-        async with uow:
-            deleted(await repo.delete_document(uow, document_id), "knowledge document")
-            uow.emit(fe.KNOWLEDGE_DOCUMENT_DELETED, key=document_id, data=_changed(current))
 
 
 async def search(

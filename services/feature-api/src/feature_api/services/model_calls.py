@@ -7,6 +7,7 @@ unit of work. Every call that spent tokens yields exactly one
 ``openai.call.completed``: a call that failed after spending some (a cut
 stream, flagged ``usage_missing``) is recorded here."""
 
+import dataclasses
 import re
 import time
 import uuid
@@ -44,17 +45,12 @@ _TIER = re.compile(SERVICE_TIER_PATTERN)
 
 
 def usage_out(reply: ModelReply) -> UsageOut:
-    u = reply.usage
+    # UsageOut is the call's usage (CallUsage's fields) plus which call it was.
     return UsageOut(
         model=reply.model,
         request_id=reply.request_id,
-        prompt_tokens=u.prompt_tokens,
-        cached_tokens=u.cached_tokens,
-        completion_tokens=u.completion_tokens,
-        reasoning_tokens=u.reasoning_tokens,
-        total_tokens=u.total_tokens,
-        usage_missing=u.usage_missing,
         latency_ms=reply.latency_ms,
+        **dataclasses.asdict(reply.usage),
     )
 
 
