@@ -43,6 +43,14 @@ async def scenario(
     feature_db = f"{sendfx_infra.mongo_database}_feature_{tag}"
     pg_db = f"{sendfx_infra.postgres_database}_mig_{tag}"
     pg_url = await platform_database(sendfx_infra.postgres_admin_url, pg_db)
+    # These scenarios migrate into an empty core: without the default tier
+    # core-api seeds, the legacy "free" tier is migrated, not merged into the
+    # platform's (test_migrator_live.py covers merging into a live platform).
+    seeded = await connect(pg_url)
+    try:
+        await seeded.execute("DELETE FROM core.tiers WHERE code = 'free' AND legacy_id IS NULL")
+    finally:
+        await seeded.close()
     prefix = f"{topic_prefix}{tag}."
     # Three partitions: children may then be read before their parents.
     await create_topic(sendfx_infra.kafka_bootstrap_servers, f"{prefix}{MIGRATOR_CORE_RECORDS}")

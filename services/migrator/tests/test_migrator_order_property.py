@@ -14,7 +14,7 @@ from migrator.load.apply import Incoming, apply_batch
 from sendfx_dev.legacy_data import Documents
 from sendfx_shared.postgres import connect
 
-from .support import CORE_TABLES, WIPE_LOADED, Scenario
+from .support import WIPE_LOADED, Scenario, checksums_on
 
 EMPTY = "d41d8cd98f00b204e9800998ecf8427e"  # md5 of no rows
 
@@ -36,12 +36,7 @@ async def _load(postgres_url: str, records: list[Incoming], batch: int) -> tuple
         for start in range(0, len(records), batch):
             await apply_batch(connection, records[start : start + batch])
         await store.reject_pending(connection)
-        sums = [
-            await connection.fetchval(
-                f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM {table} t"
-            )
-            for table in CORE_TABLES
-        ]
+        sums = list((await checksums_on(connection)).values())
         rejected = await connection.fetch(
             "SELECT collection, legacy_id FROM migrator.migration_rejects ORDER BY 1, 2"
         )

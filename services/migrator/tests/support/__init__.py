@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
@@ -137,19 +138,23 @@ async def recreate_topic(scenario: Scenario) -> None:
     await create_topic(scenario.kafka, scenario.topic)
 
 
-async def table_checksums(postgres_url: str) -> dict[str, str]:
+async def checksums_on(connection: asyncpg.Connection) -> dict[str, str]:
     """md5 over every row of every core table, in id order: equal means
     byte-identical. Without ``core.users.auth_version``: it counts the
     updates a row went through (for token revocation), not migrated data."""
+    return {
+        table: await connection.fetchval(
+            "SELECT md5(coalesce(string_agg((to_jsonb(t) - 'auth_version')::text, '|'"
+            f" ORDER BY t.id), '')) FROM {table} t"
+        )
+        for table in CORE_TABLES
+    }
+
+
+async def table_checksums(postgres_url: str) -> dict[str, str]:
     connection = await connect(postgres_url)
     try:
-        sums: dict[str, str] = {}
-        for table in CORE_TABLES:
-            sums[table] = await connection.fetchval(
-                "SELECT md5(coalesce(string_agg((to_jsonb(t) - 'auth_version')::text, '|'"
-                f" ORDER BY t.id), '')) FROM {table} t"
-            )
-        return sums
+        return await checksums_on(connection)
     finally:
         await connection.close()
 
