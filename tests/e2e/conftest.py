@@ -226,9 +226,11 @@ PHASE_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 ARTIFACTS = Path(os.environ.get("SENDFX_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_browser() -> Iterator[Any]:
-    """Debian's Chromium through playwright, once per session."""
+    """Debian's Chromium through playwright, once per test module: playwright's
+    sync API keeps an event loop running on this thread while it is open, and
+    later tests' ``asyncio.run`` must not find one."""
     from sendfx_dev.browser import chromium, chromium_missing
 
     missing = chromium_missing()
