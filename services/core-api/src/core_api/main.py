@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import uvicorn
 from fastapi import Depends, FastAPI
 
 from core_api.events import CORE_API_OUTBOX
@@ -43,9 +42,10 @@ from sendfx_shared.auth import Authenticator, Principal, StaticKeys
 from sendfx_shared.body_limit import BodySizeLimit
 from sendfx_shared.http import install_common
 from sendfx_shared.migrations import apply_migrations
-from sendfx_shared.observability import instrument_app, setup_process
+from sendfx_shared.observability import instrument_app
 from sendfx_shared.outbox.postgres import OutboxRelay, RelayConfig
 from sendfx_shared.postgres import connect, create_pool
+from sendfx_shared.serve import serve
 from sendfx_shared.throttle import RequestRates
 
 log = logging.getLogger("core_api")
@@ -152,14 +152,7 @@ def create_app(settings: CoreApiSettings | None = None) -> FastAPI:
 
 def run() -> None:
     settings = load_settings()
-    setup_process(PROCESS_NAME, settings.log_level)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        log_config=None,  # uvicorn's loggers go through setup_process's JSON handler
-    )
+    serve(PROCESS_NAME, settings, settings.port, lambda: create_app(settings))
 
 
 if __name__ == "__main__":

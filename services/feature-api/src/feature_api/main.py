@@ -8,7 +8,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-import uvicorn
 from fastapi import Depends, FastAPI, Request, Response
 from pymongo.errors import DocumentTooLarge
 
@@ -34,11 +33,12 @@ from sendfx_shared.auth import Principal, authenticator_for
 from sendfx_shared.body_limit import BodySizeLimit
 from sendfx_shared.http import install_common
 from sendfx_shared.mongo import client_options
-from sendfx_shared.observability import instrument_app, setup_process
+from sendfx_shared.observability import instrument_app
 from sendfx_shared.outbox.mongo import MongoOutboxRelay, MongoRelayConfig
 from sendfx_shared.ownership import refuse_foreign_store
 from sendfx_shared.problems import problem_response
 from sendfx_shared.secrets import refuse_development_secrets
+from sendfx_shared.serve import serve
 from sendfx_shared.throttle import RequestRates
 
 log = logging.getLogger(__name__)
@@ -128,11 +128,4 @@ async def _document_too_large(_: Request, exc: Exception) -> Response:
 
 def run() -> None:
     settings = load_settings()
-    setup_process(PROCESS_NAME, settings.log_level)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        log_config=None,  # uvicorn's loggers go through setup_process's JSON handler
-    )
+    serve(PROCESS_NAME, settings, settings.port, lambda: create_app(settings))

@@ -2,9 +2,7 @@
 
 import gc
 
-import uvicorn
-
-from sendfx_shared.observability import setup_process
+from sendfx_shared.serve import serve
 from usage_ingestor.app import build_app
 from usage_ingestor.settings import PROCESS_NAME, load_settings
 
@@ -22,15 +20,7 @@ def tune_gc() -> None:
 def run() -> None:
     settings = load_settings()
     tune_gc()
-    setup_process(PROCESS_NAME, settings.log_level)
-    uvicorn.run(
-        build_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        lifespan="on",
-        log_config=None,  # uvicorn's loggers go through setup_process's JSON handler
-    )
+    serve(PROCESS_NAME, settings, settings.port, lambda: build_app(settings), lifespan="on")
 
 
 if __name__ == "__main__":
