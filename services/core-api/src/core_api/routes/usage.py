@@ -10,7 +10,7 @@ from core_api.routes.deps import DbPool
 from core_api.schemas import UsageCounterOut
 from core_api.services import usage
 from sendfx_shared.auth import CurrentAdmin, CurrentPrincipal
-from sendfx_shared.pagination import DEFAULT_PAGE, Cursor, Limit, Page
+from sendfx_shared.pagination import Page, Paging
 
 router = APIRouter(tags=["usage"])
 
@@ -22,11 +22,10 @@ async def usage_counters(
     workspace_id: uuid.UUID,
     principal: CurrentPrincipal,
     pool: DbPool,
+    page: Paging,
     period: Period = None,
-    cursor: Cursor = None,
-    limit: Limit = DEFAULT_PAGE,
 ) -> Page[UsageCounterOut]:
-    return await usage.usage_counters(pool, principal, workspace_id, period, cursor, limit)
+    return await usage.usage_counters(pool, principal, workspace_id, period, page)
 
 
 @router.get("/api/admin/workspaces/{workspace_id}/usage-counters", tags=["admin: workspaces"])
@@ -34,8 +33,7 @@ async def admin_usage_counters(
     workspace_id: uuid.UUID,
     admin: CurrentAdmin,
     pool: DbPool,
+    page: Paging,
     period: Period = None,
-    cursor: Cursor = None,
-    limit: Limit = DEFAULT_PAGE,
 ) -> Page[UsageCounterOut]:
-    return await usage.usage_counters(pool, admin, workspace_id, period, cursor, limit)
+    return await usage.usage_counters(pool, admin, workspace_id, period, page)

@@ -13,7 +13,7 @@ from core_api.schemas import (
 )
 from core_api.services.access import workspace_access
 from sendfx_shared.auth import Principal
-from sendfx_shared.pagination import Page
+from sendfx_shared.pagination import Page, PageRequest
 
 
 async def usage_counters(
@@ -21,15 +21,14 @@ async def usage_counters(
     principal: Principal,
     workspace_id: uuid.UUID,
     period: str | None,
-    cursor: str | None,
-    limit: int,
+    page: PageRequest,
 ) -> Page[UsageCounterOut]:
     async with reading(pool) as db:
         await workspace_access(db, principal, workspace_id)
         records = await usage_repo.list_counters(
-            db, workspace_id, period, parse_cursor(cursor), limit
+            db, workspace_id, period, parse_cursor(page.cursor), page.limit
         )
-    rows, next_cursor = page_of(records, limit)
+    rows, next_cursor = page_of(records, page.limit)
     return Page[UsageCounterOut](
         items=[UsageCounterOut.model_validate(r) for r in rows], next_cursor=next_cursor
     )
