@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sendfx_dev.logview import readable
-from sendfx_shared.observability.logs import REQUEST_ID, LogContext, json_formatter
+from sendfx_shared.observability.logs import LogContext, json_formatter
+from sendfx_shared.problems import current_request_id
 
 messages = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=80)
 
@@ -21,11 +22,11 @@ def _json_line(message: str, request_id: str | None) -> str:
     logger = logging.getLogger(f"logview-{id(stream)}")
     logger.addHandler(handler)
     logger.propagate = False
-    token = REQUEST_ID.set(request_id)
+    token = current_request_id.set(request_id)
     try:
         logger.warning("%s", message)
     finally:
-        REQUEST_ID.reset(token)
+        current_request_id.reset(token)
         logger.removeHandler(handler)
     return stream.getvalue().strip()
 

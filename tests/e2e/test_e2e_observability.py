@@ -14,14 +14,13 @@ from sendfx_dev.prometheus import targets_health
 from sendfx_dev.testing.otlp import ReceivedSpan
 from sendfx_dev.testing.prometheus import query
 
-from .test_e2e_thin_path import admin_headers, eventually, gw
+from .test_e2e_thin_path import eventually
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "deploy" / "grafana" / "sendfx-platform.json"
 SERVER, CLIENT, PRODUCER, CONSUMER = 2, 3, 4, 5  # OTLP span kinds
-__all__ = ["admin_headers", "gw"]
 
 
 @pytest.fixture(scope="module")
