@@ -4,6 +4,7 @@ platform behind the gateway: what an operator sees matches what the API says."""
 import re
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -99,6 +100,22 @@ def test_an_admin_signs_in_and_sees_a_workspaces_usage_totals(
     cells = flex.get_by_role("cell").all_inner_texts()
     assert cells[:2] == ["flex", f"{tiers['flex']['calls']:,}"], cells
     assert page.get_by_role("img", name=re.compile("Chart of calls, tokens and cost")).is_visible()
+    # the CSV export saves what /usage/calls answers for text/csv over the range shown
+    shown_range = {
+        "from": page.get_by_label("From", exact=True).input_value(),
+        "to": page.get_by_label("To", exact=True).input_value(),
+        "tz": "UTC",
+    }
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Export CSV").click()
+    saved = Path(download_info.value.path()).read_bytes()
+    expected = gw.get(
+        f"/api/admin/workspaces/{workspace_id}/usage/calls",
+        params=shown_range,
+        headers={**admin_headers, "Accept": "text/csv"},
+    )
+    assert expected.headers["content-type"].startswith("text/csv"), expected.text
+    assert saved == expected.content and b",flex," in saved
     # the admin is a member (the owner) of the workspace they created
     assert "owner" in page.get_by_role("table", name="Members").inner_text()
 
