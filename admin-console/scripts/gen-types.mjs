@@ -7,8 +7,7 @@
 // openapi/<service>.json are snapshots of the services' /openapi.json
 // (`make console-types` refreshes them from the running stack;
 // tests/e2e/test_e2e_console_types.py fails when they differ from what the
-// services serve); openapi/contract.json holds the CONTRACT shapes no service
-// serves yet. `npm run build`, `lint`, `typecheck` and `dev` run this first,
+// services serve). `npm run build`, `lint`, `typecheck` and `dev` run this first,
 // and Vitest runs it as its global setup, so a clean clone needs only `npm ci`.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -17,7 +16,7 @@ import { parseArgs } from "node:util";
 import openapiTS, { astToString } from "openapi-typescript";
 
 const ROOT = path.join(import.meta.dirname, "..");
-const DOCUMENTS = ["core-api", "feature-api", "usage-ingestor", "contract"];
+const DOCUMENTS = ["core-api", "feature-api", "usage-ingestor"];
 const DEFAULT_OUT = path.join(ROOT, "src/api/generated");
 
 async function readIfExists(file) {

@@ -244,10 +244,13 @@ def chromium_browser() -> Iterator[Any]:
 
 @pytest.fixture
 def console_page(
-    chromium_browser: Any, platform: Platform, request: pytest.FixtureRequest
+    platform: Platform, chromium_browser: Any, request: pytest.FixtureRequest
 ) -> Iterator[Any]:
     """A fresh browser context on the platform's gateway; a screenshot of the
-    page under ARTIFACTS when the test failed."""
+    page under ARTIFACTS when the test failed. The platform comes first: its
+    start runs asyncio.run (Kafka probes), which refuses to run inside the
+    event loop playwright's sync API keeps running once Chromium is up, as when
+    a browser test is picked alone (-k)."""
     context = chromium_browser.new_context(base_url=platform.url)
     context.set_default_timeout(15_000)
     page = context.new_page()

@@ -3,6 +3,8 @@ platform behind the gateway: what an operator sees matches what the API says."""
 
 import re
 import uuid
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -55,7 +57,8 @@ def test_an_admin_signs_in_and_sees_a_workspaces_usage_totals(
     ).json()
     gw.post(
         f"/api/conversations/{conversation['id']}/messages",
-        json={"content": "hello from the console test"},
+        # the fake OpenAI names the tier that served the call: flex
+        json={"content": "hello from the console test [[served_tier:flex]]"},
         headers=admin_headers,
     )
     reply = gw.post(f"/api/conversations/{conversation['id']}/ai-reply", headers=admin_headers)
@@ -68,7 +71,10 @@ def test_an_admin_signs_in_and_sees_a_workspaces_usage_totals(
         return body
 
     assert wait_until(lambda: usage()["totals"]["calls"] >= 1, timeout=60)
-    totals = usage()["totals"]
+    summary = usage()
+    totals = summary["totals"]
+    tiers = {row["service_tier"]: row for row in summary["by_service_tier"]}
+    assert "flex" in tiers, summary
 
     page = console_page
     sign_in(page, platform)
@@ -89,7 +95,27 @@ def test_an_admin_signs_in_and_sees_a_workspaces_usage_totals(
     assert f"${float(totals['cost_usd']):.4f}" in shown.inner_text()
     by_model = page.get_by_role("table", name="By model")
     assert reply.json()["usage"]["model"] in by_model.inner_text()
+    by_tier = page.get_by_role("table", name="By service tier")
+    flex = by_tier.get_by_role("row").filter(has=page.get_by_role("cell", name="flex", exact=True))
+    cells = flex.get_by_role("cell").all_inner_texts()
+    assert cells[:2] == ["flex", f"{tiers['flex']['calls']:,}"], cells
     assert page.get_by_role("img", name=re.compile("Chart of calls, tokens and cost")).is_visible()
+    # the CSV export saves what /usage/calls answers for text/csv over the range shown
+    shown_range = {
+        "from": page.get_by_label("From", exact=True).input_value(),
+        "to": page.get_by_label("To", exact=True).input_value(),
+        "tz": "UTC",
+    }
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Export CSV").click()
+    saved = Path(download_info.value.path()).read_bytes()
+    expected = gw.get(
+        f"/api/admin/workspaces/{workspace_id}/usage/calls",
+        params=shown_range,
+        headers={**admin_headers, "Accept": "text/csv"},
+    )
+    assert expected.headers["content-type"].startswith("text/csv"), expected.text
+    assert saved == expected.content and b",flex," in saved
     # the admin is a member (the owner) of the workspace they created
     assert "owner" in page.get_by_role("table", name="Members").inner_text()
 
@@ -141,3 +167,63 @@ def test_publishing_a_draft_makes_a_template_and_binds_the_draft(
     templates = page.get_by_role("table", name="Templates")
     templates.get_by_role("row").filter(has_text=name).wait_for()
     assert f"bound to {name}" in drafts.get_by_role("row").filter(has_text=name).inner_text()
+
+
+@pytest.mark.slow
+def test_a_price_added_in_the_console_is_listed_as_core_api_stores_it(
+    console_page: Any, platform: Any, gw: httpx.Client, admin_headers: dict[str, str]
+) -> None:
+    # "a-" sorts before the seeded models: on the page's first 200 entries
+    model = f"a-console-{uuid.uuid4().hex[:6]}"
+    page = console_page
+    sign_in(page, platform)
+    page.get_by_role("link", name="Model prices").click()
+    page.get_by_role("heading", name="Add a price entry").wait_for()
+    page.get_by_label("Model", exact=True).fill(model)
+    page.get_by_label("Effective from").fill("2026-01-01")
+    page.get_by_label("Service tier").select_option("flex")
+    page.get_by_label("Input (USD per 1M)", exact=True).fill("0.125")
+    page.get_by_label("Cached input (USD per 1M)", exact=True).fill("0.0125")
+    page.get_by_label("Output (USD per 1M)", exact=True).fill("1.5")
+    page.get_by_role("button", name="Add price").click()
+    page.get_by_role("status").filter(has_text=f"Added {model} from 2026-01-01.").wait_for()
+
+    listed = gw.get("/api/admin/model-prices", params={"model": model}, headers=admin_headers)
+    assert listed.status_code == 200, listed.text
+    [entry] = listed.json()["items"]
+    assert entry["service_tier"] == "flex" and entry["reasoning"] is None
+    table = page.get_by_role("table", name="Prices in USD per 1M tokens")
+    row = table.get_by_role("row").filter(has_text=model)
+    row.wait_for()
+    cells = row.get_by_role("cell").all_inner_texts()
+    assert cells == [
+        model,
+        "flex",
+        entry["effective_from"],
+        entry["input"],
+        entry["cached_input"],
+        entry["output"],
+        "—",
+        "—",
+        "—",
+        "—",
+        entry["source"],
+    ], cells
+
+    # a reprice of the new model's calls (none): the usage-ingestor's numbers
+    day = datetime.now(UTC).date().isoformat()
+    page.get_by_label("Reprice from").fill(day)
+    page.get_by_label("Reprice to").fill(day)
+    page.get_by_label("Only model (optional)").fill(model)
+    page.get_by_role("button", name="Reprice").click()
+    done = page.get_by_role("status").filter(has_text="Repriced")
+    done.wait_for()
+    answer = gw.post(
+        "/api/admin/usage/reprice",
+        json={"from": day, "to": day, "model": model},
+        headers=admin_headers,
+    ).json()
+    assert done.inner_text() == (
+        f"Repriced {answer['calls']} calls, {answer['changed']} changed: "
+        f"${answer['cost_before']:.4f} → ${answer['cost_after']:.4f}."
+    )

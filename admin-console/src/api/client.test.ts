@@ -11,7 +11,7 @@ beforeEach(() => {
 
 describe("the API client", () => {
   it("sends the bearer token of the session", async () => {
-    session.set({ access_token: "a1", token_type: "bearer", expires_in: 60 });
+    session.set({ access_token: "a1", token_type: "bearer", expires_in: 60, refresh_token: "r" });
     const api = fakeApi(
       on("GET", "/api/admin/workspaces", { body: { items: [], next_cursor: null } }),
     );
@@ -46,9 +46,13 @@ describe("the API client", () => {
     expect(api.requests.filter((r) => r.url.endsWith("/api/auth/refresh"))).toHaveLength(1);
   });
 
-  it("signs out on a 401 when there is no refresh token", async () => {
-    session.set({ access_token: "old", token_type: "bearer", expires_in: 1 });
+  it("signs out on a 401 when core-api refuses the refresh token", async () => {
+    session.set({ access_token: "old", token_type: "bearer", expires_in: 1, refresh_token: "r1" });
     const api = fakeApi(
+      on("POST", "/api/auth/refresh", {
+        status: 401,
+        body: { status: 401, detail: "the refresh token is not valid" },
+      }),
       on("GET", "/api/admin/ui-settings", {
         status: 401,
         body: { status: 401, detail: "expired" },

@@ -1,30 +1,27 @@
 /**
  * The console's one API client: openapi-fetch typed by the services' OpenAPI
- * documents (types generated from the snapshots in openapi/), with the
- * CONTRACT shapes (openapi/contract.json) winning where a service does not
- * serve them yet. Every call goes through the gateway (same origin), carries
+ * documents (types generated from the snapshots in openapi/). Every call goes through the gateway (same origin), carries
  * the bearer token, refreshes it once on a 401 when a refresh token is held,
  * and otherwise signs the user out.
  */
 import createClient, { type Middleware } from "openapi-fetch";
-import type {
-  paths as ContractPaths,
-  components as ContractComponents,
-} from "./generated/contract";
 import type { paths as CorePaths, components as CoreComponents } from "./generated/core-api";
 import type {
   paths as FeaturePaths,
   components as FeatureComponents,
 } from "./generated/feature-api";
-import type { paths as UsagePaths } from "./generated/usage-ingestor";
+import type {
+  paths as UsagePaths,
+  components as UsageComponents,
+} from "./generated/usage-ingestor";
 import { session, type Tokens } from "./session";
 
-type ServicePaths = CorePaths & FeaturePaths & UsagePaths;
-export type Paths = Omit<ServicePaths, keyof ContractPaths> & ContractPaths;
+// The gateway routes each path to the one service that serves it.
+export type Paths = CorePaths & FeaturePaths & UsagePaths;
 
 type Core = CoreComponents["schemas"];
 type Feature = FeatureComponents["schemas"];
-type Contract = ContractComponents["schemas"];
+type Usage = UsageComponents["schemas"];
 export type Workspace = Core["WorkspaceOut"];
 export type Member = Core["MemberOut"];
 export type Subscription = Core["SubscriptionOut"];
@@ -33,11 +30,13 @@ export type FlowDraftIn = Feature["FlowDraftIn"];
 export type FlowTemplate = Feature["FlowTemplate"];
 export type UiSettings = Feature["UiSettings"];
 export type UiSettingsIn = Feature["UiSettingsIn"];
-export type UsageSummary = Contract["UsageSummary"];
-export type UsageNumbers = Contract["UsageNumbers"];
-export type ModelPrice = Contract["ModelPrice"];
-export type ModelPriceIn = Contract["ModelPriceIn"];
-export type RepriceOut = Contract["RepriceOut"];
+export type UsageSummary = Usage["UsageSummary"];
+export type UsageNumbers = Usage["UsageNumbers"];
+export type UsageCall = Usage["UsageCall"];
+export type RepriceIn = Usage["RepriceIn"];
+export type RepriceOut = Usage["RepriceOut"];
+export type ModelPrice = Core["ModelPriceOut"];
+export type ModelPriceIn = Core["ModelPriceIn"];
 
 /** An RFC 9457 problem as the services send it (errors on 422). */
 export interface Problem {

@@ -1,28 +1,21 @@
-/** The CSV export: CONTRACT's /usage/calls with Accept text/csv, fetched with
- * the bearer token (a plain link could not carry it) and saved as a file. */
-import { asProblem, ApiError } from "./client";
-import { session } from "./session";
+/** The CSV export: the usage-ingestor's /usage/calls asked for `text/csv`
+ * through the console's client (so the bearer token and its refresh apply;
+ * a plain link could not carry the token) and saved as a file. */
+import { unwrap, type Client } from "./client";
 
 export async function downloadCsv(
+  client: Client,
   workspaceId: string,
   range: { from: string; to: string; tz: string },
-  baseUrl = "",
 ): Promise<void> {
-  const query = new URLSearchParams(range).toString();
-  const response = await fetch(
-    `${baseUrl}/api/admin/workspaces/${encodeURIComponent(workspaceId)}/usage/calls?${query}`,
-    {
-      headers: {
-        Accept: "text/csv",
-        Authorization: `Bearer ${session.get()?.access_token ?? ""}`,
-      },
-    },
+  const blob = unwrap(
+    await client.GET("/api/admin/workspaces/{workspace_id}/usage/calls", {
+      params: { path: { workspace_id: workspaceId }, query: range },
+      headers: { Accept: "text/csv" },
+      parseAs: "blob",
+    }),
   );
-  if (!response.ok) {
-    const body: unknown = await response.json().catch(() => null);
-    throw new ApiError(asProblem(body, response.status));
-  }
-  const url = URL.createObjectURL(await response.blob());
+  const url = URL.createObjectURL(blob);
   const link = document.createElement("a");
   link.href = url;
   link.download = `usage-${workspaceId}-${range.from}-${range.to}.csv`;

@@ -2,14 +2,13 @@
  * The signed-in admin's tokens, kept in sessionStorage (gone with the tab)
  * with the moment the access token expires; listeners hear sign-in and out.
  */
-export interface Tokens {
-  access_token: string;
-  token_type: "bearer";
-  expires_in: number;
-  refresh_token?: string;
+import type { components } from "./generated/core-api";
+
+/** core-api's login and refresh answer (`TokenOut`), kept with its expiry. */
+export type Tokens = components["schemas"]["TokenOut"] & {
   /** epoch ms when the access token stops being accepted */
   expires_at?: number;
-}
+};
 
 const KEY = "sendfx-admin-session";
 const listeners = new Set<() => void>();

@@ -17,7 +17,7 @@ export function UsageChart({ byDay }: { byDay: UsageSummary["by_day"] }) {
       byDay.map((d) => days(d.day)),
       byDay.map((d) => d.calls),
       byDay.map((d) => d.total_tokens),
-      byDay.map((d) => Number(d.cost_usd)),
+      byDay.map((d) => d.cost_usd),
     ];
     const plot = new uPlot(
       {

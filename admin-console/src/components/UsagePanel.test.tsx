@@ -1,6 +1,7 @@
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, expect, it, vi } from "vitest";
+import type { UsageNumbers, UsageSummary } from "../api/client";
 import { session } from "../api/session";
 import { fakeApi, on, renderWith } from "../test-support";
 import { UsagePanel } from "./UsagePanel";
@@ -15,44 +16,49 @@ vi.mock("uplot", () => ({
   },
 }));
 
-const numbers = {
+const numbers: UsageNumbers = {
   calls: 3,
   prompt_tokens: 1200,
   cached_tokens: 1024,
+  cache_write_tokens: 0,
+  audio_prompt_tokens: 0,
   completion_tokens: 300,
+  reasoning_tokens: 64,
+  audio_completion_tokens: 0,
   total_tokens: 1500,
-  cost_usd: "0.0123",
+  cost_usd: 0.0123,
   unpriced_calls: 1,
   usage_missing_calls: 1,
 };
 
 beforeEach(() => {
   sessionStorage.clear();
-  session.set({ access_token: "a", token_type: "bearer", expires_in: 60 });
+  session.set({ access_token: "a", token_type: "bearer", expires_in: 60, refresh_token: "r" });
 });
 
 it("shows the totals, the breakdowns and re-asks with the chosen range and zone", async () => {
   const api = fakeApi(
     on("GET", "/api/admin/workspaces/w1/usage", (request) => {
       const q = new URL(request.url).searchParams;
-      return {
-        body: {
-          workspace_id: "w1",
-          from: q.get("from"),
-          to: q.get("to"),
-          totals: numbers,
-          by_model: [{ ...numbers, model: "gpt-4o-mini" }],
-          by_service: [{ ...numbers, service: "ai_reply" }],
-          by_tier: [{ ...numbers, service_tier: "flex" }],
-          by_day: [{ ...numbers, day: "2026-11-25" }],
-        },
+      const body: UsageSummary = {
+        workspace_id: "w1",
+        from: q.get("from") ?? "",
+        to: q.get("to") ?? "",
+        tz: q.get("tz") ?? "UTC",
+        totals: numbers,
+        by_model: [{ ...numbers, model: "gpt-4o-mini" }],
+        by_service: [{ ...numbers, service: "ai_reply" }],
+        by_service_tier: [{ ...numbers, service_tier: "flex" }],
+        by_day: [{ ...numbers, day: "2026-11-25" }],
       };
+      return { body };
     }),
   );
   renderWith(api, <UsagePanel workspaceId="w1" />);
   const totals = await screen.findByLabelText("Usage totals");
   expect(within(totals).getByText("1,500")).toBeInTheDocument();
   expect(within(totals).getByText("$0.0123")).toBeInTheDocument();
+  expect(within(totals).getByText("64")).toBeInTheDocument();
   expect(screen.getByRole("table", { name: "By model" })).toHaveTextContent("gpt-4o-mini");
   expect(screen.getByRole("table", { name: "By service tier" })).toHaveTextContent("flex");
   const byModel = within(screen.getByRole("table", { name: "By model" }));

@@ -17,6 +17,7 @@ function numberColumns<T extends UsageNumbers>(): Column<T>[] {
     { header: "Prompt tokens", cell: (r) => int(r.prompt_tokens), numeric: true },
     { header: "Cached tokens", cell: (r) => int(r.cached_tokens), numeric: true },
     { header: "Completion tokens", cell: (r) => int(r.completion_tokens), numeric: true },
+    { header: "Reasoning tokens", cell: (r) => int(r.reasoning_tokens), numeric: true },
     { header: "Total tokens", cell: (r) => int(r.total_tokens), numeric: true },
     { header: "Cost (USD)", cell: (r) => usd(r.cost_usd), numeric: true },
     { header: "Unpriced calls", cell: (r) => int(r.unpriced_calls), numeric: true },
@@ -84,7 +85,7 @@ export function UsagePanel({ workspaceId }: { workspaceId: string }) {
           type="button"
           onClick={() => {
             setExportProblem(undefined);
-            downloadCsv(workspaceId, range).catch((error: unknown) => {
+            downloadCsv(client, workspaceId, range).catch((error: unknown) => {
               setExportProblem(problemOf(error));
             });
           }}
@@ -106,6 +107,8 @@ export function UsagePanel({ workspaceId }: { workspaceId: string }) {
             <dd>{int(totals.cached_tokens)}</dd>
             <dt>Completion tokens</dt>
             <dd>{int(totals.completion_tokens)}</dd>
+            <dt>Reasoning tokens</dt>
+            <dd>{int(totals.reasoning_tokens)}</dd>
             <dt>Total tokens</dt>
             <dd>{int(totals.total_tokens)}</dd>
             <dt>Cost (USD)</dt>
@@ -130,9 +133,8 @@ export function UsagePanel({ workspaceId }: { workspaceId: string }) {
           />
           <Table
             caption="By service tier"
-            rows={summary.by_tier ?? []}
+            rows={summary.by_service_tier}
             rowKey={(r) => r.service_tier}
-            empty="No tier breakdown from the API."
             columns={[{ header: "Service tier", cell: (r) => r.service_tier }, ...numberColumns()]}
           />
         </>

@@ -1,5 +1,6 @@
-/** The price table (CONTRACT: a new entry never edits a past one) and the
- * reprice of stored calls over a range with the prices now in force. */
+/** core-api's price table (a new entry never edits a past one) and the
+ * usage-ingestor's reprice of stored calls over a range with the prices now
+ * in force. */
 import { formText } from "../api/form";
 import { useState, type SubmitEvent } from "react";
 import {
@@ -7,6 +8,7 @@ import {
   type ModelPrice,
   type ModelPriceIn,
   type Problem,
+  type RepriceIn,
   type RepriceOut,
 } from "../api/client";
 import { useClient } from "../api/hooks";
@@ -21,6 +23,7 @@ const RATES = [
   ["input", "Input"],
   ["cached_input", "Cached input"],
   ["output", "Output"],
+  ["reasoning", "Reasoning"],
   ["cache_write", "Cache write"],
   ["audio_input", "Audio input"],
   ["audio_output", "Audio output"],
@@ -42,17 +45,18 @@ export function ModelPricesPage() {
       <Table<ModelPrice>
         caption="Prices in USD per 1M tokens"
         rows={prices.data ?? []}
-        rowKey={(p) => p.id ?? `${p.model}-${p.service_tier ?? "default"}-${p.effective_from}`}
+        rowKey={(p) => p.id}
         empty={prices.loading ? "Loading…" : "No prices."}
         columns={[
           { header: "Model", cell: (p) => p.model },
-          { header: "Service tier", cell: (p) => p.service_tier ?? "default" },
+          { header: "Service tier", cell: (p) => p.service_tier },
           { header: "Effective from", cell: (p) => p.effective_from },
           ...RATES.map(([key, label]) => ({
             header: label,
             cell: (p: ModelPrice) => p[key] ?? "—",
             numeric: true,
           })),
+          { header: "Source", cell: (p) => p.source },
         ]}
       />
       <AddPriceForm onAdded={prices.reload} />
@@ -150,7 +154,7 @@ function RepriceForm() {
     setResult(undefined);
     const model = formText(form, "model").trim();
     try {
-      const body = {
+      const body: RepriceIn = {
         from: formText(form, "from"),
         to: formText(form, "to"),
         ...(model ? { model } : {}),

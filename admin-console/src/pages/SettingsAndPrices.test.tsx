@@ -1,6 +1,7 @@
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, expect, it } from "vitest";
+import type { ModelPrice, RepriceOut } from "../api/client";
 import { session } from "../api/session";
 import { fakeApi, on, renderWith } from "../test-support";
 import { ModelPricesPage } from "./ModelPricesPage";
@@ -8,7 +9,7 @@ import { UiSettingsPage } from "./UiSettingsPage";
 
 beforeEach(() => {
   sessionStorage.clear();
-  session.set({ access_token: "a", token_type: "bearer", expires_in: 60 });
+  session.set({ access_token: "a", token_type: "bearer", expires_in: 60, refresh_token: "r" });
 });
 
 it("edits the global theme and saves it with PUT", async () => {
@@ -32,29 +33,34 @@ it("edits the global theme and saves it with PUT", async () => {
   expect(saved).toMatchObject({ theme_name: "midnight", mode: "dark", flags: { beta: true } });
 });
 
-it("lists prices, adds an entry in CONTRACT's fields and reprices a range", async () => {
+it("lists prices, adds an entry in core-api's fields and reprices a range", async () => {
   let added: Record<string, unknown> | undefined;
-  const entry = {
+  const entry: ModelPrice = {
+    id: "p1",
     model: "gpt-4o-mini",
     effective_from: "2026-01-01",
     service_tier: "default",
     input: "0.15",
     cached_input: "0.075",
     output: "0.60",
+    reasoning: null,
+    source: "admin",
+    created_at: "2026-01-01T00:00:00Z",
   };
+  const repriced: RepriceOut = { calls: 10, changed: 4, cost_before: 1, cost_after: 1.25 };
   const api = fakeApi(
     on("GET", "/api/admin/model-prices", { body: { items: [entry], next_cursor: null } }),
     on("POST", "/api/admin/model-prices", async (request) => {
       added = (await request.json()) as Record<string, unknown>;
-      return { status: 201, body: added };
+      return { status: 201, body: { ...entry, ...added, id: "p2" } };
     }),
-    on("POST", "/api/admin/usage/reprice", {
-      body: { calls: 10, changed: 4, cost_before: "1.00", cost_after: "1.25" },
-    }),
+    on("POST", "/api/admin/usage/reprice", { body: repriced }),
   );
   renderWith(api, <ModelPricesPage />);
   const table = await screen.findByRole("table", { name: "Prices in USD per 1M tokens" });
-  expect(await within(table).findByText("gpt-4o-mini")).toBeInTheDocument();
+  const row = within(await within(table).findByRole("row", { name: /gpt-4o-mini/ }));
+  expect(row.getByRole("cell", { name: "0.15" })).toBeInTheDocument();
+  expect(row.getByRole("cell", { name: "admin" })).toBeInTheDocument();
 
   await userEvent.type(screen.getByLabelText("Model"), "gpt-5-mini");
   await userEvent.type(screen.getByLabelText("Effective from"), "2026-12-01");

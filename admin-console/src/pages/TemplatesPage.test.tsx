@@ -26,7 +26,7 @@ const draft = {
 
 beforeEach(() => {
   sessionStorage.clear();
-  session.set({ access_token: "a", token_type: "bearer", expires_in: 60 });
+  session.set({ access_token: "a", token_type: "bearer", expires_in: 60, refresh_token: "r" });
 });
 
 it("unwraps both lists and shows the backend's detail and field errors by the fields", async () => {

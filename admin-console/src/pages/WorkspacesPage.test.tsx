@@ -20,7 +20,7 @@ const workspace = (n: number) => ({
 
 beforeEach(() => {
   sessionStorage.clear();
-  session.set({ access_token: "a", token_type: "bearer", expires_in: 60 });
+  session.set({ access_token: "a", token_type: "bearer", expires_in: 60, refresh_token: "r" });
 });
 
 it("searches by name and walks the cursor pages forward and back", async () => {
