@@ -18,6 +18,7 @@ Servers: started on free ports under a temporary folder unless ``--kafka`` /
     .venv/bin/python bench/ingest.py            # modest: 50k events
     .venv/bin/python bench/ingest.py --full     # the issue's size: 200k events
     .venv/bin/python bench/ingest.py --replicas 2   # two ingestor processes, one group
+    .venv/bin/python bench/ingest.py --history 10000000  # empty table vs 10M rows of history
 """
 
 import argparse
@@ -33,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import ingest_history
 import ingest_replicas
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
@@ -76,6 +78,12 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=0,
         help="ingest with N usage-ingestor processes in one group (bench/ingest_replicas.py)",
+    )
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        help="also ingest into a database holding N rows of history (bench/ingest_history.py)",
     )
     parser.add_argument("--kafka", help="bootstrap servers of a running broker")
     parser.add_argument("--postgres-url", help="admin URL of a running PostgreSQL")
@@ -127,7 +135,10 @@ def build_stream(
     n_poison = round(args.events * args.poison)
     n_dupes = round(args.events * args.duplicates)
     n_unique = args.events - n_poison - n_dupes
-    start = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    # The last --spread-hours before now: months whose partitions exist.
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(
+        hours=args.spread_hours
+    )
     # Calls spread over --spread-hours, so that a batch writes many hourly buckets.
     occurred = [
         (start + timedelta(minutes=10 * i)).isoformat().replace("+00:00", "Z")
@@ -251,9 +262,11 @@ async def latency_phase(
     return int(row["n"]), float(row["p50"]), float(row["p99"])
 
 
-async def prepare_database(admin_url: str, workspaces: int) -> tuple[str, list[uuid.UUID]]:
-    """A platform database, and ``workspaces`` workspaces as the ingestor knows
-    them from core.events (its quota table), on three tiers."""
+async def prepare_database(
+    admin_url: str, workspaces: int, ids: list[uuid.UUID] | None = None
+) -> tuple[str, list[uuid.UUID]]:
+    """A platform database, and ``workspaces`` workspaces (or ``ids``) as the
+    ingestor knows them from core.events (its quota table), on three tiers."""
     name = f"sendfx_bench_{uuid.uuid4().hex[:8]}"
     url = await platform_database(admin_url, name)
     conn = await connect(url)
@@ -261,7 +274,7 @@ async def prepare_database(admin_url: str, workspaces: int) -> tuple[str, list[u
         # core-api seeds the shipped prices at its start-up
         await insert_missing_prices(conn, read_price_file(DEFAULT_PRICES_FILE))
         limits = [("bench-free", 200_000), ("bench-pro", 5_000_000), ("bench-max", None)]
-        ids = [uuid.uuid4() for _ in range(workspaces)]
+        ids = ids or [uuid.uuid4() for _ in range(workspaces)]
         await conn.execute(
             "INSERT INTO core.usage_workspace_quotas"
             " (workspace_id, tier_code, ai_tokens_monthly, version, event_time)"
@@ -280,12 +293,14 @@ async def count_rows(url: str) -> dict[str, Any]:
     conn = await connect(url)
     try:
         row = await conn.fetchrow(
-            "SELECT (SELECT count(*) FROM core.openai_usage WHERE event_source <> $1) AS rows,"
+            "SELECT (SELECT count(*) FROM core.openai_usage"
+            "  WHERE event_source <> ALL(ARRAY[$1, $2])) AS rows,"
             " (SELECT sum(calls) FROM core.usage_hourly) AS rollup_calls,"
             " (SELECT count(*) FROM core.usage_hourly) AS buckets,"
             " (SELECT sum(count) FROM core.usage_counters WHERE metric = 'ai_calls') AS counted,"
             " (SELECT count(*) FROM core.usage_outbox) AS thresholds",
             LATENCY_SOURCE,
+            ingest_history.HISTORY_SOURCE,
         )
     finally:
         await conn.close()
@@ -371,6 +386,9 @@ async def bench(
     messages, unique, poison = build_stream(args, workspaces)
     if args.replicas:
         await bench_replicas(args, settings, url, messages, unique, poison)
+        return
+    if args.history:
+        await bench_history(args, settings, (admin_url, url), workspaces, (messages, unique))
         return
     gc.freeze()  # the bench's own data is no garbage for the ingestor to rescan
     produce_rate = await publish(bootstrap, topic, messages)
@@ -461,6 +479,31 @@ async def bench_replicas(
     )
     if counts["rows"] != unique:
         raise SystemExit("MISMATCH: the ingestors did not meter every unique event exactly once")
+
+
+async def bench_history(
+    args: argparse.Namespace,
+    settings: IngestorSettings,
+    urls: tuple[str, str],
+    workspaces: list[uuid.UUID],
+    stream: tuple[list[tuple[bytes, bytes]], int],
+) -> None:
+    admin_url, url = urls
+    messages, unique = stream
+    full_url, _ = await prepare_database(admin_url, len(workspaces), workspaces)
+    await ingest_history.prepare(url, workspaces, 0)
+    fill_seconds = await ingest_history.prepare(full_url, workspaces, args.history)
+    gc.freeze()
+    await publish(settings.kafka_bootstrap_servers, settings.topic(OPENAI_CALL_COMPLETED), messages)
+    empty, _ = await ingest_history.ingest_rate(settings, len(messages), done, until)
+    with_history = settings.model_copy(
+        update={"postgres_url": full_url, "group_id": f"{settings.group_id}-history"}
+    )
+    full, _ = await ingest_history.ingest_rate(with_history, len(messages), done, until)
+    counts = [await count_rows(url), await count_rows(full_url)]
+    print(table(ingest_history.rows(args.history, fill_seconds, empty, full, counts)))
+    if any(c["rows"] != unique for c in counts):
+        raise SystemExit("MISMATCH: the ingestor did not meter every unique event exactly once")
 
 
 def main() -> None:
