@@ -85,6 +85,12 @@ def parse_args() -> argparse.Namespace:
         default=0,
         help="also ingest into a database holding N rows of history (bench/ingest_history.py)",
     )
+    parser.add_argument(
+        "--history-rounds",
+        type=int,
+        default=3,
+        help="with --history: alternated rounds (empty, history, empty, ...)",
+    )
     parser.add_argument("--kafka", help="bootstrap servers of a running broker")
     parser.add_argument("--postgres-url", help="admin URL of a running PostgreSQL")
     args = parser.parse_args()
@@ -381,14 +387,14 @@ async def bench(
     args: argparse.Namespace, bootstrap: str, admin_url: str, server_pids: dict[str, int]
 ) -> None:
     url, workspaces = await prepare_database(admin_url, args.workspaces)
+    if args.history:
+        await bench_history(args, bootstrap, (admin_url, url), workspaces)
+        return
     settings = await fresh_topic(args, bootstrap, url, "bench")
     topic = settings.topic(OPENAI_CALL_COMPLETED)
     messages, unique, poison = build_stream(args, workspaces)
     if args.replicas:
         await bench_replicas(args, settings, url, messages, unique, poison)
-        return
-    if args.history:
-        await bench_history(args, settings, (admin_url, url), workspaces, (messages, unique))
         return
     gc.freeze()  # the bench's own data is no garbage for the ingestor to rescan
     produce_rate = await publish(bootstrap, topic, messages)
@@ -482,27 +488,39 @@ async def bench_replicas(
 
 
 async def bench_history(
-    args: argparse.Namespace,
-    settings: IngestorSettings,
-    urls: tuple[str, str],
-    workspaces: list[uuid.UUID],
-    stream: tuple[list[tuple[bytes, bytes]], int],
+    args: argparse.Namespace, bootstrap: str, urls: tuple[str, str], workspaces: list[uuid.UUID]
 ) -> None:
     admin_url, url = urls
-    messages, unique = stream
     full_url, _ = await prepare_database(admin_url, len(workspaces), workspaces)
     await ingest_history.prepare(url, workspaces, 0)
     fill_seconds = await ingest_history.prepare(full_url, workspaces, args.history)
     gc.freeze()
-    await publish(settings.kafka_bootstrap_servers, settings.topic(OPENAI_CALL_COMPLETED), messages)
-    empty, _ = await ingest_history.ingest_rate(settings, len(messages), done, until)
-    with_history = settings.model_copy(
-        update={"postgres_url": full_url, "group_id": f"{settings.group_id}-history"}
-    )
-    full, _ = await ingest_history.ingest_rate(with_history, len(messages), done, until)
+    rates: dict[str, list[float]] = {"empty": [], "history": []}
+    writing: dict[str, list[float]] = {"empty": [], "history": []}
+    unique = 0
+    # Rounds, each with a stream of new events on a topic of its own, ingested
+    # into both databases, in alternated order: the machine's load drifts, and
+    # the first round is the cold one. Before each, both lose the rollups (their
+    # updates' dead rows would otherwise pile up in the history one only) and
+    # the empty one its calls.
+    for round_ in range(args.history_rounds):
+        messages, unique, _ = build_stream(args, workspaces)
+        settings = await fresh_topic(args, bootstrap, url, f"history{round_}")
+        await publish(bootstrap, settings.topic(OPENAI_CALL_COMPLETED), messages)
+        phases = [("empty", url), ("history", full_url)]
+        for kind, db in phases if round_ % 2 == 0 else phases[::-1]:
+            await ingest_history.reset(db, calls=kind == "empty")
+            await ingest_history.checkpoint(admin_url)
+            update = {"postgres_url": db, "group_id": f"{settings.group_id}-{kind}"}
+            rate, stats = await ingest_history.ingest_rate(
+                settings.model_copy(update=update), len(messages), done, until
+            )
+            rates[kind].append(rate)
+            writing[kind].append(stats["seconds_writing"])
     counts = [await count_rows(url), await count_rows(full_url)]
-    print(table(ingest_history.rows(args.history, fill_seconds, empty, full, counts)))
-    if any(c["rows"] != unique for c in counts):
+    print(table(ingest_history.rows(args.history, fill_seconds, (rates, writing), counts)))
+    expected = [unique, unique * args.history_rounds]
+    if [c["rows"] for c in counts] != expected:
         raise SystemExit("MISMATCH: the ingestor did not meter every unique event exactly once")
 
 

@@ -4,9 +4,11 @@ with N rows of history, in one run (imported by bench/ingest.py).
 Two databases get the same workspaces and the same monthly partitions (the
 past year's and the ones ahead); the second one's ``core.openai_usage`` is
 filled with N calls spread over the past year by one ``INSERT … SELECT
-generate_series`` and ANALYZEd. Then the same topic is ingested into each by a
-fresh consumer group: the same events, so the rates compare the history's
-cost alone. The empty database is ingested first and the history one second.
+generate_series``, VACUUMed and ANALYZEd. Each round (``--history-rounds``) publishes
+a stream of new events on a topic of its own, then ingests it into each
+database with a fresh consumer group, both databases' rollups emptied first
+and the empty one's calls too: the same events and the same rollups, so the
+rates compare the history's cost alone.
 """
 
 import time
@@ -45,15 +47,40 @@ FROM generate_series(1, $2::bigint) AS g
 
 
 async def prepare(url: str, workspaces: list[uuid.UUID], history: int) -> float:
-    """The partitions, then ``history`` rows (if any) and ANALYZE; the fill's seconds."""
+    """The partitions, then ``history`` rows (if any), VACUUM and ANALYZE; the
+    fill's seconds."""
     conn = await connect(role_url(url, USAGE_INGESTOR))
     try:
         await conn.execute(_MONTHS)
         started = time.perf_counter()
         if history:
             await conn.execute(_FILL, workspaces, history, HISTORY_SOURCE, timeout=None)
-            await conn.execute("ANALYZE core.openai_usage", timeout=None)
+            # VACUUM too: else autovacuum would visit the freshly filled
+            # partitions during the measurement, on the same two cores.
+            await conn.execute("VACUUM (ANALYZE) core.openai_usage", timeout=None)
         return time.perf_counter() - started
+    finally:
+        await conn.close()
+
+
+async def reset(url: str, calls: bool) -> None:
+    """The rollups, counters and thresholds emptied, and the calls if ``calls``."""
+    conn = await connect(role_url(url, USAGE_INGESTOR))
+    try:
+        await conn.execute(
+            "TRUNCATE core.usage_hourly, core.usage_counters, core.usage_thresholds_sent,"
+            " core.usage_outbox" + (", core.openai_usage" if calls else "")
+        )
+    finally:
+        await conn.close()
+
+
+async def checkpoint(admin_url: str) -> None:
+    """Before each phase: the fill's (or the last phase's) dirty pages written
+    out, and each phase pays the same full-page images after a checkpoint."""
+    conn = await connect(admin_url)
+    try:
+        await conn.execute("CHECKPOINT", timeout=None)
     finally:
         await conn.close()
 
@@ -74,14 +101,32 @@ async def ingest_rate(
 
 
 def rows(
-    history: int, fill_seconds: float, empty: float, full: float, counts: list[dict[str, Any]]
+    history: int,
+    fill_seconds: float,
+    measured: tuple[dict[str, list[float]], dict[str, list[float]]],
+    counts: list[dict[str, Any]],
 ) -> Rows:
+    """Every round's rate (empty first in even rounds, history first in odd
+    ones), and the ratio of the best of each: the least disturbed by the
+    machine's other load."""
+    rates, writing = measured
+    empty, full = max(rates["empty"]), max(rates["history"])
     return [
         ("history rows (past year)", f"{history:,}"),
-        ("  fill + ANALYZE (s)", f"{fill_seconds:.1f}"),
-        ("ingest, empty table (events/s)", f"{empty:,.0f}"),
-        (f"ingest, {history:,} rows of history (events/s)", f"{full:,.0f}"),
-        ("with history / empty", f"{full / empty:.1%}"),
+        ("  fill + VACUUM ANALYZE (s)", f"{fill_seconds:.1f}"),
+        (
+            "ingest, empty table, per round (events/s)",
+            " / ".join(f"{r:,.0f}" for r in rates["empty"]),
+        ),
+        (
+            f"ingest, {history:,} rows of history, per round (events/s)",
+            " / ".join(f"{r:,.0f}" for r in rates["history"]),
+        ),
+        (
+            "  seconds in the database, empty / history, per round",
+            " / ".join(f"{e:.2f} vs {h:.2f}" for e, h in zip(*writing.values(), strict=True)),
+        ),
+        ("best with history / best empty", f"{full:,.0f} / {empty:,.0f} = {full / empty:.1%}"),
         *(
             (f"  rows inserted ({name})", f"{c['rows']:,}")
             for name, c in zip(("empty", "history"), counts, strict=True)
