@@ -12,13 +12,22 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from sendfx_dev.databases import drop_database, platform_database, role_url
+from sendfx_dev.databases import (
+    create_database,
+    database_url,
+    drop_database,
+    platform_database,
+    provision_database,
+    role_url,
+)
 from sendfx_dev.ownership import OPERATOR, USAGE_INGESTOR
 from sendfx_dev.testing.infra import TestInfra
 from sendfx_dev.testing.polling import eventually
+from sendfx_shared.migrations import apply_migrations
 from sendfx_shared.postgres import connect
 from usage_ingestor.app import Ingestor
 from usage_ingestor.history import upkeep
+from usage_ingestor.migrations import USAGE_INGESTOR_MIGRATIONS
 from usage_ingestor.repositories.partitions import list_partitions
 from usage_ingestor.settings import IngestorSettings
 from usage_ingestor.store import UsageColumns, write_batch
@@ -200,6 +209,46 @@ async def test_retention_drops_old_months_and_keeps_the_rollups(sendfx_infra: Te
     finally:
         await conn.close()
         await drop_database(sendfx_infra.postgres_admin_url, name)
+
+
+async def test_the_migration_moves_the_calls_stored_before_it(sendfx_infra: TestInfra) -> None:
+    name = f"sendfx_history_{uuid.uuid4().hex[:8]}"
+    admin = sendfx_infra.postgres_admin_url
+    await create_database(admin, name)
+    await provision_database(admin, name, migrate=("core-api",))
+    conn = await connect(role_url(database_url(admin, name), USAGE_INGESTOR))
+    try:
+        every = USAGE_INGESTOR_MIGRATIONS.migrations()
+        before = [m for m in every if m.version < "0050"]
+        await apply_migrations(conn, USAGE_INGESTOR_MIGRATIONS, before)
+        workspace = uuid.uuid4()
+        calls = [
+            usage_event(workspace, occurred_at=datetime(2025, 3, 31, 23, 59, tzinfo=UTC)),
+            usage_event(workspace, occurred_at=datetime(2025, 4, 1, tzinfo=UTC)),
+        ]
+        # As the ingestor before 0050 stored them (its key had no occurred_at).
+        await conn.executemany(
+            "INSERT INTO core.openai_usage (event_source, event_id, workspace_id, service,"
+            " model, prompt_tokens, cached_tokens, completion_tokens, reasoning_tokens,"
+            " total_tokens, occurred_at) VALUES ($1, $2, $3, 'ai_reply', 'm1', 1, 0, 1, 0, 2, $4)",
+            [(c.source, c.id, workspace, c.data.occurred_at) for c in calls],
+        )
+
+        await apply_migrations(conn, USAGE_INGESTOR_MIGRATIONS)
+
+        moved = await conn.fetch(
+            "SELECT tableoid::regclass::text AS part, event_id FROM core.openai_usage"
+            " ORDER BY occurred_at"
+        )
+        assert [(r["part"], r["event_id"]) for r in moved] == [
+            ("core.openai_usage_2025_03", calls[0].id),
+            ("core.openai_usage_2025_04", calls[1].id),
+        ]
+        # Stored once still: the redelivery of both inserts nothing.
+        assert (await write_batch(conn, UsageColumns.of(calls, BOOK))).inserted == 0
+    finally:
+        await conn.close()
+        await drop_database(admin, name)
 
 
 def _settings(retention_months: int) -> IngestorSettings:
