@@ -18,6 +18,7 @@ Servers: started on free ports under a temporary folder unless ``--kafka`` /
     .venv/bin/python bench/ingest.py            # modest: 50k events
     .venv/bin/python bench/ingest.py --full     # the issue's size: 200k events
     .venv/bin/python bench/ingest.py --replicas 2   # two ingestor processes, one group
+    .venv/bin/python bench/ingest.py --history 10000000  # empty table vs 10M rows of history
 """
 
 import argparse
@@ -33,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import ingest_history
 import ingest_replicas
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
@@ -76,6 +78,18 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=0,
         help="ingest with N usage-ingestor processes in one group (bench/ingest_replicas.py)",
+    )
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        help="also ingest into a database holding N rows of history (bench/ingest_history.py)",
+    )
+    parser.add_argument(
+        "--history-rounds",
+        type=int,
+        default=3,
+        help="with --history: alternated rounds (empty, history, empty, ...)",
     )
     parser.add_argument("--kafka", help="bootstrap servers of a running broker")
     parser.add_argument("--postgres-url", help="admin URL of a running PostgreSQL")
@@ -127,7 +141,10 @@ def build_stream(
     n_poison = round(args.events * args.poison)
     n_dupes = round(args.events * args.duplicates)
     n_unique = args.events - n_poison - n_dupes
-    start = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    # The last --spread-hours before now: months whose partitions exist.
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(
+        hours=args.spread_hours
+    )
     # Calls spread over --spread-hours, so that a batch writes many hourly buckets.
     occurred = [
         (start + timedelta(minutes=10 * i)).isoformat().replace("+00:00", "Z")
@@ -251,9 +268,11 @@ async def latency_phase(
     return int(row["n"]), float(row["p50"]), float(row["p99"])
 
 
-async def prepare_database(admin_url: str, workspaces: int) -> tuple[str, list[uuid.UUID]]:
-    """A platform database, and ``workspaces`` workspaces as the ingestor knows
-    them from core.events (its quota table), on three tiers."""
+async def prepare_database(
+    admin_url: str, workspaces: int, ids: list[uuid.UUID] | None = None
+) -> tuple[str, list[uuid.UUID]]:
+    """A platform database, and ``workspaces`` workspaces (or ``ids``) as the
+    ingestor knows them from core.events (its quota table), on three tiers."""
     name = f"sendfx_bench_{uuid.uuid4().hex[:8]}"
     url = await platform_database(admin_url, name)
     conn = await connect(url)
@@ -261,7 +280,7 @@ async def prepare_database(admin_url: str, workspaces: int) -> tuple[str, list[u
         # core-api seeds the shipped prices at its start-up
         await insert_missing_prices(conn, read_price_file(DEFAULT_PRICES_FILE))
         limits = [("bench-free", 200_000), ("bench-pro", 5_000_000), ("bench-max", None)]
-        ids = [uuid.uuid4() for _ in range(workspaces)]
+        ids = ids or [uuid.uuid4() for _ in range(workspaces)]
         await conn.execute(
             "INSERT INTO core.usage_workspace_quotas"
             " (workspace_id, tier_code, ai_tokens_monthly, version, event_time)"
@@ -280,12 +299,14 @@ async def count_rows(url: str) -> dict[str, Any]:
     conn = await connect(url)
     try:
         row = await conn.fetchrow(
-            "SELECT (SELECT count(*) FROM core.openai_usage WHERE event_source <> $1) AS rows,"
+            "SELECT (SELECT count(*) FROM core.openai_usage"
+            "  WHERE event_source <> ALL(ARRAY[$1, $2])) AS rows,"
             " (SELECT sum(calls) FROM core.usage_hourly) AS rollup_calls,"
             " (SELECT count(*) FROM core.usage_hourly) AS buckets,"
             " (SELECT sum(count) FROM core.usage_counters WHERE metric = 'ai_calls') AS counted,"
             " (SELECT count(*) FROM core.usage_outbox) AS thresholds",
             LATENCY_SOURCE,
+            ingest_history.HISTORY_SOURCE,
         )
     finally:
         await conn.close()
@@ -366,6 +387,9 @@ async def bench(
     args: argparse.Namespace, bootstrap: str, admin_url: str, server_pids: dict[str, int]
 ) -> None:
     url, workspaces = await prepare_database(admin_url, args.workspaces)
+    if args.history:
+        await bench_history(args, bootstrap, (admin_url, url), workspaces)
+        return
     settings = await fresh_topic(args, bootstrap, url, "bench")
     topic = settings.topic(OPENAI_CALL_COMPLETED)
     messages, unique, poison = build_stream(args, workspaces)
@@ -461,6 +485,43 @@ async def bench_replicas(
     )
     if counts["rows"] != unique:
         raise SystemExit("MISMATCH: the ingestors did not meter every unique event exactly once")
+
+
+async def bench_history(
+    args: argparse.Namespace, bootstrap: str, urls: tuple[str, str], workspaces: list[uuid.UUID]
+) -> None:
+    admin_url, url = urls
+    full_url, _ = await prepare_database(admin_url, len(workspaces), workspaces)
+    await ingest_history.prepare(url, workspaces, 0)
+    fill_seconds = await ingest_history.prepare(full_url, workspaces, args.history)
+    gc.freeze()
+    rates: dict[str, list[float]] = {"empty": [], "history": []}
+    writing: dict[str, list[float]] = {"empty": [], "history": []}
+    unique = 0
+    # Rounds, each with a stream of new events on a topic of its own, ingested
+    # into both databases, in alternated order: the machine's load drifts, and
+    # the first round is the cold one. Before each, both lose the rollups (their
+    # updates' dead rows would otherwise pile up in the history one only) and
+    # the empty one its calls.
+    for round_ in range(args.history_rounds):
+        messages, unique, _ = build_stream(args, workspaces)
+        settings = await fresh_topic(args, bootstrap, url, f"history{round_}")
+        await publish(bootstrap, settings.topic(OPENAI_CALL_COMPLETED), messages)
+        phases = [("empty", url), ("history", full_url)]
+        for kind, db in phases if round_ % 2 == 0 else phases[::-1]:
+            await ingest_history.reset(db, calls=kind == "empty")
+            await ingest_history.checkpoint(admin_url)
+            update = {"postgres_url": db, "group_id": f"{settings.group_id}-{kind}"}
+            rate, stats = await ingest_history.ingest_rate(
+                settings.model_copy(update=update), len(messages), done, until
+            )
+            rates[kind].append(rate)
+            writing[kind].append(stats["seconds_writing"])
+    counts = [await count_rows(url), await count_rows(full_url)]
+    print(table(ingest_history.rows(args.history, fill_seconds, (rates, writing), counts)))
+    expected = [unique, unique * args.history_rounds]
+    if [c["rows"] for c in counts] != expected:
+        raise SystemExit("MISMATCH: the ingestor did not meter every unique event exactly once")
 
 
 def main() -> None:

@@ -105,6 +105,10 @@ DECLARED: Final[Mapping[str, TableGrants]] = {
     **_tables(MIGRATOR, ("migrator.schema_history",)),
 }
 
+# Partitioned tables: their partitions (made at run time, so never listed) are
+# held to the parent's declaration, as the owner's partition function grants.
+PARTITIONED: Final = frozenset({"core.openai_usage"})
+
 # schema -> (owner, roles with USAGE, roles with CREATE besides the owner)
 SCHEMAS: Final[Mapping[str, tuple[str, tuple[str, ...], tuple[str, ...]]]] = {
     "core": (CORE_API, (USAGE_INGESTOR, MIGRATOR, OPERATOR), (USAGE_INGESTOR,)),
@@ -192,6 +196,9 @@ async def provision_postgres(
 
 _LIVE_GRANTS: Final = """
 SELECT n.nspname || '.' || c.relname AS table_name,
+       (SELECT rn.nspname || '.' || rc.relname FROM pg_class rc
+        JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+        WHERE c.relispartition AND rc.oid = pg_partition_root(c.oid)) AS root,
        pg_get_userbyid(c.relowner) AS owner,
        CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END AS grantee,
        a.privilege_type
@@ -222,12 +229,16 @@ async def check_postgres(admin: Any) -> list[str]:
             if found[attribute]:
                 drift.append(f"role {role}: has {attribute.removeprefix('rol')}")
     live: dict[str, tuple[str, dict[str, set[str]]]] = {}
+    roots: dict[str, str] = {}
     for row in await admin.fetch(_LIVE_GRANTS, list(SCHEMAS)):
         owner, grants = live.setdefault(row["table_name"], (row["owner"], {}))
+        if row["root"] is not None:
+            roots[row["table_name"]] = row["root"]
         if row["grantee"] is not None and row["grantee"] != owner:
             grants.setdefault(row["grantee"], set()).add(row["privilege_type"])
     for table in sorted(set(live) | set(DECLARED)):
-        declared = DECLARED.get(table)
+        root = roots.get(table)
+        declared = DECLARED.get(table if root not in PARTITIONED else root)
         if table not in live:
             drift.append(f"{table}: declared but missing")
             continue
@@ -315,6 +326,10 @@ async def check_mongo(
 # --- the README's table -------------------------------------------------------
 
 
+def _named(table: str) -> str:
+    return f"`{table}` (and its partitions)" if table in PARTITIONED else f"`{table}`"
+
+
 def ownership_markdown() -> str:
     """The README's ownership table: process → role → tables written → tables read."""
     processes = {
@@ -330,7 +345,7 @@ def ownership_markdown() -> str:
         written = owned + [t for t, g in DECLARED.items() if g.others.get(role, READ) - READ]
         read = [t for t, g in DECLARED.items() if g.others.get(role) == READ]
         rows.append(
-            f"| {process} | `{role}` | {', '.join(f'`{t}`' for t in written) or '—'} "
-            f"| {', '.join(f'`{t}`' for t in read) or '—'} |"
+            f"| {process} | `{role}` | {', '.join(map(_named, written)) or '—'} "
+            f"| {', '.join(map(_named, read)) or '—'} |"
         )
     return "\n".join(rows) + "\n"

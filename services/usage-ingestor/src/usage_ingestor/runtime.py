@@ -23,6 +23,7 @@ from sendfx_shared.migrations import apply_migrations
 from sendfx_shared.outbox.postgres import OutboxRelay, RelayConfig
 from sendfx_shared.postgres import connect, create_pool
 from sendfx_shared.topics import CORE_EVENTS, OPENAI_CALL_COMPLETED, dlq_of
+from usage_ingestor.history import HistoryKeeper
 from usage_ingestor.ingest import Backoff, BatchIngestor, PreparedBatch
 from usage_ingestor.migrations import USAGE_INGESTOR_MIGRATIONS
 from usage_ingestor.quotas import quota_handlers
@@ -47,6 +48,7 @@ class Ingestor:
         self._consumer: BatchConsumer[PreparedBatch] | None = None
         self._quotas: EventConsumer | None = None
         self._relay: OutboxRelay | None = None
+        self._history: HistoryKeeper | None = None
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -85,6 +87,10 @@ class Ingestor:
             command_timeout=settings.statement_timeout_seconds,
             timeout=settings.statement_timeout_seconds,
         )
+        # This month's partition and the next ones before the first batch.
+        self._history = HistoryKeeper(self._pool, settings)
+        await self._history.run_once()
+        self._history.start()
         await ensure_topics(
             settings,
             {
@@ -161,6 +167,9 @@ class Ingestor:
             await self._consumer.stop(self.settings.shutdown_grace_seconds)
             self._consumer = None
             log.info("%s: consumer shut down gracefully", PROCESS_NAME)
+        if self._history is not None:
+            await self._history.stop()
+            self._history = None
         for stoppable in (self._quotas, self._relay):
             if stoppable is not None:
                 await stoppable.stop()

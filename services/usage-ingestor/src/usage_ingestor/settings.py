@@ -43,6 +43,12 @@ class IngestorSettings(KafkaSettings, AuthSettings, PostgresSettings, ProcessSet
     consistency_wait_seconds: float = Field(default=2.0, ge=0)
     # Calls repriced per transaction (reprice: bounded chunks).
     reprice_chunk: int = Field(default=5_000, ge=1, le=100_000)
+    # core.openai_usage's monthly partitions (history.py): this many months
+    # beyond the current one exist at all times; a pass every so often; and
+    # the months kept besides the current one (0: keep every month).
+    partitions_ahead: int = Field(default=3, ge=0, le=120)
+    partition_check_seconds: float = Field(default=3600.0, gt=0)
+    retention_months: int = Field(default=0, ge=0)
 
 
 def load_settings() -> IngestorSettings:

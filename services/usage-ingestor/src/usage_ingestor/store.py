@@ -2,9 +2,9 @@
 
 Everything is derived from the rows the ``INSERT … ON CONFLICT DO NOTHING``
 actually inserted, so a redelivered event (same CloudEvent ``source`` and
-``id``) changes nothing. The batch is copied into a staging table, then one
-statement writes everything: the round trips and the planning cost do not
-grow with the batch.
+``id``, and so the same ``occurred_at``) changes nothing. The batch is copied
+into a staging table, then one statement writes everything: the round trips
+and the planning cost do not grow with the batch.
 """
 
 import json
@@ -100,7 +100,9 @@ WITH batch AS (
         coalesce(cost_units * 0.0000000001, big_cost),
         price_id, unpriced, id
     FROM batch
-    ON CONFLICT (event_source, event_id) DO NOTHING
+    -- The key holds occurred_at, the partition column (migration 0050): every
+    -- copy of an event carries the occurred_at of the first.
+    ON CONFLICT (event_source, event_id, occurred_at) DO NOTHING
     RETURNING workspace_id, model, service, service_tier, batch, occurred_at, prompt_tokens,
         cached_tokens, completion_tokens, reasoning_tokens, total_tokens, cache_write_tokens,
         audio_prompt_tokens, audio_completion_tokens, cost_usd, unpriced, usage_missing

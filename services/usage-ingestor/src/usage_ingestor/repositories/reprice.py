@@ -33,9 +33,10 @@ FOR UPDATE
 _SET_COSTS: Final = """
 UPDATE core.openai_usage u
 SET cost_usd = v.cost_usd, price_id = v.price_id, unpriced = v.unpriced
-FROM unnest($1::uuid[], $2::numeric[], $3::uuid[], $4::bool[])
-    AS v(id, cost_usd, price_id, unpriced)
-WHERE u.id = v.id
+FROM unnest($1::uuid[], $2::timestamptz[], $3::numeric[], $4::uuid[], $5::bool[])
+    AS v(id, occurred_at, cost_usd, price_id, unpriced)
+-- The whole key (id, occurred_at): one index probe in the call's partition.
+WHERE u.id = v.id AND u.occurred_at = v.occurred_at
 """
 # The buckets' deltas, summed per bucket. The buckets are first locked in
 # the key order the ingestor's upsert locks them in (store.py), so that the
@@ -104,6 +105,7 @@ async def apply_prices(conn: Connection, workspace_id: uuid.UUID, changed: list[
     await conn.execute(
         _SET_COSTS,
         [c.id for c in changed],
+        [c.occurred_at for c in changed],
         [c.cost_usd for c in changed],
         [c.price_id for c in changed],
         [c.cost_usd is None for c in changed],
