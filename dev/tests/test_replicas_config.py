@@ -31,6 +31,7 @@ def test_each_service_runs_n_instances_on_their_own_ports(tmp_path: Path) -> Non
         "feature-api",
         "feature-api-2",
         "feature-api-3",
+        "prometheus",  # scrapes every instance (one server, not a service)
     ]
     ports = [config.own_env(f"core-api{s}")["CORE_API_PORT"] for s in ("", "-2", "-3")]
     assert ports == ["8001", "8101", "8201"]

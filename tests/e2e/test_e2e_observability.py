@@ -56,7 +56,12 @@ def test_one_trace_runs_from_the_ai_call_through_kafka_into_the_ingestors_write(
     usage = ai_reply["usage"]
 
     def chat_of(spans: list[ReceivedSpan]) -> ReceivedSpan | None:
-        calls = (s for s in spans if s.kind == CLIENT and s.attributes.get("gen_ai.operation.name"))
+        # This reply's call: the receiver holds the whole session's spans.
+        calls = (
+            s
+            for s in spans
+            if s.kind == CLIENT and s.attributes.get("gen_ai.response.id") == usage["request_id"]
+        )
         return next(calls, None)
 
     def ingested(spans: list[ReceivedSpan]) -> bool:

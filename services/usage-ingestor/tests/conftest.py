@@ -5,6 +5,8 @@ so feature-api tests publishing usage in the same session never mix with
 ours; every test uses fresh workspace ids, so tests share one database.
 """
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import KafkaError
 
 from sendfx_dev.testing.infra import TestInfra
 from sendfx_dev.testing.proxy import TcpProxy, host_port
@@ -106,7 +109,10 @@ async def dlq_consumer(kafka_bootstrap_servers: str) -> AsyncIterator[AIOKafkaCo
     )
     await consumer.start()
     yield consumer
-    await consumer.stop()
+    # At the session's end a fetch may still be in flight to a broker that is
+    # shutting down: nothing a test asserted depends on this goodbye.
+    with contextlib.suppress(asyncio.CancelledError, KafkaError):
+        await consumer.stop()
 
 
 # One ingestor per module that asks for it (a group join costs ~5 s on Tansu);
