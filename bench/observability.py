@@ -229,6 +229,8 @@ def start_core_api(
         CORE_API_PORT=str(port),
         ADMIN_PASSWORD=core_bench.ADMIN_PASSWORD,
         LOG_LEVEL="warning",
+        # One user at full speed: measure the instrumentation, not the rate limit.
+        CORE_API_RATE_LIMIT_REQUESTS="0",
     )
     if on:
         if otlp:  # empty: metrics only
