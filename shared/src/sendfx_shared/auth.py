@@ -46,6 +46,13 @@ class Principal(BaseModel):
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    def revoked_by(self, *, is_active: bool, auth_version: int) -> bool:
+        """Whether what a verifier learnt of the user from ``user.*`` events
+        revokes this token: a deactivation, or an auth version moved past the
+        token's (a role or password change). Events may lag, so only a newer
+        version counts; core-api, the source of truth, checks equality itself."""
+        return not is_active or auth_version > self.version
+
 
 @dataclass(frozen=True)
 class TokenIssuer:

@@ -53,5 +53,5 @@ async def token_not_revoked(pool: asyncpg.Pool, principal: Principal) -> None:
         known = await conn.fetchrow(_HOLDER, principal.user_id)
     if known is None:
         return
-    if not known["is_active"] or known["auth_version"] > principal.version:
+    if principal.revoked_by(is_active=known["is_active"], auth_version=known["auth_version"]):
         raise Unauthorized("the access token has been revoked")

@@ -98,5 +98,7 @@ async def token_not_revoked(db: AsyncDatabase[Document], principal: Principal) -
     known = await read_model.user(db, str(principal.user_id))
     if known is None:
         return
-    if not known.get("is_active", True) or int(known.get("auth_version", 0)) > principal.version:
+    if principal.revoked_by(
+        is_active=known.get("is_active", True), auth_version=int(known.get("auth_version", 0))
+    ):
         raise Unauthorized("the access token has been revoked")
