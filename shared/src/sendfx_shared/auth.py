@@ -158,9 +158,20 @@ class Authenticator:
         self.audience = audience
         self.check = check
 
-    async def authenticate(self, token: str, *, checked: bool = True) -> Principal:
-        """The token's principal; ``checked=False`` skips the service's
-        revocation check (for a rate limiter that only needs the subject)."""
+    async def authenticate(self, token: str) -> Principal:
+        """The token's principal, once signature and claims hold and the
+        service's revocation check has passed."""
+        principal = await self.verify(token)
+        await self.still_valid(principal)
+        return principal
+
+    async def still_valid(self, principal: Principal) -> None:
+        if self.check is not None:
+            await self.check(principal)
+
+    async def verify(self, token: str) -> Principal:
+        """The token's principal from its signature and claims alone (no
+        revocation check)."""
         try:
             header = jwt.get_unverified_header(token)
             if header.get("alg") != ALGORITHM or not isinstance(header.get("kid"), str):
@@ -184,8 +195,6 @@ class Authenticator:
             raise Unauthorized("the access token has expired") from exc
         except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
             raise Unauthorized("the access token is not valid") from exc
-        if checked and self.check is not None:
-            await self.check(principal)
         return principal
 
 
@@ -212,13 +221,27 @@ def authenticator_of(request: Request) -> Authenticator:
     return authenticator
 
 
+async def verified_principal(request: Request, token: str) -> Principal:
+    """The token's verified principal, its signature checked once per request
+    however many dependencies ask (the rate limiter, then the route)."""
+    cached = getattr(request.state, "sendfx_verified_token", None)
+    if cached is not None and cached[0] == token:
+        principal: Principal = cached[1]
+        return principal
+    principal = await authenticator_of(request).verify(token)
+    request.state.sendfx_verified_token = (token, principal)
+    return principal
+
+
 async def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized()
-    return await authenticator_of(request).authenticate(credentials.credentials)
+    principal = await verified_principal(request, credentials.credentials)
+    await authenticator_of(request).still_valid(principal)
+    return principal
 
 
 async def current_admin(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:

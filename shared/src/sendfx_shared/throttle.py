@@ -17,7 +17,7 @@ from typing import Protocol
 
 from fastapi import Request
 
-from sendfx_shared.auth import Principal, authenticator_of
+from sendfx_shared.auth import Principal, verified_principal
 from sendfx_shared.http import client_address
 from sendfx_shared.problems import ProblemError, TooManyRequests
 from sendfx_shared.settings import ServiceSettings
@@ -68,7 +68,7 @@ async def _principal_or_none(request: Request) -> Principal | None:
     if scheme.lower() != "bearer" or not token:
         return None
     try:
-        return await authenticator_of(request).authenticate(token.strip(), checked=False)
+        return await verified_principal(request, token.strip())
     except ProblemError:
         return None  # the route's own check answers 401
 
