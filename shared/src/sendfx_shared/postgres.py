@@ -42,6 +42,16 @@ def _init_for(
     return init
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """What a released connection needs beyond asyncpg's own cleanup (an open
+    transaction rolled back, listeners dropped): nothing. asyncpg's default
+    reset is a round trip per release (``pg_advisory_unlock_all(); CLOSE ALL;
+    UNLISTEN *; RESET ALL``), and a request releases a connection for each of
+    its queries. Pooled connections hold no session state to undo: settings
+    are ``SET LOCAL``, advisory locks are transaction-scoped, and LISTEN and the
+    migrations' session lock use connections of their own (``connect``)."""
+
+
 async def create_pool(
     url: str,
     *,
@@ -55,6 +65,7 @@ async def create_pool(
         min_size=min_size,
         max_size=max_size,
         init=_init_for(url, application_name),
+        reset=_keep_session,
         server_settings=_server_settings(application_name),
         **kwargs,
     )
