@@ -4,6 +4,12 @@ The load runs in a separate Python process (``python -m sendfx_dev.loadgen``)
 so that the client's CPU is not the server's, as with any real client. Each
 worker sends requests back to back for ``duration`` seconds, cycling through
 ``urls`` so that writes spread over several documents.
+
+With ``rate`` set the load is open: requests start on a fixed schedule of
+``rate`` a second, whatever the answers take (at most ``concurrency`` in
+flight), and each latency counts from the request's scheduled start. That is
+the latency a client sees at that traffic; back-to-back workers measure
+throughput instead (their p50 is mostly queueing, by Little's law).
 """
 
 import asyncio
@@ -25,6 +31,7 @@ class LoadSpec:
     body: Any
     concurrency: int
     duration: float
+    rate: float | None = None  # requests a second on a fixed schedule (open load)
 
 
 @dataclass
@@ -73,8 +80,39 @@ async def generate_load(spec: LoadSpec) -> LoadResult:
                 latencies.append(time.perf_counter() - started)
                 errors += failed
 
+        async def scheduled(rate: float) -> None:
+            nonlocal errors
+            in_flight = asyncio.Semaphore(spec.concurrency)
+            tasks: list[asyncio.Task[None]] = []
+
+            async def one(url: str, due: float) -> None:
+                nonlocal errors
+                try:
+                    response = await client.request(spec.method, url, json=spec.body)
+                    failed = response.status_code >= 400
+                    status = str(response.status_code)
+                except httpx.HTTPError as exc:
+                    failed, status = True, type(exc).__name__
+                finally:
+                    in_flight.release()
+                if failed:
+                    statuses[status] = statuses.get(status, 0) + 1
+                latencies.append(time.perf_counter() - due)
+                errors += failed
+
+            start = time.perf_counter()
+            for n in range(int(rate * spec.duration)):
+                due = start + n / rate
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                await in_flight.acquire()
+                tasks.append(asyncio.create_task(one(spec.urls[n % len(spec.urls)], due)))
+            await asyncio.gather(*tasks)
+
         began = time.perf_counter()
-        await asyncio.gather(*(worker(n) for n in range(spec.concurrency)))
+        if spec.rate:
+            await scheduled(spec.rate)
+        else:
+            await asyncio.gather(*(worker(n) for n in range(spec.concurrency)))
         elapsed = time.perf_counter() - began
     latencies.sort()
     return LoadResult(
