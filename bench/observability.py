@@ -99,8 +99,9 @@ def parse_args() -> argparse.Namespace:
         **({"OTEL_TRACES_SAMPLER": name} if name else {}),
         **({"OTEL_TRACES_SAMPLER_ARG": argument} if argument else {}),
     }
-    # what bench/ingest.py's stream builder reads
+    # what bench/ingest.py's stream builder reads (its defaults)
     args.duplicates, args.poison, args.partitions, args.batch_max_records = 0.05, 0.001, 3, 20_000
+    args.spread_hours = 24
     return args
 
 
