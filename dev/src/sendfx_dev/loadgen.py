@@ -62,44 +62,37 @@ async def generate_load(spec: LoadSpec) -> LoadResult:
     async with httpx.AsyncClient(limits=limits, timeout=60, headers=spec.headers) as client:
         deadline = time.perf_counter() + spec.duration
 
-        async def worker(offset: int) -> None:
+        async def send(url: str, since: float) -> None:
+            """One request; its latency counts from ``since``."""
             nonlocal errors
+            try:
+                response = await client.request(spec.method, url, json=spec.body)
+                failed = response.status_code >= 400
+                status = str(response.status_code)
+            except httpx.HTTPError as exc:
+                failed, status = True, type(exc).__name__
+            if failed:
+                statuses[status] = statuses.get(status, 0) + 1
+            latencies.append(time.perf_counter() - since)
+            errors += failed
+
+        async def worker(offset: int) -> None:
             turn = offset
             while time.perf_counter() < deadline:
                 url = spec.urls[turn % len(spec.urls)]
                 turn += spec.concurrency
-                started = time.perf_counter()
-                try:
-                    response = await client.request(spec.method, url, json=spec.body)
-                    failed = response.status_code >= 400
-                    status = str(response.status_code)
-                except httpx.HTTPError as exc:
-                    failed, status = True, type(exc).__name__
-                if failed:
-                    statuses[status] = statuses.get(status, 0) + 1
-                latencies.append(time.perf_counter() - started)
-                errors += failed
+                await send(url, time.perf_counter())
 
         async def scheduled(rate: float) -> None:
-            nonlocal errors
             in_flight = asyncio.Semaphore(spec.concurrency)
-            tasks: list[asyncio.Task[None]] = []
 
             async def one(url: str, due: float) -> None:
-                nonlocal errors
                 try:
-                    response = await client.request(spec.method, url, json=spec.body)
-                    failed = response.status_code >= 400
-                    status = str(response.status_code)
-                except httpx.HTTPError as exc:
-                    failed, status = True, type(exc).__name__
+                    await send(url, due)
                 finally:
                     in_flight.release()
-                if failed:
-                    statuses[status] = statuses.get(status, 0) + 1
-                latencies.append(time.perf_counter() - due)
-                errors += failed
 
+            tasks: list[asyncio.Task[None]] = []
             start = time.perf_counter()
             for n in range(int(rate * spec.duration)):
                 due = start + n / rate
