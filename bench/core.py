@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -351,15 +351,28 @@ async def measure_export(
 
 
 def start_service(
-    name: str, module: str, state: Path, port: int, **env_vars: str
+    name: str,
+    module: str,
+    state: Path,
+    port: int,
+    *,
+    command: Sequence[str] = (),
+    inherited: Callable[[str], bool] = lambda name: True,
+    **env_vars: str,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """``python -m module`` as a real process, once its /healthz answers 200."""
-    env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URL", "LEGACY_MONGO_URL")}
+    """``python -m module`` (or ``python *command``) as a real process, once its
+    /healthz answers 200; of this process's environment it inherits the
+    variables ``inherited`` keeps, but the MongoDB URLs."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("MONGO_URL", "LEGACY_MONGO_URL") and inherited(k)
+    }
     env.update(LOG_LEVEL="warning", POSTGRES_POOL_MAX="20", **env_vars)
     log_path = state / "log" / f"{name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
-        [sys.executable, "-m", module],
+        [sys.executable, *(command or ("-m", module))],
         env=env,
         stdout=log_path.open("ab"),
         stderr=subprocess.STDOUT,
@@ -376,13 +389,24 @@ def start_service(
     return process, base
 
 
-def start_core_api(url: str, kafka: str, state: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_core_api(
+    url: str,
+    kafka: str,
+    state: Path,
+    *,
+    command: Sequence[str] = (),
+    inherited: Callable[[str], bool] = lambda name: True,
+    **env_vars: str,
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     return start_service(
         "core-api",
         "core_api.main",
         state,
         port,
+        command=command,
+        inherited=inherited,
+        **env_vars,
         POSTGRES_URL=role_url(url, CORE_API),
         KAFKA_BOOTSTRAP_SERVERS=kafka,
         KAFKA_TOPIC_PREFIX="bench.",

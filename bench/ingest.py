@@ -58,7 +58,7 @@ SERVICES = ["ai_reply", "ai_agent", "assistant"]
 LATENCY_SOURCE = "/bench/latency"
 
 
-def parse_args() -> argparse.Namespace:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=50_000, help="events to publish")
     parser.add_argument("--full", action="store_true", help="the issue's size: 200k events")
@@ -102,7 +102,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="with --against: rounds of each side")
     parser.add_argument("--kafka", help="bootstrap servers of a running broker")
     parser.add_argument("--postgres-url", help="admin URL of a running PostgreSQL")
-    args = parser.parse_args()
+    return parser
+
+
+def parse_args() -> argparse.Namespace:
+    args = argument_parser().parse_args()
     if args.full:
         args.events = 200_000
     return args

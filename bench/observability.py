@@ -52,10 +52,8 @@ from prometheus_client.metrics import MetricWrapperBase
 
 from sendfx_dev import servers
 from sendfx_dev.cpu import process_cpu_seconds
-from sendfx_dev.databases import role_url
 from sendfx_dev.loadgen import LoadSpec, run_load_in_subprocess
-from sendfx_dev.ownership import CORE_API
-from sendfx_dev.ports import free_port, wait_until
+from sendfx_dev.ports import free_port
 from sendfx_dev.testing.otlp import OtlpReceiver
 from sendfx_shared.observability import tracing
 from sendfx_shared.topics import OPENAI_CALL_COMPLETED
@@ -99,9 +97,10 @@ def parse_args() -> argparse.Namespace:
         **({"OTEL_TRACES_SAMPLER": name} if name else {}),
         **({"OTEL_TRACES_SAMPLER_ARG": argument} if argument else {}),
     }
-    # what bench/ingest.py's stream builder reads (its defaults)
-    args.duplicates, args.poison, args.partitions, args.batch_max_records = 0.05, 0.001, 3, 20_000
-    args.spread_hours = 24
+    # what bench/ingest.py's stream builder and ingestor read: its defaults
+    defaults = ingest_bench.argument_parser().parse_args([])
+    for name in ("duplicates", "poison", "partitions", "batch_max_records", "spread_hours"):
+        setattr(args, name, getattr(defaults, name))
     return args
 
 
@@ -232,39 +231,20 @@ def serve_bare_core_api() -> None:
 def start_core_api(
     url: str, kafka: str, state: Path, on: bool, otlp: str, sampler_env: dict[str, str]
 ) -> tuple[Any, str]:
-    port = free_port()
-    kept = ("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS",)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_") or k in kept}
-    env.update(
-        POSTGRES_URL=role_url(url, CORE_API),
-        KAFKA_BOOTSTRAP_SERVERS=kafka,
-        KAFKA_TOPIC_PREFIX="bench.",
-        CORE_API_PORT=str(port),
-        ADMIN_PASSWORD=core_bench.ADMIN_PASSWORD,
-        LOG_LEVEL="warning",
-        # One user at full speed: measure the instrumentation, not the rate limit.
-        CORE_API_RATE_LIMIT_REQUESTS="0",
+    """core-api as shipped (*on*: exporting to ``otlp`` unless it is empty,
+    metrics only) or without ``instrument_app`` (*off*); no OTEL_* variable of
+    this process reaches it but the disabled instrumentations."""
+    otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp, **sampler_env} if on and otlp else {}
+    return core_bench.start_core_api(
+        url,
+        kafka,
+        state,
+        command=() if on else (__file__, "--serve-core-api", "bare"),
+        inherited=lambda name: (
+            not name.startswith("OTEL_") or name == "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"
+        ),
+        **otel,
     )
-    if on:
-        if otlp:  # empty: metrics only
-            env.update(OTEL_EXPORTER_OTLP_ENDPOINT=otlp, **sampler_env)
-        argv = [sys.executable, "-m", "core_api.main"]
-    else:
-        argv = [sys.executable, __file__, "--serve-core-api", "bare"]
-    log = (state / "core-api.log").open("ab")
-    process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        try:
-            return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    if not wait_until(healthy, 60, 0.2):
-        process.kill()
-        raise SystemExit(f"core-api did not start; see {state / 'core-api.log'}")
-    return process, base
 
 
 def _scrape_every_second(base: str, stop: threading.Event) -> None:
