@@ -542,7 +542,7 @@ async def bench_history(
 def main() -> None:
     args = parse_args()
     if args.against:
-        ingest_against.compare(args, args.rounds)
+        ingest_against.compare(args)
         return
     tune_gc()  # as the usage-ingestor console script does
     state = Path(tempfile.mkdtemp(prefix="sendfx-bench-ingest-"))

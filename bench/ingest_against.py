@@ -64,7 +64,8 @@ def rate_of(python: Path, tree: Path, argv: list[str]) -> float:
     return float(found.group(1).replace(",", ""))
 
 
-def compare(args: argparse.Namespace, rounds: int) -> None:
+def compare(args: argparse.Namespace) -> None:
+    rounds = args.rounds
     common = [f"--{name.replace('_', '-')}={getattr(args, name)}" for name in COMMON]
     here = [*common, f"--spread-hours={args.spread_hours}"]
     rates: dict[str, list[float]] = {"before": [], "now": []}
