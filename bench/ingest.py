@@ -46,10 +46,10 @@ from sendfx_dev import servers
 from sendfx_dev.cpu import process_cpu_seconds
 from sendfx_dev.databases import platform_database, role_url
 from sendfx_dev.ownership import USAGE_INGESTOR
+from sendfx_shared.collection import collect_less
 from sendfx_shared.postgres import connect
 from sendfx_shared.topics import OPENAI_CALL_COMPLETED
 from usage_ingestor.app import Ingestor, running
-from usage_ingestor.main import tune_gc
 from usage_ingestor.settings import IngestorSettings
 from usage_ingestor.topics import ensure_topics
 
@@ -544,7 +544,7 @@ def main() -> None:
     if args.against:
         ingest_against.compare(args)
         return
-    tune_gc()  # as the usage-ingestor console script does
+    collect_less()  # as the usage-ingestor console script does
     state = Path(tempfile.mkdtemp(prefix="sendfx-bench-ingest-"))
     try:
         with servers.LocalServers(state) as local:

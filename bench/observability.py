@@ -55,10 +55,10 @@ from sendfx_dev.cpu import process_cpu_seconds
 from sendfx_dev.loadgen import LoadSpec, run_load_in_subprocess
 from sendfx_dev.ports import free_port
 from sendfx_dev.testing.otlp import OtlpReceiver
+from sendfx_shared.collection import collect_less
 from sendfx_shared.observability import tracing
 from sendfx_shared.topics import OPENAI_CALL_COMPLETED
 from usage_ingestor.app import running
-from usage_ingestor.main import tune_gc
 
 
 def parse_args() -> argparse.Namespace:
@@ -363,7 +363,7 @@ def main() -> None:
     if args.serve_otlp:
         serve_otlp(args.serve_otlp)
         return
-    tune_gc()
+    collect_less()
     state = Path(tempfile.mkdtemp(prefix="sendfx-bench-obs-"))
     port = free_port()
     receiver = subprocess.Popen([sys.executable, __file__, "--serve-otlp", str(port)])

@@ -1,6 +1,7 @@
 """How every HTTP service process starts: logs and tracing set up first (the
-app's own start-up logs through them), then the app built and served by
-uvicorn, whose loggers go through the same JSON handler."""
+app's own start-up logs through them), then the app built, the collector
+told to run less often (``collection``), and the app served by uvicorn,
+whose loggers go through the same JSON handler."""
 
 from collections.abc import Callable
 from typing import Any
@@ -8,6 +9,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from sendfx_shared.collection import collect_less
 from sendfx_shared.observability import setup_process
 from sendfx_shared.settings import ProcessSettings
 
@@ -20,8 +22,10 @@ def serve(
     **uvicorn_options: Any,
 ) -> None:
     setup_process(process_name, settings.log_level)
+    app = build()
+    collect_less()
     uvicorn.run(
-        build(),
+        app,
         host=settings.host,
         port=port,
         log_level=settings.log_level,
