@@ -42,7 +42,7 @@ from sendfx_shared.auth import Authenticator, Principal, StaticKeys
 from sendfx_shared.body_limit import BodySizeLimit
 from sendfx_shared.http import install_common
 from sendfx_shared.migrations import apply_migrations
-from sendfx_shared.observability import instrument_app
+from sendfx_shared.observability import instrument_app, server_spans
 from sendfx_shared.outbox.postgres import OutboxRelay, RelayConfig
 from sendfx_shared.postgres import connect, create_pool
 from sendfx_shared.serve import serve
@@ -107,6 +107,7 @@ def create_app(settings: CoreApiSettings | None = None) -> FastAPI:
         version="0.1.0",
         description="Users, workspaces, members, tiers, billing, subscriptions and usage.",
         lifespan=lifespan,
+        telemetry=server_spans(),
         dependencies=[
             Depends(
                 RequestRates(

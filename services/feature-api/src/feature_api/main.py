@@ -33,7 +33,7 @@ from sendfx_shared.auth import Principal, authenticator_for
 from sendfx_shared.body_limit import BodySizeLimit
 from sendfx_shared.http import install_common
 from sendfx_shared.mongo import client_options
-from sendfx_shared.observability import instrument_app
+from sendfx_shared.observability import instrument_app, server_spans
 from sendfx_shared.outbox.mongo import MongoOutboxRelay, MongoRelayConfig
 from sendfx_shared.ownership import refuse_foreign_store
 from sendfx_shared.problems import problem_response
@@ -91,6 +91,7 @@ def create_app(settings: FeatureSettings | None = None) -> FastAPI:
         version="0.1.0",
         description="Flows, templates, drafts, conversations, knowledge and AI on MongoDB.",
         lifespan=lifespan,
+        telemetry=server_spans(),
         dependencies=[
             Depends(
                 RequestRates(

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from sendfx_shared.auth import Principal, authenticator_for
 from sendfx_shared.http import install_common
-from sendfx_shared.observability import instrument_app
+from sendfx_shared.observability import instrument_app, server_spans
 from sendfx_shared.secrets import refuse_development_secrets
 from usage_ingestor.routes import reprice, usage
 from usage_ingestor.runtime import Ingestor, running
@@ -48,6 +48,7 @@ def build_app(settings: IngestorSettings) -> FastAPI:
         description="Consumes openai.call.completed into the usage tables, exactly once,"
         " and serves the usage summary, the calls and reprice.",
         lifespan=lifespan,
+        telemetry=server_spans(),
     )
 
     async def not_revoked(principal: Principal) -> None:
