@@ -5,11 +5,12 @@ import asyncpg
 from core_api.db import Db
 from core_api.repositories.paging import After, after_args, keyset
 
-_SELECT = """
-SELECT w.id, w.name, w.slug, w.owner_id, w.tier_id, w.version, w.created_at, w.updated_at,
-       t.code AS tier_code, t.ai_tokens_monthly, t.flows, t.members, t.models
-FROM core.workspaces w LEFT JOIN core.tiers t ON t.id = w.tier_id
+_COLUMNS = """
+w.id, w.name, w.slug, w.owner_id, w.tier_id, w.version, w.created_at, w.updated_at,
+t.code AS tier_code, t.ai_tokens_monthly, t.flows, t.members, t.models
 """
+_FROM = "FROM core.workspaces w LEFT JOIN core.tiers t ON t.id = w.tier_id"
+_SELECT = f"SELECT {_COLUMNS} {_FROM}"
 
 
 async def insert_workspace(
@@ -28,6 +29,20 @@ async def insert_workspace(
 
 async def get_workspace(db: Db, workspace_id: uuid.UUID) -> asyncpg.Record | None:
     return await db.fetchrow(f"{_SELECT} WHERE w.id = $1", workspace_id)
+
+
+async def get_workspace_as(
+    db: Db, workspace_id: uuid.UUID, user_id: uuid.UUID
+) -> asyncpg.Record | None:
+    """The workspace with the user's role in it (``role``, null when not a
+    member), in one round trip."""
+    return await db.fetchrow(
+        f"""SELECT m.role, {_COLUMNS} {_FROM}
+            LEFT JOIN core.workspace_members m ON m.workspace_id = w.id AND m.user_id = $2
+            WHERE w.id = $1""",
+        workspace_id,
+        user_id,
+    )
 
 
 async def membership(

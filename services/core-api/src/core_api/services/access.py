@@ -43,6 +43,18 @@ async def workspace_access(
     """The caller's access to the workspace; ``lock`` takes the workspace row
     lock so concurrent membership changes run one after another."""
     exists, role = await workspaces_repo.membership(db, workspace_id, principal.user_id, lock=lock)
+    return access_of(principal, workspace_id, exists, role, manage=manage)
+
+
+def access_of(
+    principal: Principal,
+    workspace_id: uuid.UUID,
+    exists: bool,
+    role: str | None,
+    *,
+    manage: bool = False,
+) -> Access:
+    """The rule, for a caller whose role was read with the workspace itself."""
     if not exists or (role is None and not principal.is_admin):
         raise NotFound("workspace")
     access = Access(workspace_id, role, principal.is_admin)

@@ -10,14 +10,14 @@ from core_api.repositories import members as members_repo
 from core_api.repositories import workspaces as workspaces_repo
 from core_api.repositories.paging import page_of, parse_cursor
 from core_api.schemas import TierLimitsOut, WorkspaceIn, WorkspaceOut, WorkspaceUpdateIn
-from core_api.services.access import workspace_access
+from core_api.services.access import access_of, workspace_access
 from core_api.services.limits import default_tier, limits_of
 from core_api.settings import CoreApiSettings
 from sendfx_shared.auth import Principal
 from sendfx_shared.events import core as core_events
 from sendfx_shared.events.core import WorkspaceChanged, WorkspaceMemberChanged
 from sendfx_shared.pagination import Page, PageRequest
-from sendfx_shared.problems import Forbidden, NotFound
+from sendfx_shared.problems import Forbidden
 
 
 def slug_from(name: str) -> str:
@@ -94,11 +94,11 @@ async def get_workspace(
     pool: asyncpg.Pool, principal: Principal, workspace_id: uuid.UUID
 ) -> WorkspaceOut:
     async with reading(pool) as db:
-        access = await workspace_access(db, principal, workspace_id)
-        row = await workspaces_repo.get_workspace(db, workspace_id)
-    if row is None:
-        raise NotFound("workspace")
-    return workspace_out(row, access.role)
+        row = await workspaces_repo.get_workspace_as(db, workspace_id, principal.user_id)
+    role = row["role"] if row is not None else None
+    access_of(principal, workspace_id, row is not None, role)
+    assert row is not None  # access_of refused a missing workspace
+    return workspace_out(row, role)
 
 
 async def list_workspaces(
