@@ -212,3 +212,25 @@ async def test_a_practically_unlimited_tier_neither_crosses_nor_breaks_metering(
 
     assert (result.inserted, result.thresholds) == (1, [])
     assert (await usage_counts(workspace))["ai_tokens"] == 1500
+
+
+async def test_a_batch_that_adds_to_a_counter_and_a_bucket_stamps_them(
+    pool: asyncpg.Pool, book: PriceBook
+) -> None:
+    # The migrator tells a counter the platform changed by its updated_at.
+    workspace = await create_workspace(pool)
+    at = datetime(2026, 11, 5, 10, 30, tzinfo=UTC)
+    stamps = (
+        "SELECT (SELECT max(updated_at) FROM core.usage_counters WHERE workspace_id = $1),"
+        " (SELECT max(updated_at) FROM core.usage_hourly WHERE workspace_id = $1)"
+    )
+    await write(pool, book, [usage_event(workspace, occurred_at=at)])
+    async with pool.acquire() as conn:
+        first = await conn.fetchrow(stamps, workspace)
+
+    await write(pool, book, [usage_event(workspace, occurred_at=at)])
+    async with pool.acquire() as conn:
+        second = await conn.fetchrow(stamps, workspace)
+
+    assert second[0] > first[0]
+    assert second[1] > first[1]

@@ -136,7 +136,8 @@ WITH batch AS (
         audio_completion_tokens = h.audio_completion_tokens + EXCLUDED.audio_completion_tokens,
         cost_usd = h.cost_usd + EXCLUDED.cost_usd,
         unpriced_calls = h.unpriced_calls + EXCLUDED.unpriced_calls,
-        usage_missing_calls = h.usage_missing_calls + EXCLUDED.usage_missing_calls
+        usage_missing_calls = h.usage_missing_calls + EXCLUDED.usage_missing_calls,
+        updated_at = now()
 ), monthly AS (
     SELECT i.workspace_id, to_char(i.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM') AS period,
         count(*) AS calls, sum(i.total_tokens) AS tokens
@@ -148,7 +149,8 @@ WITH batch AS (
         CASE k.metric WHEN '{METRIC_AI_TOKENS}' THEN m.tokens ELSE m.calls END
     FROM monthly m CROSS JOIN (VALUES ('{METRIC_AI_CALLS}'), ('{METRIC_AI_TOKENS}')) AS k(metric)
     ORDER BY 1, 2, 3
-    ON CONFLICT (workspace_id, metric, period) DO UPDATE SET count = c.count + EXCLUDED.count
+    ON CONFLICT (workspace_id, metric, period) DO UPDATE
+        SET count = c.count + EXCLUDED.count, updated_at = now()
     RETURNING workspace_id, metric, period, count
 ), crossed AS (
     INSERT INTO core.usage_thresholds_sent (workspace_id, period, threshold_percent,

@@ -58,7 +58,8 @@ FOR UPDATE OF h
 """
 _ADD_DELTAS: Final = f"""
 UPDATE core.usage_hourly h
-SET cost_usd = h.cost_usd + d.cost_delta, unpriced_calls = h.unpriced_calls + d.unpriced_delta
+SET cost_usd = h.cost_usd + d.cost_delta, unpriced_calls = h.unpriced_calls + d.unpriced_delta,
+    updated_at = now()
 FROM ({_DELTAS}) d
 WHERE (h.workspace_id, h.hour, h.model, h.service, h.service_tier)
     = (d.workspace_id, d.hour, d.model, d.service, d.service_tier)
