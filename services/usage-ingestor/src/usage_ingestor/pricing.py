@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from operator import mul
 from typing import Final, Protocol
 
 from sendfx_shared.events.openai_usage import DEFAULT_TIER
@@ -41,7 +42,16 @@ TOKEN_KINDS: Final = (
     "audio_output",
 )
 Rates = tuple[Decimal | None, ...]
-IntegerRates = tuple[int | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IntegerRates:
+    """A price's rates in whole micro-dollars per 1M tokens, laid out for the
+    hot path: ``per_kind`` has 0 where a kind has no rate, and ``missing``
+    names those kinds (a call that used one is unpriced)."""
+
+    per_kind: tuple[int, ...]
+    missing: tuple[int, ...]
 
 
 class Call(Protocol):
@@ -159,19 +169,21 @@ def cost_usd(price: PriceVersion, **tokens: int) -> Decimal | None:
 
 
 def integer_rates(price: PriceVersion) -> IntegerRates | None:
-    """The rates in whole micro-dollars per 1M tokens (None for a kind without
-    one), or None when a rate is finer than that (then the ``Decimal``
-    arithmetic of ``cost_usd`` prices the call)."""
-    scaled: list[int | None] = []
-    for rate in price.rates:
+    """The rates in whole micro-dollars per 1M tokens, or None when a rate is
+    finer than that (then the ``Decimal`` arithmetic of ``cost_usd`` prices
+    the call)."""
+    scaled: list[int] = []
+    missing: list[int] = []
+    for kind, rate in enumerate(price.rates):
         if rate is None:
-            scaled.append(None)
+            scaled.append(0)
+            missing.append(kind)
             continue
         micro = rate * _RATE_SCALE
         if micro != micro.to_integral_value():
             return None
         scaled.append(int(micro))
-    return tuple(scaled)
+    return IntegerRates(tuple(scaled), tuple(missing))
 
 
 def half_even_units(total: int) -> int:
@@ -184,12 +196,9 @@ def half_even_units(total: int) -> int:
 
 
 def integer_cost_units(rates: IntegerRates, kinds: tuple[int, ...]) -> int | None:
-    """``cost_of_kinds`` x 10^10, in integers; None when a used kind has no rate."""
-    total = 0
-    for count, rate in zip(kinds, rates, strict=True):
-        if not count:
-            continue
-        if rate is None:
+    """``cost_of_kinds`` x 10^10, in integers; None when a used kind has no rate.
+    The products are summed in C (``map``): this runs once per event."""
+    for kind in rates.missing:
+        if kinds[kind]:
             return None
-        total += count * rate
-    return half_even_units(total)
+    return half_even_units(sum(map(mul, kinds, rates.per_kind)))
