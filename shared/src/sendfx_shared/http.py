@@ -18,6 +18,8 @@ from fastapi import FastAPI, Request, Response
 from sendfx_shared.problems import current_request_id, install_problem_handlers
 
 REQUEST_ID_HEADER = "X-Request-ID"
+# What health checks and Prometheus poll: neither throttled nor traced.
+PROBE_PATHS = frozenset({"/healthz", "/metrics"})
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 

@@ -18,12 +18,9 @@ from typing import Protocol
 from fastapi import Request
 
 from sendfx_shared.auth import Principal, verified_principal
-from sendfx_shared.http import client_address
+from sendfx_shared.http import PROBE_PATHS, client_address
 from sendfx_shared.problems import ProblemError, TooManyRequests
 from sendfx_shared.settings import ServiceSettings
-
-# Probes and scrapes are never throttled.
-UNTHROTTLED_PATHS = frozenset({"/healthz", "/metrics"})
 
 
 class RateStore(Protocol):
@@ -83,7 +80,7 @@ class RequestRates:
     window_seconds: int
 
     async def __call__(self, request: Request) -> None:
-        if request.url.path in UNTHROTTLED_PATHS or request.method == "OPTIONS":
+        if request.url.path in PROBE_PATHS or request.method == "OPTIONS":
             return
         principal = await _principal_or_none(request)
         address = client_address(request, self.settings.trusted_proxies)

@@ -11,13 +11,12 @@ from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 from starlette.types import Scope
 
+from sendfx_shared.http import PROBE_PATHS
 from sendfx_shared.observability.logs import setup_logging
 from sendfx_shared.observability.metrics import install_metrics
 from sendfx_shared.observability.tracing import disabled_instrumentations, setup_tracing
 
 __all__ = ["instrument_app", "server_spans", "setup_process"]
-
-_UNTRACED = frozenset({"/metrics", "/healthz"})
 
 
 def setup_process(service: str, log_level: str = "info") -> None:
@@ -41,7 +40,7 @@ def server_spans() -> TelemetryConfig:
 
 
 def _untraced(scope: Scope) -> bool:
-    return scope.get("path") in _UNTRACED
+    return scope.get("path") in PROBE_PATHS
 
 
 def instrument_app(app: FastAPI, service: str) -> None:
