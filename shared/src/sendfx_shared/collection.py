@@ -27,8 +27,7 @@ def collect_less() -> None:
 def fewer_collections() -> Iterator[None]:
     """For the block only (a bulk command inside a longer-lived process)."""
     before = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(*_THRESHOLDS)
+    collect_less()
     try:
         yield
     finally:
