@@ -119,7 +119,9 @@ async def test_a_member_of_a_gets_404_on_every_route_of_b(
 async def test_platform_admin_lists_everything(
     client: httpx.AsyncClient, admin: Any, new_user: Any, new_workspace: Any, path: str
 ) -> None:
-    await new_workspace(await new_user())
+    # Two of each, so that a page of one has a next page whatever ran before.
+    for _ in range(2):
+        await new_workspace(await new_user())
     response = await client.get(path, params={"limit": 1}, headers=admin.headers)
     assert response.status_code == 200
     assert len(response.json()["items"]) == 1 and response.json()["next_cursor"]
