@@ -3,10 +3,12 @@
 Same contract as ``EventConsumer`` (commit after handling, reconnect, a
 handler that dead-letters what it cannot use), for handlers that take a whole
 partition's slice of a poll at once. Each poll is split by partition; every
-part is ``prepare``d (the CPU half), then the parts are ``store``d side by
-side (the I/O half), each committing only its own partition's offset once
-stored. The next poll and its ``prepare`` overlap the previous ``store``:
-Python's CPU time runs while the database works, instead of after it.
+part is ``prepare``d (the CPU half), then ``store``d (the I/O half), committing
+only its own partition's offset once stored. A part's store starts as soon as
+it is prepared and its partition's previous part is stored, so the parts of a
+poll still being prepared, and the next poll, overlap the stores before them:
+Python's CPU time runs while the database works, instead of after it. One
+poll is stored while the next is prepared, never more.
 """
 
 import asyncio
@@ -78,6 +80,9 @@ class BatchConsumer(Generic[Prepared]):
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
         self._writing: asyncio.Task[None] | None = None
+        # Each partition's newest store: the next part of that partition stores
+        # after it, so that its offset is never committed before an earlier one.
+        self._stores: dict[TopicPartition, asyncio.Task[None]] = {}
         self.assigned = asyncio.Event()
         # ``paused``: the owner's word that it is held up (a store away).
         self.progress = ConsumerProgress(group_id, self.topic, paused_by_owner=paused)
@@ -131,9 +136,12 @@ class BatchConsumer(Generic[Prepared]):
             if not polled:
                 await self._note_idle(consumer)
                 continue
-            prepared = [await self._prepare_part(records) for records in polled.values()]
+            stores = [
+                self._store_in_turn(consumer, await self._prepare_part(records))
+                for records in polled.values()
+            ]
             await self.drain()
-            self._writing = asyncio.create_task(self._store_and_commit(consumer, prepared))
+            self._writing = asyncio.create_task(self._stored(stores))
 
     async def _prepare_part(self, records: Records) -> _Part:
         last = records[-1]
@@ -152,12 +160,30 @@ class BatchConsumer(Generic[Prepared]):
             for partition in consumer.assignment():
                 self.progress.handled[partition] = await consumer.position(partition)
 
-    async def _store_and_commit(self, consumer: AIOKafkaConsumer, parts: list[_Part]) -> None:
-        await asyncio.gather(*(self._store_one(consumer, part) for part in parts))
+    def _store_in_turn(self, consumer: AIOKafkaConsumer, part: _Part) -> asyncio.Task[None]:
+        (partition,) = part.offset
+        task = asyncio.create_task(
+            self._store_one(consumer, part, after=self._stores.get(partition))
+        )
+        self._stores[partition] = task
+        return task
+
+    async def _stored(self, stores: list[asyncio.Task[None]]) -> None:
+        """A poll's parts are stored: then the owner's ``after_store``."""
+        await asyncio.gather(*stores)
+        # Only these are known stored; a later poll's may have failed already.
+        stored = set(stores)
+        self._stores = {tp: task for tp, task in self._stores.items() if task not in stored}
         if self._after_store is not None:
             await self._after_store()
 
-    async def _store_one(self, consumer: AIOKafkaConsumer, part: _Part) -> None:
+    async def _store_one(
+        self, consumer: AIOKafkaConsumer, part: _Part, after: asyncio.Task[None] | None
+    ) -> None:
+        if after is not None:
+            # After the partition's previous part: if that failed, this raises too
+            # and commits nothing past it.
+            await after
         started = time.perf_counter()
         with within(part.span, end=True):
             await self._store(part.prepared)
@@ -176,17 +202,24 @@ class BatchConsumer(Generic[Prepared]):
         PROCESSING.labels(*labels).observe(part.prepare_seconds + time.perf_counter() - started)
 
     async def _finish_writing(self, grace_seconds: float) -> None:
-        writing, self._writing = self._writing, None
-        if writing is None:
+        # The stores of a poll whose predecessor failed are not in _writing yet.
+        in_flight = [task for task in (self._writing, *self._stores.values()) if task is not None]
+        self._writing, self._stores = None, {}
+        if not in_flight:
             return
+        writing = asyncio.gather(*in_flight, return_exceptions=True)
         try:
-            await asyncio.wait_for(asyncio.shield(writing), grace_seconds)
+            failures = await asyncio.wait_for(asyncio.shield(writing), grace_seconds)
         except TimeoutError:
-            writing.cancel()
+            for task in in_flight:
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await writing
-        except Exception as exc:
-            log.warning("%s: the batch in flight failed (%r)", self._name, exc)
+            return
+        for failure in failures:
+            if isinstance(failure, Exception):
+                log.warning("%s: the batch in flight failed (%r)", self._name, failure)
+                break
 
     async def _close(self) -> None:
         consumer, self._consumer = self._consumer, None
