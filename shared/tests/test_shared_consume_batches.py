@@ -3,7 +3,8 @@ partition's parts in their order, and never committed past a part that failed.""
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -41,6 +42,23 @@ def offsets(records: Records) -> list[tuple[int, int]]:
     return [(record.partition, record.offset) for record in records]
 
 
+async def as_polled(records: Records) -> Records:
+    return records
+
+
+def runner_of(
+    settings: KafkaSettings,
+    topic: str,
+    group: str,
+    store: Callable[[Records], Awaitable[None]],
+    prepare: Callable[[Records], Awaitable[Records]] = as_polled,
+    **options: Any,
+) -> BatchConsumer[Records]:
+    return BatchConsumer[Records](
+        settings, topic, group, prepare=prepare, store=store, name="test batches", **options
+    )
+
+
 async def test_a_part_is_stored_while_the_rest_of_its_poll_is_prepared(
     kafka_bootstrap_servers: str,
 ) -> None:
@@ -73,15 +91,7 @@ async def test_a_part_is_stored_while_the_rest_of_its_poll_is_prepared(
         if len(stored) == 2 * 20:
             all_stored.set()
 
-    runner = BatchConsumer[Records](
-        settings,
-        topic,
-        f"g-{uuid.uuid4().hex[:6]}",
-        prepare=prepare,
-        store=store,
-        name="test batches",
-        retry_seconds=0.1,
-    )
+    runner = runner_of(settings, topic, f"g-{uuid.uuid4().hex[:6]}", store, prepare)
     await runner.start()
     try:
         await asyncio.wait_for(all_stored.wait(), 60)
@@ -101,9 +111,6 @@ async def test_a_failed_part_is_never_committed_past(kafka_bootstrap_servers: st
     failed: list[tuple[int, int]] = []
     all_stored = asyncio.Event()
 
-    async def prepare(records: Records) -> Records:
-        return records
-
     async def store(records: Records) -> None:
         if not failed and records[0].partition == 0:
             failed.extend(offsets(records))
@@ -114,13 +121,11 @@ async def test_a_failed_part_is_never_committed_past(kafka_bootstrap_servers: st
             all_stored.set()
 
     group = f"g-{uuid.uuid4().hex[:6]}"
-    runner = BatchConsumer[Records](
+    runner = runner_of(
         settings,
         topic,
         group,
-        prepare=prepare,
-        store=store,
-        name="test batches",
+        store,
         max_records=3,  # several polls, so later parts are prepared behind the failure
         retry_seconds=0.1,
         # The failed consumer's successor rejoins the group within the session.
@@ -156,3 +161,34 @@ async def committed_offsets(settings: KafkaSettings, topic: str, group: str) -> 
         return found
     finally:
         await consumer.stop()
+
+
+async def test_stop_lets_the_stores_in_flight_finish_and_commit(
+    kafka_bootstrap_servers: str,
+) -> None:
+    """A graceful stop (a deploy) waits for the batch being written, within
+    its grace, so that its records are committed rather than redelivered."""
+    settings = KafkaSettings(kafka_bootstrap_servers=kafka_bootstrap_servers)
+    topic = await two_partition_topic(settings, per_partition=5)
+    storing = asyncio.Event()
+    began: list[tuple[int, int]] = []
+    stored: list[tuple[int, int]] = []
+
+    async def store(records: Records) -> None:
+        began.extend(offsets(records))
+        storing.set()
+        await asyncio.sleep(1.0)
+        stored.extend(offsets(records))
+
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    # Two polls: the stop lands while the second waits for the first.
+    runner = runner_of(settings, topic, group, store, max_records=5)
+    await runner.start()
+    try:
+        await asyncio.wait_for(storing.wait(), 60)
+    finally:
+        await runner.stop(grace_seconds=10)
+    assert stored and sorted(stored) == sorted(began), "a store in flight was cut short"
+    committed = await committed_offsets(settings, topic, group)
+    for partition in {p for p, _ in stored}:
+        assert committed[partition] == 1 + max(o for p, o in stored if p == partition)

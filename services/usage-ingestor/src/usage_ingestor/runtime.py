@@ -157,11 +157,6 @@ class Ingestor:
         assert self._consumer is not None, "start_consuming() first"
         await self._consumer.assigned.wait()
 
-    async def drain(self) -> None:
-        """Waits for the batches being written (and their offsets committed)."""
-        if self._consumer is not None:
-            await self._consumer.drain()
-
     async def close(self) -> None:
         if self._consumer is not None:
             await self._consumer.stop(self.settings.shutdown_grace_seconds)

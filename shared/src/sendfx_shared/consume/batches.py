@@ -107,11 +107,14 @@ class BatchConsumer(Generic[Prepared]):
         consumer = self._consumer
         return sorted(tp.partition for tp in consumer.assignment()) if consumer else []
 
-    async def drain(self) -> None:
-        """Waits for the batches being written (and their offsets committed)."""
-        writing, self._writing = self._writing, None
+    async def _previous_poll_stored(self) -> None:
+        """Waits for the previous poll's parts to be stored (and committed);
+        raises its failure. A cancellation (stop) does not cancel the stores: they
+        stay tracked, for ``stop`` to give them their grace."""
+        writing = self._writing
         if writing is not None:
-            await writing
+            await asyncio.shield(writing)
+            self._writing = None
 
     async def _run(self) -> None:
         await run_reconnecting(
@@ -134,13 +137,16 @@ class BatchConsumer(Generic[Prepared]):
             if consumer.assignment():
                 self.assigned.set()
             if not polled:
+                if self._writing is not None and self._writing.done():
+                    # On a quiet topic too, a failed store means reconnecting.
+                    await self._previous_poll_stored()
                 await self._note_idle(consumer)
                 continue
             stores = [
                 self._store_in_turn(consumer, await self._prepare_part(records))
                 for records in polled.values()
             ]
-            await self.drain()
+            await self._previous_poll_stored()
             self._writing = asyncio.create_task(self._stored(stores))
 
     async def _prepare_part(self, records: Records) -> _Part:
@@ -202,24 +208,21 @@ class BatchConsumer(Generic[Prepared]):
         PROCESSING.labels(*labels).observe(part.prepare_seconds + time.perf_counter() - started)
 
     async def _finish_writing(self, grace_seconds: float) -> None:
+        """Lets the stores in flight finish, up to the grace, and cancels the rest.
+        The tasks stay tracked until they are done: a stop that cancels this
+        wait (a failure's clean-up) still finds them."""
         # The stores of a poll whose predecessor failed are not in _writing yet.
         in_flight = [task for task in (self._writing, *self._stores.values()) if task is not None]
-        self._writing, self._stores = None, {}
-        if not in_flight:
-            return
-        writing = asyncio.gather(*in_flight, return_exceptions=True)
-        try:
-            failures = await asyncio.wait_for(asyncio.shield(writing), grace_seconds)
-        except TimeoutError:
-            for task in in_flight:
+        if in_flight:
+            _, late = await asyncio.wait(in_flight, timeout=grace_seconds)
+            for task in late:
                 task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writing
-            return
-        for failure in failures:
-            if isinstance(failure, Exception):
-                log.warning("%s: the batch in flight failed (%r)", self._name, failure)
-                break
+            if late:
+                await asyncio.wait(late)
+        self._writing, self._stores = None, {}
+        failures = [t.exception() for t in in_flight if not t.cancelled() and t.exception()]
+        if failures:
+            log.warning("%s: the batch in flight failed (%r)", self._name, failures[0])
 
     async def _close(self) -> None:
         consumer, self._consumer = self._consumer, None
