@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from sendfx_dev.testing.topics import ensure_topic
 from sendfx_shared.consume.batches import BatchConsumer
 from sendfx_shared.kafka import make_producer
 from sendfx_shared.settings import KafkaSettings
@@ -20,12 +20,7 @@ PARTITIONS = 2
 async def two_partition_topic(settings: KafkaSettings, per_partition: int) -> str:
     """A topic holding ``per_partition`` numbered records in each of two partitions."""
     topic = f"batches-{uuid.uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(topic, PARTITIONS, 1)])
-    finally:
-        await admin.close()
+    await ensure_topic(settings.kafka_bootstrap_servers, topic, PARTITIONS)
     producer = make_producer(settings)
     await producer.start()
     try:
