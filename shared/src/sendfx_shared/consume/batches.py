@@ -220,7 +220,7 @@ class BatchConsumer(Generic[Prepared]):
             if late:
                 await asyncio.wait(late)
         self._writing, self._stores = None, {}
-        failures = [t.exception() for t in in_flight if not t.cancelled() and t.exception()]
+        failures = [e for t in in_flight if not t.cancelled() and (e := t.exception())]
         if failures:
             log.warning("%s: the batch in flight failed (%r)", self._name, failures[0])
 
